@@ -1,0 +1,30 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+// Layout and dependencies: see ../shared/DESIGN.md §1 (mirrored in docs/ARCHITECTURE.md).
+let package = Package(
+    name: "HSAE",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hsae", targets: ["Launcher"]),
+        .library(name: "HSAE", targets: ["HSAE"]),
+        .library(name: "Dist", targets: ["Dist"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Dist", dependencies: ["CMPI"]),
+        .target(name: "HSAE", dependencies: ["Dist", "COpenBLAS"]),
+        .executableTarget(
+            name: "Launcher",
+            dependencies: ["HSAE", "Dist", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "DistTests", dependencies: ["Dist"]),
+        .testTarget(name: "HSAETests", dependencies: ["HSAE", "Dist"]),
+        .testTarget(name: "MultiRankTests", dependencies: ["Launcher"]),
+    ]
+)

@@ -1,0 +1,86 @@
+import COpenBLAS
+import Foundation
+
+/// Whether a matrix operand is used as stored or transposed.
+public enum Transpose: Sendable {
+    case none, transposed
+    var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+}
+
+/// A floating-point type with OpenBLAS kernels. Model code is written once, generic over
+/// this protocol: Float for training, Double for the finite-difference gradient checks.
+/// All matrices are row-major; leading dimensions are row strides.
+public protocol BLASScalar: BinaryFloatingPoint, Codable, Sendable where Self.RawSignificand: FixedWidthInteger {
+    /// C ← α·op(A)·op(B) + β·C, with op(A) m×k, op(B) k×n, C m×n. (cblas_?gemm)
+    static func gemm(_ ta: Transpose, _ tb: Transpose, _ m: Int, _ n: Int, _ k: Int,
+                     _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int,
+                     _ b: UnsafePointer<Self>, _ ldb: Int,
+                     _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    /// y ← α·x + y over n elements. (cblas_?axpy)
+    static func axpy(_ n: Int, _ alpha: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
+    /// x ← α·x over n elements. (cblas_?scal)
+    static func scal(_ n: Int, _ alpha: Self, _ x: UnsafeMutablePointer<Self>)
+    /// Σ x_i·y_i over n elements with strides. (cblas_?dot)
+    static func dot(_ n: Int, _ x: UnsafePointer<Self>, _ incx: Int, _ y: UnsafePointer<Self>, _ incy: Int) -> Self
+    /// ‖x‖₂ over n elements. (cblas_?nrm2)
+    static func nrm2(_ n: Int, _ x: UnsafePointer<Self>) -> Self
+
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func sqrt(_ x: Self) -> Self
+}
+
+@inline(__always) private func i32(_ v: Int, _ what: String) -> Int32 {
+    guard let r = Int32(exactly: v) else { preconditionFailure("\(what) = \(v) exceeds BLAS's 32-bit int") }
+    return r
+}
+
+extension Float: BLASScalar {
+    public static func gemm(_ ta: Transpose, _ tb: Transpose, _ m: Int, _ n: Int, _ k: Int,
+                            _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+                            _ b: UnsafePointer<Float>, _ ldb: Int,
+                            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_sgemm(CblasRowMajor, ta.cblas, tb.cblas, i32(m, "m"), i32(n, "n"), i32(k, "k"),
+                    alpha, a, i32(lda, "lda"), b, i32(ldb, "ldb"), beta, c, i32(ldc, "ldc"))
+    }
+    public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        cblas_saxpy(i32(n, "n"), alpha, x, 1, y, 1)
+    }
+    public static func scal(_ n: Int, _ alpha: Float, _ x: UnsafeMutablePointer<Float>) {
+        cblas_sscal(i32(n, "n"), alpha, x, 1)
+    }
+    public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ incx: Int, _ y: UnsafePointer<Float>, _ incy: Int) -> Float {
+        cblas_sdot(i32(n, "n"), x, i32(incx, "incx"), y, i32(incy, "incy"))
+    }
+    public static func nrm2(_ n: Int, _ x: UnsafePointer<Float>) -> Float {
+        cblas_snrm2(i32(n, "n"), x, 1)
+    }
+    public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
+    public static func log(_ x: Float) -> Float { Foundation.log(x) }
+    public static func sqrt(_ x: Float) -> Float { x.squareRoot() }
+}
+
+extension Double: BLASScalar {
+    public static func gemm(_ ta: Transpose, _ tb: Transpose, _ m: Int, _ n: Int, _ k: Int,
+                            _ alpha: Double, _ a: UnsafePointer<Double>, _ lda: Int,
+                            _ b: UnsafePointer<Double>, _ ldb: Int,
+                            _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        cblas_dgemm(CblasRowMajor, ta.cblas, tb.cblas, i32(m, "m"), i32(n, "n"), i32(k, "k"),
+                    alpha, a, i32(lda, "lda"), b, i32(ldb, "ldb"), beta, c, i32(ldc, "ldc"))
+    }
+    public static func axpy(_ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        cblas_daxpy(i32(n, "n"), alpha, x, 1, y, 1)
+    }
+    public static func scal(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>) {
+        cblas_dscal(i32(n, "n"), alpha, x, 1)
+    }
+    public static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ incx: Int, _ y: UnsafePointer<Double>, _ incy: Int) -> Double {
+        cblas_ddot(i32(n, "n"), x, i32(incx, "incx"), y, i32(incy, "incy"))
+    }
+    public static func nrm2(_ n: Int, _ x: UnsafePointer<Double>) -> Double {
+        cblas_dnrm2(i32(n, "n"), x, 1)
+    }
+    public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
+}
