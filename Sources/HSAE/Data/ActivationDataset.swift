@@ -1,0 +1,150 @@
+import Foundation
+
+/// A memory-mapped activation data set: a directory with `dataset.json` and shards, or a bare
+/// directory of `.npy`/`.safetensors` shards (sorted by name), or a single shard file.
+///
+/// Opening validates everything that is cheap to check (shapes, dtypes, widths, sizes,
+/// manifest against shards); values are converted to Float only when rows are read.
+public final class ActivationDataset: @unchecked Sendable {
+    public let path: String
+    public let manifest: DatasetManifest
+    public let d: Int
+    /// Rows over all shards.
+    public let rows: Int
+    let shards: [ShardReader]
+    let shardStarts: [Int]  // shards.count + 1, cumulative rows
+
+    public init(path: String) throws {
+        self.path = path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw HSAEError.badInput(path: path, message: "no such file or directory")
+        }
+        let directory = isDir.boolValue ? path : (path as NSString).deletingLastPathComponent
+        var manifest: DatasetManifest
+        if isDir.boolValue, FileManager.default.fileExists(atPath: path + "/" + DatasetManifest.fileName) {
+            manifest = try DatasetManifest.read(from: path)
+        } else {
+            manifest = try Self.manifestForBareFiles(path: path, isDirectory: isDir.boolValue)
+        }
+        guard !manifest.shards.isEmpty else {
+            throw HSAEError.badInput(path: path, message: "the data set has no shards")
+        }
+        var readers: [ShardReader] = []
+        for shard in manifest.shards {
+            let reader = try ShardReader(directory: directory, shard: shard, labelKinds: manifest.labelKinds?.count ?? 0)
+            if let first = readers.first, reader.d != first.d {
+                throw HSAEError.badInput(path: reader.path, message: "has width \(reader.d), but \(first.path) has width \(first.d); all shards must have the same d")
+            }
+            if manifest.d > 0, reader.d != manifest.d {
+                throw HSAEError.badInput(path: reader.path, message: "has width \(reader.d), but \(DatasetManifest.fileName) says d = \(manifest.d)")
+            }
+            if shard.rows >= 0, reader.rows != shard.rows {
+                throw HSAEError.badInput(path: reader.path, message: "has \(reader.rows) rows, but \(DatasetManifest.fileName) says \(shard.rows)")
+            }
+            readers.append(reader)
+        }
+        d = readers[0].d
+        manifest.d = d
+        for i in manifest.shards.indices { manifest.shards[i].rows = readers[i].rows }
+        self.manifest = manifest
+        shards = readers
+        var starts = [0]
+        for r in readers { starts.append(starts.last! + r.rows) }
+        shardStarts = starts
+        rows = starts.last!
+        guard rows > 0 else { throw HSAEError.badInput(path: path, message: "the data set has 0 rows") }
+        guard d > 0 else { throw HSAEError.badInput(path: path, message: "the data set has width d = 0") }
+    }
+
+    /// A manifest for a bare directory (every .npy/.safetensors file that is not a labels file) or one file.
+    static func manifestForBareFiles(path: String, isDirectory: Bool) throws -> DatasetManifest {
+        let files: [String]
+        if isDirectory {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            files = names.filter { ($0.hasSuffix(".npy") || $0.hasSuffix(".safetensors")) && !$0.hasSuffix(DatasetManifest.labelsSuffix)
+                && !$0.hasSuffix(".truth.npy") && !$0.hasPrefix(".") }.sorted()
+            guard !files.isEmpty else {
+                throw HSAEError.badInput(path: path, message: "has no \(DatasetManifest.fileName) and no .npy or .safetensors shards")
+            }
+        } else {
+            files = [(path as NSString).lastPathComponent]
+        }
+        return DatasetManifest(d: 0, dtype: "", shards: files.map { .init(file: $0, rows: -1) })
+    }
+
+    /// Which shard holds global row `row`, and the row inside it.
+    @inline(__always) func locate(_ row: Int) -> (shard: Int, local: Int) {
+        precondition(row >= 0 && row < rows, "row \(row) outside 0..<\(rows)")
+        var lo = 0, hi = shards.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if shardStarts[mid] <= row { lo = mid } else { hi = mid - 1 }
+        }
+        return (lo, row - shardStarts[lo])
+    }
+
+    /// Converts the given global rows to Float into `out` (rows.count × d, row-major).
+    /// Throws, naming shard and row, when a row holds NaN or ±Inf.
+    public func read(rows indices: [Int], into out: UnsafeMutablePointer<Float>) throws {
+        for (k, row) in indices.enumerated() {
+            let (s, local) = locate(row)
+            let dst = out + k * d
+            shards[s].convertRow(local, into: dst)
+            if !Self.isFinite(dst, d) {
+                throw HSAEError.badInput(path: shards[s].path, message: "row \(local) contains NaN or Inf "
+                    + "(rerun with --skip-nonfinite to skip such rows)")
+            }
+        }
+    }
+
+    /// Reads rows into a new matrix.
+    public func read(rows indices: [Int]) throws -> Matrix<Float> {
+        var m = Matrix<Float>(rows: indices.count, cols: d)
+        try m.storage.withUnsafeMutableBufferPointer { try read(rows: indices, into: $0.baseAddress!) }
+        return m
+    }
+
+    /// Global rows that contain NaN or ±Inf (a full pass over the data; used by --skip-nonfinite).
+    public func nonFiniteRows() -> [Int] {
+        var bad: [Int] = []
+        var buffer = [Float](repeating: 0, count: d)
+        buffer.withUnsafeMutableBufferPointer { buf in
+            for row in 0..<rows {
+                let (s, local) = locate(row)
+                shards[s].convertRow(local, into: buf.baseAddress!)
+                if !Self.isFinite(buf.baseAddress!, d) { bad.append(row) }
+            }
+        }
+        return bad
+    }
+
+    @inline(__always) static func isFinite(_ p: UnsafePointer<Float>, _ n: Int) -> Bool {
+        // x − x is 0 for finite x and NaN for NaN/±Inf; the sum is NaN iff any element is non-finite.
+        var acc: Float = 0
+        for i in 0..<n { acc += p[i] - p[i] }
+        return acc == 0
+    }
+
+    /// Label kinds, in column order (empty when the data set has none).
+    public var labelKinds: [DatasetManifest.LabelKind] { manifest.labelKinds ?? [] }
+
+    /// The labels of `kind` (index into `labelKinds`) for the given rows; -1 where missing.
+    public func labels(kind: Int, rows indices: [Int]) -> [Int] {
+        indices.map { row in
+            let (s, local) = locate(row)
+            return shards[s].label(local, kind: kind)
+        }
+    }
+
+    /// Rows of the held-out evaluation split: the last `fraction` of rows, with the boundary
+    /// moved forward to a document boundary when a `doc_id` label exists (no document is split).
+    public func evaluationSplit(fraction: Double = 0.05) -> Range<Int> {
+        var start = min(rows - 1, max(1, Int((Double(rows) * (1 - fraction)).rounded())))
+        if let docKind = labelKinds.firstIndex(where: { $0.name == "doc_id" }) {
+            let before = labels(kind: docKind, rows: [start - 1])[0]
+            while start < rows - 1, labels(kind: docKind, rows: [start])[0] == before { start += 1 }
+        }
+        return start ..< rows
+    }
+}
