@@ -13,6 +13,23 @@ public enum SparsityTarget: Codable, Equatable, Sendable, CustomStringConvertibl
     case sparsity(Double)
     case l0(Double)
 
+    private enum CodingKeys: String, CodingKey { case sparsity, l0 }
+
+    /// JSON: {"sparsity": 0.9} or {"l0": 32}.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let s = try c.decodeIfPresent(Double.self, forKey: .sparsity) { self = .sparsity(s) }
+        else { self = .l0(try c.decode(Double.self, forKey: .l0)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .sparsity(let s): try c.encode(s, forKey: .sparsity)
+        case .l0(let l0): try c.encode(l0, forKey: .l0)
+        }
+    }
+
     /// Target density ρ* = 1 − s, or L0/m.
     public func density(latents m: Int) -> Double {
         switch self {
