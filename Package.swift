@@ -25,6 +25,6 @@ let package = Package(
             dependencies: ["HSAE", "Dist", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "DistTests", dependencies: ["Dist"]),
         .testTarget(name: "HSAETests", dependencies: ["HSAE", "Dist"]),
-        .testTarget(name: "MultiRankTests", dependencies: ["Launcher"]),
+        .testTarget(name: "MultiRankTests", dependencies: ["Launcher", "HSAE"]),
     ]
 )

@@ -21,7 +21,7 @@ final class ShardReader {
         if shard.file.hasSuffix(".npy") {
             let npy = try NPYFile(path: path)
             guard npy.dtype == .f32 || npy.dtype == .f16 else {
-                throw bad("unsupported dtype \(npy.dtype.numpyDescr ?? npy.dtype.rawValue), expected '<f4' or '<f2'")
+                throw bad("unsupported dtype '\(npy.dtype.numpyDescr ?? npy.dtype.rawValue)', expected '<f4' or '<f2'")
             }
             shape = npy.shape
             dtype = npy.dtype
