@@ -25,8 +25,8 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         Session.run { comm, log in
             // Read-only; rank 0 reads and prints, the others only learn the outcome.
-            let lines: [String] = try comm.agreeing { comm.isRoot ? try Inspector.describe(path: path) : [] }
-            lines.forEach(log.info)
+            let lines = try comm.onRoot { try Inspector.describe(path: path) }
+            lines?.forEach(log.info)
         }
     }
 }

@@ -32,24 +32,24 @@ struct SynthCommand: ParsableCommand {
     @Flag(help: "Replace a non-empty output directory.")
     var force = false
 
-    @Option(help: "Width of the activations.") var d: Int?
-    @Option(help: "Roots (abstract features), R.") var roots: Int?
-    @Option(help: "Children per root, b.") var children: Int?
-    @Option(help: "Free singletons (leaves without a parent), S.") var singletons: Int?
-    @Option(help: "Rows (tokens) in total.") var rows: Int?
-    @Option(help: "Rows per shard.") var shardRows: Int?
+    @Option(parsing: .unconditional, help: "Width of the activations.") var d: Int?
+    @Option(parsing: .unconditional, help: "Roots (abstract features), R.") var roots: Int?
+    @Option(parsing: .unconditional, help: "Children per root, b.") var children: Int?
+    @Option(parsing: .unconditional, help: "Free singletons (leaves without a parent), S.") var singletons: Int?
+    @Option(parsing: .unconditional, help: "Rows (tokens) in total.") var rows: Int?
+    @Option(parsing: .unconditional, help: "Rows per shard.") var shardRows: Int?
     @Option(help: "A: parents have their own direction; B: a parent is only the OR of its children.")
     var geometry: SyntheticConfig.Geometry?
     @Option(help: "exclusive: one child per firing parent; independent: each child with --child-probability.")
     var childMode: SyntheticConfig.ChildMode?
-    @Option(help: "q, for independent children.") var childProbability: Double?
-    @Option(help: "Firing probability of the most frequent root and singleton.") var probabilityMax: Double?
-    @Option(help: "Firing probability of the rarest root and singleton.") var probabilityMin: Double?
-    @Option(help: "μ of the folded normal |N(μ, σ²)| of magnitudes.") var magnitudeMean: Double?
-    @Option(help: "σ of the folded normal of magnitudes.") var magnitudeStd: Double?
-    @Option(help: "Standard deviation of the Gaussian noise on every coordinate.") var noise: Double?
+    @Option(parsing: .unconditional, help: "q, for independent children.") var childProbability: Double?
+    @Option(parsing: .unconditional, help: "Firing probability of the most frequent root and singleton.") var probabilityMax: Double?
+    @Option(parsing: .unconditional, help: "Firing probability of the rarest root and singleton.") var probabilityMin: Double?
+    @Option(parsing: .unconditional, help: "μ of the folded normal |N(μ, σ²)| of magnitudes.") var magnitudeMean: Double?
+    @Option(parsing: .unconditional, help: "σ of the folded normal of magnitudes.") var magnitudeStd: Double?
+    @Option(parsing: .unconditional, help: "Standard deviation of the Gaussian noise on every coordinate.") var noise: Double?
     @Option(help: "Shard element type: f32 or f16.") var dtype: SyntheticConfig.StorageType?
-    @Option(help: "Seed; the same seed and knobs give byte-identical files.") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed; the same seed and knobs give byte-identical files.") var seed: UInt64?
 
     /// The preset with every given option applied.
     var config: SyntheticConfig {
@@ -84,11 +84,9 @@ struct SynthCommand: ParsableCommand {
     func run() throws {
         let config = self.config
         Session.run { comm, log in
-            // Rank 0 writes; the others wait in the agreement (a collective), so every rank
-            // learns the outcome and all exit together.
-            let summary: SyntheticSummary? = try comm.agreeing {
-                guard comm.isRoot else { return nil }
-                return try SyntheticGenerator.generate(
+            // Rank 0 writes; the others wait, and every rank learns the outcome.
+            let summary = try comm.onRoot {
+                try SyntheticGenerator.generate(
                     config: config, to: out, force: force, provenance: ["preset": preset.rawValue],
                     progress: { done, total in log.progress("synth: shard \(done)/\(total)", force: done == total) })
             }
