@@ -6,11 +6,11 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Describe a data set, a shard or tensor file, or a checkpoint.",
         discussion: """
-            A data set directory (with or without dataset.json): d, rows, shards with dtype and rows,
-            label kinds with class frequencies, ground truth and true L0s (synthetic data), the
-            evaluation split, and E‖x‖² from a sample. A .npy or .safetensors file: dtype, shape,
-            tensors, metadata, first-row statistics. A checkpoint directory (model.safetensors,
-            state.json) or a run directory (checkpoints/): tensors, metadata and state.
+            A data set directory (with or without dataset.json): d, rows, shards with dtype and rows, \
+            label kinds with class frequencies, ground truth and true L0s (synthetic data), the \
+            evaluation split, and E‖x‖² from a sample. A .npy or .safetensors file: dtype, shape, \
+            tensors, metadata, first-row statistics. A checkpoint directory (model.safetensors, \
+            state.json) or a run directory (checkpoints/): tensors, metadata and state. \
             Validates as training does: a broken data set fails here with the same message.
 
             Examples:

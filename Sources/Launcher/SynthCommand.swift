@@ -7,21 +7,33 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Generate synthetic hierarchical activations with known ground truth, as an ordinary data set.",
         discussion: """
-            A tree of R roots (abstract features) with b children each (basic features), plus free
-            singletons, as unit directions in R^d (more features than d: superposition). Roots and
-            singletons fire with Zipf-like probabilities; a child fires only while its parent fires.
-            Geometry A: parents have their own direction and children add theirs. Geometry B: a
+            A tree of R roots (abstract features) with b children each (basic features), plus free \
+            singletons, as unit directions in R^d (more features than d: superposition). Roots and \
+            singletons fire with Zipf-like probabilities; a child fires only while its parent fires. \
+            Geometry A: parents have their own direction and children add theirs. Geometry B: a \
             parent has no direction, it is only the OR of its children.
 
-            Writes shard-NNNNN.npy (+ .labels.npy), truth/ (directions, tree, per-row firing) and
-            dataset.json, whose provenance records the true mean L0 per level. The directory
+            Writes shard-NNNNN.npy (+ .labels.npy), truth/ (directions, tree, per-row firing) and \
+            dataset.json, whose provenance records the true mean L0 per level. The directory \
             appears complete or not at all. Under mpirun only rank 0 writes. See docs/SYNTHETIC.md.
+
+            Every knob below defaults to the preset's value:
+            \(presetTable)
 
             Examples:
               hsae synth --preset tiny --out data/tiny
-              hsae synth --preset default --geometry B --child-mode independent --out data/synth-b
-              hsae synth --preset small --d 96 --noise 0.05 --seed 7 --dtype f16 --out data/s7 --force
+              hsae synth --geometry B --child-mode independent --out data/synth-b
+              hsae synth --preset small --d 96 --seed 7 --dtype f16 --out data/s7 --force
             """)
+
+    /// One line per preset, made from the presets themselves.
+    static var presetTable: String {
+        SyntheticConfig.Preset.allCases.map { p in
+            let c = SyntheticConfig.preset(p)
+            return "  \(p.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) d \(c.d), \(c.roots) × \(c.children) children, "
+                + "\(c.singletons) singletons, \(c.rows) rows / \(c.shardCount) shards"
+        }.joined(separator: "\n")
+    }
 
     @Option(help: "Starting point for every knob: \(SyntheticConfig.Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: SyntheticConfig.Preset = .default

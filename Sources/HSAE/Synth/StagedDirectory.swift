@@ -28,7 +28,7 @@ struct StagedDirectory {
             }
             let entries = (try? fm.contentsOfDirectory(atPath: self.target)) ?? []
             if !entries.isEmpty && !replace {
-                throw HSAEError.badConfig(option: option, message: "'\(target)' is not empty (\(entries.count) entries); "
+                throw HSAEError.badConfig(option: option, message: "'\(target)' is not empty (\(entries.count) \(entries.count == 1 ? "entry" : "entries")); "
                     + "choose a new directory or pass --force to replace it")
             }
         }
