@@ -35,6 +35,7 @@ public enum Inspector {
             return lines
         }
         if name.hasSuffix(".safetensors") { return try describeSafeTensors(path: path) }
+        if name == DatasetManifest.fileName { return try describeDataset(path: (path as NSString).deletingLastPathComponent) }
         if name.hasSuffix(".json") {
             return ["\(name):"] + (try prettyJSON(path: path)).map { "  " + $0 }
         }

@@ -5,7 +5,7 @@ import Foundation
 /// Per-row truth is memory-mapped; `firing(rows:)` costs O(firing features) per row.
 ///
 /// Feature indices follow `SyntheticLayout` (parents, then children, then singletons).
-public final class GroundTruth {
+public final class GroundTruth: @unchecked Sendable {  // immutable after init; mapped files are read-only
     /// One firing true feature in a row.
     public struct Firing: Equatable, Sendable {
         public let feature: Int
@@ -100,9 +100,12 @@ public final class GroundTruth {
     /// The true features firing in global row `row`, in increasing feature index.
     public func firing(row: Int) -> [Firing] {
         precondition(row >= 0 && row < rows, "row \(row) outside 0..<\(rows)")
-        var s = 0
-        while shardStarts[s + 1] <= row { s += 1 }
-        return shardRows[s].firing(row - shardStarts[s])
+        var (lo, hi) = (0, shardRows.count - 1)  // the last shard starting at or before `row`
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if shardStarts[mid] <= row { lo = mid } else { hi = mid - 1 }
+        }
+        return shardRows[lo].firing(row - shardStarts[lo])
     }
 
     public func firing(rows indices: [Int]) -> [[Firing]] { indices.map { firing(row: $0) } }
