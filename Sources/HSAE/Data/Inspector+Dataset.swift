@@ -41,15 +41,20 @@ extension Inspector {
         return (0..<3).map(line) + ["    … \(shards.count - 5) more"] + (shards.count - 2 ..< shards.count).map(line)
     }
 
-    /// One line per label kind: its classes and their frequencies (the 5 most frequent).
-    static func labelLines(_ data: ActivationDataset) -> [String] {
+    /// One line per label kind: its classes and their frequencies (the 5 most frequent), over
+    /// all rows, or over `sampleLimit` evenly spaced rows in a larger data set.
+    static func labelLines(_ data: ActivationDataset, sampleLimit: Int = 1_000_000) -> [String] {
         let kinds = data.labelKinds
         guard !kinds.isEmpty else { return ["  labels: none"] }
-        var lines = ["  labels: \(kinds.count) kind(s)"]
-        let all = Array(0..<data.rows)
+        let n = min(data.rows, sampleLimit)
+        var lines = ["  labels: \(kinds.count) kind(s)" + (n < data.rows ? ", frequencies from \(n) evenly spaced rows" : "")]
+        let chunk = 65_536
         for (k, kind) in kinds.enumerated() {
             var counts: [Int: Int] = [:]
-            for v in data.labels(kind: k, rows: all) { counts[v, default: 0] += 1 }
+            for start in stride(from: 0, to: n, by: chunk) {
+                let rows = (start ..< min(n, start + chunk)).map { $0 * data.rows / n }
+                for v in data.labels(kind: k, rows: rows) { counts[v, default: 0] += 1 }
+            }
             let level = kind.level.map { " [\($0)]" } ?? ""
             guard let classes = kind.classes else {
                 lines.append("    \(kind.name)\(level): \(counts.keys.filter { $0 >= 0 }.count) distinct values")
@@ -58,7 +63,7 @@ extension Inspector {
             let ranked = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
             let shown = ranked.prefix(5).map { (value, count) -> String in
                 let name = value < 0 ? "missing" : value < classes.count ? classes[value] : "?\(value)"
-                return "\(name) \(String(format: "%.1f", 100 * Double(count) / Double(data.rows)))%"
+                return "\(name) \(String(format: "%.1f", 100 * Double(count) / Double(n)))%"
             }
             let more = ranked.count > 5 ? ", … \(ranked.count - 5) more" : ""
             lines.append("    \(kind.name)\(level): \(classes.count) classes; " + shown.joined(separator: ", ") + more)
