@@ -82,7 +82,7 @@ final class SynthCommandTests: XCTestCase {
     func testANonEmptyOutputIsRefusedUntilForced() throws {
         let out = temporaryPath(self, "synth-full")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: out + "/keep.txt", contents: Data("x".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: out + "/keep.txt", contents: Data("x".utf8)))
         let refused = try Harness.single(["synth", "--preset", "tiny", "--rows", "500", "--out", out])
         XCTAssertEqual(refused.status, 1)
         XCTAssertEqual(refused.stderr, "error: --out: '\(out)' is not empty (1 entry); choose a new directory or pass --force to replace it\n")
@@ -109,7 +109,7 @@ final class SynthCommandTests: XCTestCase {
         let checkpoint = temporaryPath(self, "checkpoint")
         try FileManager.default.createDirectory(atPath: checkpoint, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: data + "/truth/truth.safetensors", toPath: checkpoint + "/model.safetensors")
-        FileManager.default.createFile(atPath: checkpoint + "/state.json", contents: Data("{\"step\":12,\"phase\":1}".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: checkpoint + "/state.json", contents: Data("{\"step\":12,\"phase\":1}".utf8)))
         let run = try Harness.single(["inspect", checkpoint])
         XCTAssertEqual(run.status, 0, run.stderr)
         for expected in ["checkpoint \(checkpoint): model.safetensors, state.json", "  model.safetensors: safetensors, 6 tensors",
@@ -136,7 +136,7 @@ final class SynthMultiRankTests: XCTestCase {
     func testAFailureOnRankZeroStopsBothRanksWithOneMessage() throws {
         let out = temporaryPath(self, "synth-mpi-full")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: out + "/keep.txt", contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: out + "/keep.txt", contents: Data()))
         let run = try Harness.mpi(2, ["synth", "--preset", "tiny", "--out", out], timeout: 120)
         XCTAssertFalse(run.timedOut, "a rank hung")
         XCTAssertNotEqual(run.status, 0)
