@@ -16,7 +16,7 @@ struct HSAECommand: ParsableCommand {
               hsae version
             """,
         version: HSAEVersion.string,
-        subcommands: [VersionCommand.self, SelfTestCommand.self, SynthCommand.self, InspectCommand.self]
+        subcommands: [VersionCommand.self, SelfTestCommand.self, TrainCommand.self, SynthCommand.self, InspectCommand.self]
     )
 }
 

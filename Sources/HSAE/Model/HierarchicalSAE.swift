@@ -1,0 +1,90 @@
+/// A hierarchical SAE (DESIGN §2): parameters in one flat buffer, plus the non-trained
+/// state that belongs to the model (input scale c, batchtopk inference thresholds).
+///
+///     P1 = (X − b_dec) W_enc¹ + b_enc¹      Z1 = act₁(P1)
+///     P2 = Z1 W_enc² + b_enc²               Z2 = act₂(P2)
+///     Ẑ1 = ReLU(Z2 W_dec² + b_dec²)         M  = g ⊙ Z1 + (1 − g) ⊙ Ẑ1
+///     X̂  = M W_dec¹ + b_dec
+public final class HierarchicalSAE<T: BLASScalar> {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    public let params: TensorBuffer<T>
+    /// c: inputs are multiplied by it before encoding so that E‖c·x‖² = d.
+    public var inputScale: T = 1
+    /// batchtopk inference thresholds (running estimates), per layer.
+    public var bottomThreshold: T = 0
+    public var topThreshold: T = 0
+
+    public init(config: ModelConfig) {
+        self.config = config
+        layout = ParameterLayout(config)
+        params = TensorBuffer(count: layout.count)
+    }
+
+    public func view(_ id: TensorID) -> View<T> { layout.view(id, in: params) }
+
+    /// A copy in another precision (Double models for finite-difference checks).
+    public func converted<U: BLASScalar>(to: U.Type = U.self) -> HierarchicalSAE<U> {
+        let m = HierarchicalSAE<U>(config: config)
+        for i in 0..<params.count { m.params[i] = U(params[i]) }
+        m.inputScale = U(inputScale)
+        m.bottomThreshold = U(bottomThreshold)
+        m.topThreshold = U(topThreshold)
+        return m
+    }
+
+    /// DESIGN §4 initialisation: bottom.W_dec rows random unit vectors × 0.1,
+    /// bottom.W_enc = bottom.W_decᵀ, bottom.b_dec = `mean` (of a data sample, already scaled),
+    /// other biases 0, gate.logits 0. The top layer mirrors it over the bottom code with a
+    /// non-negative dictionary when that constraint is on: top.W_dec rows |unit| × 0.1,
+    /// top.W_enc = top.W_decᵀ.
+    public func initialise(seed: UInt64, mean: [T]) {
+        precondition(mean.count == config.d, "mean has \(mean.count) entries, d = \(config.d)")
+        params.zero()
+        var rng = SplitMix64(seed: seed)
+        initialiseTied(dec: view(.bottomWDec), enc: view(.bottomWEnc), rng: &rng, nonNegative: false)
+        let bDec = view(.bottomBDec)
+        for j in 0..<config.d { bDec[j] = mean[j] }
+        if !config.isBaseline {
+            initialiseTied(dec: view(.topWDec), enc: view(.topWEnc), rng: &rng, nonNegative: config.topDecoderNonNegative)
+        }
+    }
+
+    private func initialiseTied(dec: View<T>, enc: View<T>, rng: inout SplitMix64, nonNegative: Bool) {
+        for i in 0..<dec.rows {
+            let row = dec.row(i)
+            var norm: Double = 0
+            for j in 0..<dec.cols {
+                var g = rng.nextGaussian()
+                if nonNegative { g = abs(g) }
+                row[j] = T(g)
+                norm += g * g
+            }
+            let s = T(0.1 / max(norm.squareRoot(), 1e-12))
+            for j in 0..<dec.cols { row[j] *= s }
+        }
+        for i in 0..<dec.rows { for j in 0..<dec.cols { enc[j, i] = dec[i, j] } }
+    }
+
+    /// ‖row i‖ of a decoder, for the L1 penalty's weighting and the topk renormalisation.
+    public func rowNorms(_ id: TensorID) -> [T] {
+        let w = view(id)
+        return (0..<w.rows).map { T.nrm2(w.cols, w.row($0)) }
+    }
+
+    /// Projects top.W_dec onto W ≥ 0 (when configured) and, for a topk/batchtopk bottom layer,
+    /// renormalises bottom.W_dec rows to unit norm. Called after every optimizer step.
+    public func applyConstraints() {
+        if !config.isBaseline, config.topDecoderNonNegative {
+            let w = view(.topWDec)
+            for i in 0..<w.count where w.base[i] < 0 { w.base[i] = 0 }
+        }
+        if config.bottom.activation != .relu {
+            let w = view(.bottomWDec)
+            for i in 0..<w.rows {
+                let n = T.nrm2(w.cols, w.row(i))
+                if n > 0 { T.scal(w.cols, 1 / n, w.row(i)) }
+            }
+        }
+    }
+}

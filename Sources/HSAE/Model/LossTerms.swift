@@ -1,0 +1,62 @@
+/// The loss terms of DESIGN §3, as a set; a phase (or an ablation) switches them on and off.
+public struct LossTerms: OptionSet, Codable, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// L_rec = mean ‖x − x̂‖²
+    public static let reconstruction = LossTerms(rawValue: 1 << 0)
+    /// L_top = mean ‖(z1 − ẑ1) W_dec¹‖²
+    public static let topPath = LossTerms(rawValue: 1 << 1)
+    /// λ1 · mean Σ_i z1_i ‖W_dec¹[i]‖ (relu bottom only)
+    public static let l1Bottom = LossTerms(rawValue: 1 << 2)
+    /// λ2 · mean Σ_j z2_j ‖W_dec²[j]‖ (relu top only)
+    public static let l1Top = LossTerms(rawValue: 1 << 3)
+    /// β_gate · mean_i g_i
+    public static let gate = LossTerms(rawValue: 1 << 4)
+    /// β_orth · (1/(m2(m2−1))) Σ_{j≠k} (n_j·n_k)²
+    public static let orthogonality = LossTerms(rawValue: 1 << 5)
+    /// β_mi · (1/(m1·m2)) Σ_{i,j} ρ(z2_j, r_i)², per microbatch
+    public static let mutualInformation = LossTerms(rawValue: 1 << 6)
+
+    public static let all: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .gate, .orthogonality, .mutualInformation]
+
+    /// The terms that depend on data (computed per microbatch); the rest depend on parameters only.
+    public static let dataTerms: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .mutualInformation]
+}
+
+/// Coefficients of the loss terms. λs are adapted during training (relu layers).
+public struct LossWeights: Codable, Equatable, Sendable {
+    public var lambda1: Double
+    public var lambda2: Double
+    public var betaGate: Double
+    public var betaOrth: Double
+    public var betaMI: Double
+
+    public init(lambda1: Double = 0.01, lambda2: Double = 0.01, betaGate: Double = 0.01, betaOrth: Double = 1, betaMI: Double = 1) {
+        self.lambda1 = lambda1
+        self.lambda2 = lambda2
+        self.betaGate = betaGate
+        self.betaOrth = betaOrth
+        self.betaMI = betaMI
+    }
+}
+
+/// Values of the loss terms (already weighted), for logging. Index order is `LossParts.names`.
+public struct LossParts: Equatable, Sendable {
+    public var values: [Double]
+
+    public static let names = ["rec", "top", "l1_bottom", "l1_top", "gate", "orth", "mi"]
+    public static let count = names.count
+
+    public init(values: [Double] = [Double](repeating: 0, count: LossParts.count)) {
+        precondition(values.count == Self.count, "loss parts: \(values.count) values, expected \(Self.count)")
+        self.values = values
+    }
+
+    public var reconstruction: Double { values[0] }
+    public var total: Double { values.reduce(0, +) }
+
+    public static func + (a: LossParts, b: LossParts) -> LossParts {
+        LossParts(values: zip(a.values, b.values).map { $0 + $1 })
+    }
+}

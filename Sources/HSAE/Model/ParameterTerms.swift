@@ -1,0 +1,57 @@
+/// The loss terms that depend on parameters only (DESIGN §3), computed once per step on
+/// every rank after the gradient reduction (identically, so they are never reduced):
+///
+///     gate:  L = β_gate · mean_i σ(ℓ_i)                        ∂L/∂ℓ_i = β_gate/m1 · g_i(1 − g_i)
+///     orth:  n_j = w_j/‖w_j‖,  C = N Nᵀ,  L = β'·Σ_{j≠k} C_jk²,  β' = β_orth/(m2(m2−1))
+///            ∂L/∂N = 4β'(C − diag C) N;  ∂L/∂w_j = (dn_j − n_j (n_j·dn_j)) / ‖w_j‖
+extension HierarchicalSAE {
+    static var normEpsilon: T { 1e-12 }
+
+    /// Adds the selected parameter-only terms' gradients into `grads`; returns their values
+    /// as LossParts (gate at index 4, orth at index 5).
+    public func parameterTerms(_ terms: LossTerms, weights: LossWeights, trainsGate: Bool, trainsTop: Bool,
+                               grads: TensorBuffer<T>?) -> LossParts {
+        var parts = LossParts()
+        guard !config.isBaseline else { return parts }
+        let m1 = config.m1, m2 = config.m2
+        if terms.contains(.gate) {
+            let g = layout.view(.gateLogits, in: params)
+            var sum: T = 0
+            let beta = T(weights.betaGate)
+            let dg = grads.map { layout.view(.gateLogits, in: $0) }
+            for i in 0..<m1 {
+                let s = config.gate == .fixed ? 0.5 : 1 / (1 + T.exp(-g[i]))
+                sum += s
+                if trainsGate, config.gate == .learned, let dg { dg[i] += beta / T(m1) * s * (1 - s) }
+            }
+            parts.values[4] = Double(beta * sum / T(m1))
+        }
+        if terms.contains(.orthogonality), m2 > 1 {
+            let w = view(.topWDec)
+            let n = TensorBuffer<T>(count: m2 * m1), c = TensorBuffer<T>(count: m2 * m2)
+            let N = n.view(rows: m2, cols: m1), C = c.view(rows: m2, cols: m2)
+            var norms = [T](repeating: 0, count: m2)
+            for j in 0..<m2 {
+                norms[j] = max(T.nrm2(m1, w.row(j)), Self.normEpsilon)
+                for i in 0..<m1 { N[j, i] = w[j, i] / norms[j] }
+            }
+            Kernels.gemm(N, .none, N, .transposed, C)
+            let betaP = T(weights.betaOrth) / T(m2 * (m2 - 1))
+            var sum: T = 0
+            for j in 0..<m2 { for k in 0..<m2 where k != j { sum += C[j, k] * C[j, k] } }
+            parts.values[5] = Double(betaP * sum)
+            if trainsTop, let grads {
+                for j in 0..<m2 { C[j, j] = 0 }
+                let dn = TensorBuffer<T>(count: m2 * m1)
+                let dN = dn.view(rows: m2, cols: m1)
+                Kernels.gemm(C, .none, N, .none, dN, alpha: 4 * betaP)
+                let dw = layout.view(.topWDec, in: grads)
+                for j in 0..<m2 {
+                    let proj = T.dot(m1, N.row(j), 1, dN.row(j), 1)
+                    for i in 0..<m1 { dw[j, i] += (dN[j, i] - N[j, i] * proj) / norms[j] }
+                }
+            }
+        }
+        return parts
+    }
+}

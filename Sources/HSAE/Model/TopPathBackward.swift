@@ -1,0 +1,84 @@
+extension HierarchicalSAE {
+    /// Backward through the top layer, the gate and the top-only terms, given ∂L/∂M in ws.dm.
+    /// Leaves ∂L/∂Z1 in ws.dz1 (for the bottom layer) and adds into `grads`:
+    ///
+    ///     L_top = w Σ‖T‖², T = R W_dec¹, R = Z1 − Ẑ1     dT = 2wT,  dR = dT W_dec¹ᵀ (+ MI)
+    ///     M = g Z1 + (1 − g) Ẑ1                            dZ1 = g dM + dR,  dẐ1 = (1 − g) dM − dR
+    ///                                                       dg_j = Σ_rows dM_ij R_ij,  dℓ = dg ⊙ g(1 − g)
+    ///     Ẑ1 = ReLU(Q), Q = Z2 W_dec² + b_dec²              dQ = dẐ1 ⊙ [Q > 0],  dW_dec² = Z2ᵀ dQ,  dZ2 = dQ W_dec²ᵀ
+    ///     L1 top = λ2 w Σ z2_j ‖W_dec²[j]‖                  dZ2 += λ2 w ‖W_dec²[j]‖,  dW_dec²[j] += λ2 w Σz2_j n_j
+    ///     Z2 = act₂(Z1 W_enc² + b_enc²)                     dP2 = dZ2 ⊙ [Z2 > 0],  dW_enc² = Z1ᵀ dP2,  dZ1 += dP2 W_enc²ᵀ
+    func topPathBackward(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, mw: MicrobatchWeights,
+                         trainable: Trainable, grads g: TensorBuffer<T>, parts: inout LossParts) {
+        let w = T(mw.rowWeight)
+        let (b, d, m1, m2) = (ws.b, config.d, config.m1, config.m2)
+        let trainsBottom = trainable.contains(.bottom), trainsTop = trainable.contains(.top)
+        let wDec1 = view(.bottomWDec), wDec2 = view(.topWDec)
+
+        // Top path: dT = 2wT; dR = dT W_dec¹ᵀ, held in dz1 until the mix below.
+        if terms.contains(.topPath) {
+            parts.values[1] = Double(w * Kernels.sumOfSquares(ws.t.count, ws.t.base))
+            for i in 0..<(b * d) { ws.dt.base[i] = 2 * w * ws.t.base[i] }
+            if trainsBottom { Kernels.gemm(ws.r, .transposed, ws.dt, .none, layout.view(.bottomWDec, in: g), beta: 1) }
+            Kernels.gemm(ws.dt, .none, wDec1, .transposed, ws.dz1)
+        } else {
+            ws.dz1.zero()
+        }
+        ws.dz2.zero()
+        if terms.contains(.mutualInformation), m2 > 0 {
+            let miW = T(weights.betaMI) / T(m1 * m2) * T(mw.miWeight)
+            parts.values[6] = Double(miTerm(ws).evaluate(z2: ws.z2, r: ws.r, weight: miW, dz2: ws.dz2, dr: ws.dz1))
+        }
+
+        // The mix and the gate.
+        let gv = ws.gate.base
+        let learnsGate = trainable.contains(.gate) && config.gate == .learned
+        var dGate = [T](repeating: 0, count: learnsGate ? m1 : 0)
+        for i in 0..<b {
+            let (dm, dr, dzh, r) = (ws.dm.row(i), ws.dz1.row(i), ws.dzhat.row(i), ws.r.row(i))
+            for j in 0..<m1 {
+                dzh[j] = (1 - gv[j]) * dm[j] - dr[j]
+                dr[j] = gv[j] * dm[j] + dr[j]
+            }
+            if learnsGate { for j in 0..<m1 { dGate[j] += dm[j] * r[j] } }
+        }
+        if learnsGate {
+            let dl = layout.view(.gateLogits, in: g)
+            for j in 0..<m1 { dl[j] += dGate[j] * gv[j] * (1 - gv[j]) }
+        }
+
+        // Through Ẑ1 = ReLU(Q) and the top decoder (dQ in place of dẐ1).
+        Activation.backward(ws.dzhat, code: ws.zhat, into: ws.dzhat)
+        if trainsTop {
+            Kernels.gemm(ws.z2, .transposed, ws.dzhat, .none, layout.view(.topWDec, in: g), beta: 1)
+            Kernels.columnSums(ws.dzhat, into: layout.view(.topBDec, in: g).base)
+        }
+        Kernels.gemm(ws.dzhat, .none, wDec2, .transposed, ws.dz2, beta: 1)
+
+        if terms.contains(.l1Top), config.top?.activation == .relu {
+            let lambda = T(weights.lambda2)
+            let norms = rowNorms(.topWDec)
+            var colSum = [T](repeating: 0, count: m2)
+            colSum.withUnsafeMutableBufferPointer { Kernels.columnSums(ws.z2, into: $0.baseAddress!) }
+            parts.values[3] = Double(lambda * w * zip(colSum, norms).reduce(0) { $0 + $1.0 * $1.1 })
+            if trainsTop {
+                for i in 0..<b {
+                    let row = ws.dz2.row(i)
+                    for j in 0..<m2 { row[j] += lambda * w * norms[j] }
+                }
+                let dW = layout.view(.topWDec, in: g)
+                for j in 0..<m2 where colSum[j] != 0 {
+                    T.axpy(m1, lambda * w * colSum[j] / max(norms[j], Self.normEpsilon), wDec2.row(j), dW.row(j))
+                }
+            }
+        }
+
+        // Through act₂ and the top encoder.
+        Activation.backward(ws.dz2, code: ws.z2, into: ws.dp2)
+        if trainsTop {
+            Kernels.gemm(ws.z1, .transposed, ws.dp2, .none, layout.view(.topWEnc, in: g), beta: 1)
+            Kernels.columnSums(ws.dp2, into: layout.view(.topBEnc, in: g).base)
+        }
+        if trainsBottom { Kernels.gemm(ws.dp2, .none, view(.topWEnc), .transposed, ws.dz1, beta: 1) }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Adam (β1 = 0.9, β2 = 0.999, ε = 1e-8) over the flat parameter buffer, with global-norm
+/// clipping. One loop over the trainable ranges; frozen ranges are untouched (parameters and
+/// moments). Moments are reset at the start of each phase (a new objective).
+///
+///     m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²
+///     θ ← θ − lr · (m / (1−β1ᵗ)) / (sqrt(v / (1−β2ᵗ)) + ε)
+public final class Adam {
+    public let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
+    public let m: TensorBuffer<Float>
+    public let v: TensorBuffer<Float>
+    public var t: Int = 0
+
+    public init(count: Int) {
+        m = TensorBuffer(count: count)
+        v = TensorBuffer(count: count)
+    }
+
+    public func reset() {
+        m.zero()
+        v.zero()
+        t = 0
+    }
+
+    /// √Σ g² over the ranges.
+    public static func globalNorm(_ grads: TensorBuffer<Float>, ranges: [Range<Int>]) -> Double {
+        var s: Double = 0
+        for r in ranges where !r.isEmpty {
+            let n2 = Double(Float.dot(r.count, grads.base + r.lowerBound, 1, grads.base + r.lowerBound, 1))
+            s += n2
+        }
+        return s.squareRoot()
+    }
+
+    /// Clips to `maxNorm` (scales g when ‖g‖ > maxNorm), then takes one Adam step on `ranges`.
+    /// Returns the pre-clip norm.
+    @discardableResult
+    public func step(params: TensorBuffer<Float>, grads: TensorBuffer<Float>, ranges: [Range<Int>],
+                     lr: Double, maxNorm: Double) -> Double {
+        let norm = Self.globalNorm(grads, ranges: ranges)
+        let clip: Float = norm > maxNorm && norm > 0 ? Float(maxNorm / norm) : 1
+        t += 1
+        let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(t)))
+        let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(t)))
+        let stepSize = Float(lr) / c1
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        let invC2 = 1 / c2
+        for r in ranges {
+            let (p, g, mm, vv) = (params.base, grads.base, m.base, v.base)
+            for i in r {
+                let gi = g[i] * clip
+                let mi = b1 * mm[i] + (1 - b1) * gi
+                let vi = b2 * vv[i] + (1 - b2) * gi * gi
+                mm[i] = mi
+                vv[i] = vi
+                p[i] -= stepSize * mi / ((vi * invC2).squareRoot() + eps)
+            }
+        }
+        return norm
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+
+/// Everything besides the model that a resumed run needs to continue bit-identically.
+public struct TrainerState: Codable, Equatable, Sendable {
+    public var formatVersion = HSAEVersion.checkpointFormat
+    /// Index into `config.phases` of the phase in progress (or next, when stepInPhase == its steps).
+    public var phaseIndex = 0
+    /// Steps completed in that phase.
+    public var stepInPhase = 0
+    /// Global batches consumed (the data cursor: batch t reads stream[tB ..< (t+1)B]).
+    public var globalStep = 0
+    public var lambda1: Double
+    public var lambda2: Double
+    public var adamStep = 0
+    /// Fixed-point exponents for the next step (exact mode), nil at a phase start.
+    public var exponents: [Int]?
+    /// Variance of the scaled data per token (Σ_j Var x_j), for logging FVU.
+    public var dataVariance: Double
+    public var config: TrainConfig
+    public var dataset: String
+    public var datasetRows: Int
+    public var d: Int
+    public var ranks: Int
+    /// file name → checksum (Checksum.hex) of the checkpoint's other files.
+    public var checksums: [String: String] = [:]
+}
+
+/// A checkpoint directory `RUN/checkpoints/<phase>-<step>/` (DESIGN §6): model.safetensors,
+/// optimizer.safetensors (Adam moments, dead-latent counters), state.json (with checksums).
+/// Written into a temporary directory, fsynced, renamed; then `latest` is replaced atomically.
+public enum Checkpoint {
+    public static let model = "model.safetensors", optimizer = "optimizer.safetensors", state = "state.json"
+
+    public static func name(phase: Int, globalStep: Int) -> String {
+        "\(phase)-" + String(repeating: "0", count: max(0, 7 - String(globalStep).count)) + String(globalStep)
+    }
+
+    /// Writes a complete checkpoint; returns its directory.
+    @discardableResult
+    public static func write(run: String, name: String, model: HierarchicalSAE<Float>, adam: Adam,
+                             sinceFired: [Int64], state: TrainerState) throws -> String {
+        let root = run + "/checkpoints"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let final = root + "/" + name
+        let temp = root + "/.tmp-\(name)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: temp)
+        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: false)
+        var state = state
+        let modelData = try ModelFile.serialize(model)
+        var opt = SafeTensorsWriter(metadata: ["format": "hsae-optimizer"])
+        opt.add("adam.m", shape: [adam.m.count], values: adam.m.array)
+        opt.add("adam.v", shape: [adam.v.count], values: adam.v.array)
+        opt.add("dead.steps_since_fired", shape: [sinceFired.count], int64: sinceFired)
+        let optData = opt.serialized()
+        state.checksums = [Self.model: modelData.withUnsafeBytes(Checksum.hex), Self.optimizer: optData.withUnsafeBytes(Checksum.hex)]
+        try AtomicFile.writeSynced(modelData, to: temp + "/" + Self.model)
+        try AtomicFile.writeSynced(optData, to: temp + "/" + Self.optimizer)
+        try AtomicFile.writeSynced(try JSONEncoder.sorted.encode(state), to: temp + "/" + Self.state)
+        try AtomicFile.syncDirectory(temp)
+        if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
+        guard rename(temp, final) == 0 else {
+            throw HSAEError.io(path: final, message: "cannot rename checkpoint into place: \(String(cString: strerror(errno)))")
+        }
+        try AtomicFile.syncDirectory(root)
+        try AtomicFile.write(Data((name + "\n").utf8), to: root + "/latest")
+        return final
+    }
+
+    /// A loaded, verified checkpoint.
+    public struct Loaded {
+        public let directory: String
+        public let model: HierarchicalSAE<Float>
+        public let adamM: [Float]
+        public let adamV: [Float]
+        public let sinceFired: [Int64]
+        public let state: TrainerState
+    }
+
+    /// Loads and verifies one checkpoint directory (checksums, version, tensor shapes).
+    public static func load(_ directory: String) throws -> Loaded {
+        func bad(_ message: String) -> HSAEError { .badInput(path: directory, message: message) }
+        guard let stateData = FileManager.default.contents(atPath: directory + "/" + Self.state) else {
+            throw bad("no \(Self.state) (an incomplete checkpoint)")
+        }
+        guard let state = try? JSONDecoder().decode(TrainerState.self, from: stateData) else {
+            throw bad("\(Self.state) is not a valid trainer state")
+        }
+        guard state.formatVersion == HSAEVersion.checkpointFormat else {
+            throw bad("checkpoint format \(state.formatVersion) is not supported (this hsae writes \(HSAEVersion.checkpointFormat))")
+        }
+        for file in [Self.model, Self.optimizer] {
+            let mapped = try MappedFile(path: directory + "/" + file)
+            let sum = Checksum.hex(mapped.bytes)
+            guard sum == state.checksums[file] else {
+                throw bad("\(file) is corrupt (checksum \(sum), state.json records \(state.checksums[file] ?? "none"))")
+            }
+        }
+        let model = try ModelFile.load(path: directory + "/" + Self.model)
+        let opt = try SafeTensorsFile(path: directory + "/" + Self.optimizer)
+        let m: [Float] = try opt.values("adam.m"), v: [Float] = try opt.values("adam.v")
+        guard m.count == model.layout.count, v.count == model.layout.count else {
+            throw bad("optimizer state has \(m.count) entries, the model \(model.layout.count)")
+        }
+        let since = try opt.integers("dead.steps_since_fired").map(Int64.init)
+        return Loaded(directory: directory, model: model, adamM: m, adamV: v, sinceFired: since, state: state)
+    }
+
+    /// The newest checkpoint of `run` that loads and verifies, trying `latest` first, then the
+    /// others newest first. Skipped ones are reported through `skipped`.
+    public static func newestValid(run: String, skipped: (String) -> Void) throws -> Loaded? {
+        let root = run + "/checkpoints"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
+            .filter { !$0.hasPrefix(".") && $0 != "latest" }
+            .sorted { ($0.split(separator: "-").last.flatMap { Int($0) } ?? -1, $0) > ($1.split(separator: "-").last.flatMap { Int($0) } ?? -1, $1) }
+        var order = names
+        if let latest = try? String(contentsOfFile: root + "/latest", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+           let i = order.firstIndex(of: latest) {
+            order.remove(at: i)
+            order.insert(latest, at: 0)
+        }
+        for name in order {
+            do {
+                return try load(root + "/" + name)
+            } catch {
+                skipped("skipping checkpoint \(name): \(error)")
+            }
+        }
+        return nil
+    }
+}

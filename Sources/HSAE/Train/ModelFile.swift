@@ -1,0 +1,60 @@
+import Foundation
+
+/// `model.safetensors`: the tensors of DESIGN §2 (F32, normative names) plus metadata
+/// (format version, d, m1, m2, activation kinds, targets, gate mode, input scale c,
+/// batchtopk thresholds). Everything needed to run the model, nothing about training.
+public enum ModelFile {
+    public static func serialize(_ model: HierarchicalSAE<Float>) throws -> Data {
+        let c = model.config
+        let configJSON = String(decoding: try JSONEncoder.sorted.encode(c), as: UTF8.self)
+        var writer = SafeTensorsWriter(metadata: [
+            "format": "hsae-model", "format_version": String(HSAEVersion.checkpointFormat),
+            "d": String(c.d), "m1": String(c.m1), "m2": String(c.m2),
+            "bottom_activation": c.bottom.activation.rawValue,
+            "top_activation": c.top?.activation.rawValue ?? "none",
+            "gate": c.gate.rawValue,
+            "input_scale": String(model.inputScale),
+            "bottom_threshold": String(model.bottomThreshold),
+            "top_threshold": String(model.topThreshold),
+            "model_config": configJSON,
+        ])
+        for e in model.layout.entries {
+            writer.add(e.id.name, shape: e.shape, values: Array(model.params.buffer[e.range]))
+        }
+        return writer.serialized()
+    }
+
+    public static func load(path: String) throws -> HierarchicalSAE<Float> {
+        let file = try SafeTensorsFile(path: path)
+        func bad(_ message: String) -> HSAEError { .badInput(path: path, message: message) }
+        guard file.metadata["format"] == "hsae-model" else { throw bad("not an HSAE model file (metadata format is '\(file.metadata["format"] ?? "missing")')") }
+        guard file.metadata["format_version"] == String(HSAEVersion.checkpointFormat) else {
+            throw bad("model format version \(file.metadata["format_version"] ?? "?") is not supported by this hsae (expects \(HSAEVersion.checkpointFormat))")
+        }
+        guard let json = file.metadata["model_config"], let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)) else {
+            throw bad("model metadata has no valid model_config")
+        }
+        let model = HierarchicalSAE<Float>(config: config)
+        for e in model.layout.entries {
+            let values = try file.values(e.id.name, as: Float.self)
+            let info = try file.info(e.id.name)
+            guard info.shape == e.shape else { throw bad("tensor '\(e.id.name)' has shape \(info.shape), expected \(e.shape)") }
+            values.withUnsafeBufferPointer { (model.params.base + e.offset).update(from: $0.baseAddress!, count: e.count) }
+        }
+        guard let scale = file.metadata["input_scale"].flatMap(Float.init), let t1 = file.metadata["bottom_threshold"].flatMap(Float.init),
+              let t2 = file.metadata["top_threshold"].flatMap(Float.init) else { throw bad("model metadata lacks input_scale or thresholds") }
+        model.inputScale = scale
+        model.bottomThreshold = t1
+        model.topThreshold = t2
+        return model
+    }
+}
+
+extension JSONEncoder {
+    /// Key-sorted, pretty JSON: stable bytes for the same value.
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return e
+    }
+}

@@ -1,0 +1,167 @@
+/// The resolved configuration of a training run: everything that determines the numbers.
+/// Written to RUN/config.json and into every checkpoint; `--resume` refuses a conflicting one.
+public struct TrainConfig: Codable, Equatable, Sendable {
+    // Model (d comes from the data).
+    public var m1: Int = 512
+    /// nil → m1/4.
+    public var m2: Int?
+    public var bottomActivation: ActivationKind = .relu
+    public var topActivation: ActivationKind = .relu
+    public var bottomTarget: SparsityTarget = .sparsity(0.90)
+    public var topTarget: SparsityTarget = .sparsity(0.70)
+    public var gate: GateMode = .learned
+    public var topDecoderNonNegative = true
+
+    // Losses.
+    public var weights = LossWeights()
+    /// κ of the L1 controller.
+    public var controllerGain = 0.01
+    /// Loss terms switched off (ablations): names from LossParts.names, e.g. ["orth", "mi"].
+    public var disabledTerms: [String] = []
+
+    // Optimisation.
+    public var batch = 4096
+    public var microbatch = 512
+    public var lr = 1e-3
+    public var phase3LRFactor = 0.1
+    public var warmup = 0.01
+    public var decay = 0.2
+    public var clipNorm = 1.0
+    /// Steps of phases 1, 2, 3.
+    public var phaseSteps = [2000, 1000, 1000]
+    /// false: no phased training — phase 3 (everything, all terms) from the start for the total steps.
+    public var phased = true
+    /// Train the single-layer baseline instead (m1 + m2 latents, phase-1 objective, all steps).
+    public var baseline = false
+    /// Target of the baseline as L0 (nil → the HSAE bottom layer's L0).
+    public var baselineL0: Double?
+
+    // Data and system.
+    public var seed: UInt64 = 0
+    public var reduction: ReductionMode = .exact
+    public var evalFraction = 0.05
+    public var skipNonfinite = false
+    public var scaleSampleRows = 8192
+
+    // Bookkeeping (do not change the numbers).
+    public var checkpointEvery = 500
+    public var logEvery = 10
+    public var deadWindowTokens = 1_000_000
+    public var watchdogSeconds = 600.0
+
+    public init() {}
+
+    public var resolvedM2: Int { m2 ?? max(1, m1 / 4) }
+
+    public var terms: LossTerms {
+        var t = LossTerms.all
+        for (i, name) in LossParts.names.enumerated() where disabledTerms.contains(name) {
+            t.remove(LossTerms(rawValue: 1 << i))
+        }
+        return t
+    }
+
+    /// The architecture for data of width d.
+    public func modelConfig(d: Int) -> ModelConfig {
+        if baseline {
+            let m = m1 + resolvedM2
+            let l0 = baselineL0 ?? bottomTarget.l0(latents: m1)
+            return ModelConfig(d: d, bottom: LayerSpec(latents: m, activation: bottomActivation, target: .l0(l0)),
+                               top: nil, gate: gate, topDecoderNonNegative: topDecoderNonNegative)
+        }
+        return ModelConfig(d: d, bottom: LayerSpec(latents: m1, activation: bottomActivation, target: bottomTarget),
+                           top: LayerSpec(latents: resolvedM2, activation: topActivation, target: topTarget),
+                           gate: gate, topDecoderNonNegative: topDecoderNonNegative)
+    }
+
+    /// The phases this run executes, in order.
+    public var phases: [TrainingPhase] {
+        let total = phaseSteps.reduce(0, +)
+        if baseline { return [TrainingPhase.baseline(steps: total)] }
+        if !phased { return [TrainingPhase.endToEnd(steps: total, lrFactor: 1)] }
+        return [TrainingPhase.bottomOnly(steps: phaseSteps[0]), TrainingPhase.topOnly(steps: phaseSteps[1]),
+                TrainingPhase.endToEnd(steps: phaseSteps[2], lrFactor: phase3LRFactor)].filter { $0.steps > 0 }
+    }
+
+    /// Checks every user-settable value; the error names the option, the value and the range.
+    public func validate(trainingRows: Int?, ranks: Int) throws {
+        func check(_ ok: Bool, _ option: String, _ message: String) throws {
+            if !ok { throw HSAEError.badConfig(option: option, message: message) }
+        }
+        try check(m1 > 0, "--m1", "must be > 0, got \(m1)")
+        if let m2 { try check(m2 > 0 && m2 <= m1, "--m2", "must be in 1...m1 (\(m1)), got \(m2)") }
+        try check(microbatch > 0, "--microbatch", "must be > 0, got \(microbatch)")
+        try check(batch > 0 && batch % microbatch == 0, "--batch",
+                  "must be a positive multiple of --microbatch (\(microbatch)), got \(batch)")
+        let n = batch / max(1, microbatch)
+        try check(n % ranks == 0, "--batch",
+                  "\(n) microbatches per step (B = \(batch) / b = \(microbatch)) cannot be split over \(ranks) ranks: the number of ranks must divide it")
+        if let trainingRows {
+            try check(batch <= trainingRows, "--batch", "\(batch) rows per step is larger than the \(trainingRows) training rows of the data set")
+        }
+        try check(lr > 0 && lr.isFinite, "--lr", "must be > 0, got \(lr)")
+        try check(phaseSteps.count == 3 && phaseSteps.allSatisfy { $0 >= 0 } && phaseSteps.reduce(0, +) > 0,
+                  "--steps", "needs three non-negative phase lengths with a positive total, got \(phaseSteps)")
+        try check(evalFraction >= 0 && evalFraction < 1, "--eval-fraction", "must be in [0, 1), got \(evalFraction)")
+        try check(clipNorm > 0, "--clip", "must be > 0, got \(clipNorm)")
+        try check(controllerGain >= 0 && controllerGain < 1, "--controller-gain", "must be in [0, 1), got \(controllerGain)")
+        try check(checkpointEvery > 0, "--checkpoint-every", "must be > 0, got \(checkpointEvery)")
+        try check(logEvery > 0, "--log-every", "must be > 0, got \(logEvery)")
+        for name in disabledTerms {
+            try check(LossParts.names.contains(name), "--disable", "unknown loss term '\(name)', expected one of \(LossParts.names.joined(separator: ", "))")
+        }
+        for (option, w) in [("--beta-orth", weights.betaOrth), ("--beta-mi", weights.betaMI), ("--beta-gate", weights.betaGate),
+                            ("--lambda1", weights.lambda1), ("--lambda2", weights.lambda2)] {
+            try check(w >= 0 && w.isFinite, option, "must be >= 0, got \(w)")
+        }
+        try modelConfig(d: 1).validate()
+    }
+}
+
+/// What a phase trains and which terms it optimises (DESIGN §4), as data.
+public struct TrainingPhase: Codable, Equatable, Sendable {
+    public var name: String
+    /// 1, 2, 3 as in DESIGN §4 (the baseline runs as phase 1).
+    public var number: Int
+    public var steps: Int
+    public var trains: Trainable
+    public var terms: LossTerms
+    public var usesTop: Bool
+    public var lrFactor: Double
+    /// Whether the λ controller adapts each layer's λ in this phase.
+    public var adaptsBottomLambda: Bool
+    public var adaptsTopLambda: Bool
+
+    public static func bottomOnly(steps: Int) -> TrainingPhase {
+        TrainingPhase(name: "phase 1 (bottom)", number: 1, steps: steps, trains: [.bottom], terms: [.reconstruction, .l1Bottom],
+                      usesTop: false, lrFactor: 1, adaptsBottomLambda: true, adaptsTopLambda: false)
+    }
+
+    public static func topOnly(steps: Int) -> TrainingPhase {
+        TrainingPhase(name: "phase 2 (top, bottom frozen)", number: 2, steps: steps, trains: [.top, .gate],
+                      terms: [.reconstruction, .topPath, .l1Top, .gate, .orthogonality, .mutualInformation],
+                      usesTop: true, lrFactor: 1, adaptsBottomLambda: false, adaptsTopLambda: true)
+    }
+
+    public static func endToEnd(steps: Int, lrFactor: Double) -> TrainingPhase {
+        TrainingPhase(name: "phase 3 (end-to-end)", number: 3, steps: steps, trains: [.bottom, .top, .gate], terms: .all,
+                      usesTop: true, lrFactor: lrFactor, adaptsBottomLambda: true, adaptsTopLambda: true)
+    }
+
+    public static func baseline(steps: Int) -> TrainingPhase {
+        var p = bottomOnly(steps: steps)
+        p.name = "baseline (single layer)"
+        return p
+    }
+}
+
+/// RUN/config.json: the resolved configuration and what it was resolved against.
+public struct ResolvedRun: Codable, Sendable {
+    public var config: TrainConfig
+    public var model: ModelConfig
+    public var dataset: String
+    public var datasetRows: Int
+    public var inputScale: Double
+    public var ranks: Int
+    public var hsae: String
+}

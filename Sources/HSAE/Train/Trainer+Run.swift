@@ -1,0 +1,132 @@
+import Dist
+import Foundation
+
+extension Trainer {
+    /// Runs (or continues) every phase to the end, checkpointing at every phase end and
+    /// every `checkpointEvery` steps, and writes RUN/model.safetensors at the end.
+    /// Returns false when stopped early by `stopAfterSteps`.
+    @discardableResult
+    public func train() throws -> Bool {
+        try comm.agreeing { if comm.isRoot { try prepareRunDirectory() } }
+        let watchdog = Watchdog(timeout: config.watchdogSeconds, rank: comm.rank)
+        watchdog.start()
+        defer { watchdog.stop() }
+        var stepsThisRun = 0
+        while state.phaseIndex < phases.count {
+            let phase = phases[state.phaseIndex]
+            if state.stepInPhase >= phase.steps {
+                state.phaseIndex += 1
+                state.stepInPhase = 0
+                state.exponents = nil
+                adam.reset()
+                continue
+            }
+            let reducer = GradientReducer(mode: config.reduction, ranges: ranges(phase), latents: model.config.m1 + model.config.m2,
+                                          microbatchesPerBatch: order.microbatchesPerBatch)
+            if config.reduction == .exact {
+                if let e = state.exponents, e.count == reducer.exponents.count { reducer.exponents = e }
+                else { try probeExponents(phase, reducer) }
+            }
+            log.info("\(phase.name): \(phase.steps) steps of \(config.batch) tokens, lr \(config.lr * phase.lrFactor)")
+            let clock = Date()
+            let startStep = state.stepInPhase
+            while state.stepInPhase < phase.steps {
+                reducer.beginStep()
+                let (stats, norm, lr) = try step(phase, reducer: reducer)
+                watchdog.kick()
+                stepsThisRun += 1
+                let done = state.stepInPhase == phase.steps
+                let rate = Double((state.stepInPhase - startStep) * config.batch) / max(1e-9, Date().timeIntervalSince(clock))
+                if done || state.stepInPhase % config.logEvery == 0 {
+                    report(phase, stats, gradNorm: norm, lr: lr, tokensPerSecond: rate, final: done)
+                }
+                if done || state.globalStep % config.checkpointEvery == 0 { try checkpoint(phase) }
+                if let stop = stopAfterSteps, stepsThisRun >= stop { return false }
+            }
+        }
+        try comm.agreeing {
+            if comm.isRoot { try AtomicFile.write(try ModelFile.serialize(model), to: run + "/" + Checkpoint.model) }
+        }
+        log.info("done: \(run)/\(Checkpoint.model) (checkpoints in \(run)/checkpoints, metrics in \(run)/metrics.jsonl)")
+        return true
+    }
+
+    /// Creates RUN, writes the resolved configuration (config.json) and opens metrics.jsonl.
+    func prepareRunDirectory() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        } catch {
+            throw HSAEError.io(path: run, message: "cannot create the run directory: \(error.localizedDescription)")
+        }
+        let resolved = ResolvedRun(config: config, model: model.config, dataset: data.path, datasetRows: data.rows,
+                                   inputScale: Double(model.inputScale), ranks: comm.size, hsae: HSAEVersion.string)
+        try AtomicFile.write(try JSONEncoder.sorted.encode(resolved), to: run + "/config.json")
+        metrics = try MetricsLog(path: run + "/metrics.jsonl", truncatingAfter: state.globalStep)
+    }
+
+    /// Exact mode at a phase start: the fixed-point exponents come from one extra pass that
+    /// finds each tensor's largest microbatch gradient (allreduce max) — there is no previous step.
+    func probeExponents(_ phase: TrainingPhase, _ reducer: GradientReducer) throws {
+        let trainRanges = ranges(phase)
+        var maxes = [Double](repeating: 0, count: trainRanges.count)
+        let failure = try computeMicrobatches(phase, terms: phase.terms.intersection(config.terms)) { g, _ in
+            for (t, r) in trainRanges.enumerated() { maxes[t] = max(maxes[t], maxAbs(g, r)) }
+        } onFailure: {}
+        try comm.agree(failure)
+        try comm.allreduce(&maxes, op: .max)
+        reducer.setExponents(fromMaxAbs: maxes)
+    }
+
+    /// Rank 0 writes the checkpoint; every rank learns whether it worked.
+    func checkpoint(_ phase: TrainingPhase) throws {
+        let name = Checkpoint.name(phase: phase.number, globalStep: state.globalStep)
+        try comm.agreeing {
+            guard comm.isRoot else { return }
+            try Checkpoint.write(run: run, name: name, model: model, adam: adam, sinceFired: sinceFired, state: state)
+        }
+    }
+
+    /// Mean gate value σ(ℓ) over bottom latents (0.5 for a fixed gate, 1 without a top layer).
+    func meanGate() -> Double {
+        guard !model.config.isBaseline else { return 1 }
+        guard model.config.gate == .learned else { return 0.5 }
+        let l = model.view(.gateLogits)
+        return (0..<l.count).reduce(0.0) { $0 + 1 / (1 + Foundation.exp(-Double(l[$1]))) } / Double(l.count)
+    }
+
+    func report(_ phase: TrainingPhase, _ stats: StepStats, gradNorm: Double, lr: Double, tokensPerSecond: Double, final: Bool) {
+        let c = model.config
+        let tokens = Double(config.batch)
+        let l0b = stats.nonZero[0] / tokens, l0t = stats.nonZero[1] / tokens
+        let fvu = stats.losses.reconstruction / state.dataVariance
+        var record: [String: Any] = [
+            "phase": phase.number, "step": state.stepInPhase, "global_step": state.globalStep,
+            "tokens": state.globalStep * config.batch, "loss": stats.losses.total, "fvu": fvu,
+            "l0_bottom": l0b, "sparsity_bottom": 1 - l0b / Double(c.m1), "lambda1": state.lambda1,
+            "dead_bottom": deadFraction(layer: 0), "gate_mean": meanGate(), "tokens_per_s": tokensPerSecond,
+            "lr": lr, "grad_norm": gradNorm,
+        ]
+        for (name, v) in zip(LossParts.names, stats.losses.values) { record["loss_" + name] = v }
+        if phase.usesTop, c.m2 > 0 {
+            record["l0_top"] = l0t
+            record["sparsity_top"] = 1 - l0t / Double(c.m2)
+            record["lambda2"] = state.lambda2
+            record["dead_top"] = deadFraction(layer: 1)
+        }
+        metrics?.append(record)
+        let remaining = Double(phase.steps - state.stepInPhase) * tokens / max(tokensPerSecond, 1e-9)
+        var line = "\(phase.name) \(state.stepInPhase)/\(phase.steps)  loss \(fmt(stats.losses.total)) fvu \(fmt(fvu))"
+            + "  L0 \(fmt(l0b, 1)) (s \(fmt(1 - l0b / Double(c.m1), 3)))"
+        if phase.usesTop, c.m2 > 0 { line += " top L0 \(fmt(l0t, 1)) (s \(fmt(1 - l0t / Double(c.m2), 3)))" }
+        if c.bottom.activation == .relu { line += "  λ1 \(fmt(state.lambda1))" }
+        if phase.usesTop, c.top?.activation == .relu { line += " λ2 \(fmt(state.lambda2))" }
+        if phase.usesTop { line += "  gate \(fmt(meanGate(), 3))" }
+        line += "  \(Int(tokensPerSecond)) tok/s  ETA \(Int(remaining))s"
+        log.progress(line, force: final)
+    }
+}
+
+func fmt(_ v: Double, _ digits: Int = 4) -> String {
+    if v != 0, abs(v) < 1e-3 || abs(v) >= 1e5 { return String(format: "%.\(max(1, digits - 1))e", v) }
+    return String(format: "%.\(digits)f", v)
+}

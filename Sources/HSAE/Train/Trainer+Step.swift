@@ -1,0 +1,129 @@
+import Dist
+import Foundation
+
+extension Trainer {
+    /// The trainable parameter ranges of a phase (only those are reduced and updated).
+    func ranges(_ phase: TrainingPhase) -> [Range<Int>] {
+        model.layout.entries.filter { phase.trains.contains(tensor: $0.id) && !($0.id == .gateLogits && model.config.gate == .fixed) }
+            .map(\.range)
+    }
+
+    func weights() -> LossWeights {
+        var w = config.weights
+        w.lambda1 = state.lambda1
+        w.lambda2 = state.lambda2
+        return w
+    }
+
+    /// One training step: forward → loss → backward on this rank's microbatches →
+    /// one allreduce → parameter-only terms → clip + Adam → constraints → λ, dead latents.
+    func step(_ phase: TrainingPhase, reducer: GradientReducer) throws -> (StepStats, gradNorm: Double, lr: Double) {
+        let terms = phase.terms.intersection(config.terms)
+        let local = try computeMicrobatches(phase, terms: terms) { reducer.add(grads: $0, stats: $1) } onFailure: { reducer.markFailed() }
+        var stats = try reducer.reduce(comm, into: reduced)
+        if stats.failed > 0 {
+            try comm.agree(local)
+            throw HSAEError.io(path: run, message: "a rank reported a failure but none was agreed")  // unreachable
+        }
+        let trainRanges = ranges(phase)
+        let paramParts = model.parameterTerms(terms, weights: weights(), trainsGate: phase.trains.contains(.gate),
+                                              trainsTop: phase.trains.contains(.top), grads: reduced)
+        stats.losses = stats.losses + paramParts
+        guard stats.losses.total.isFinite else {
+            throw HSAEError.badConfig(option: "--lr", message: "training diverged at \(phase.name), step \(state.stepInPhase): "
+                + "the loss is \(stats.losses.total). Lower --lr (now \(config.lr)) or check the data for extreme values.")
+        }
+        if config.reduction == .exact { reducer.setExponents(fromMaxAbs: trainRanges.map { maxAbs(reduced, $0) }) }
+        let lr = config.lr * phase.lrFactor * LearningRateSchedule(base: 1, warmup: config.warmup, decay: config.decay)
+            .rate(step: state.stepInPhase, of: phase.steps)
+        let norm = adam.step(params: model.params, grads: reduced, ranges: trainRanges, lr: lr, maxNorm: config.clipNorm)
+        model.applyConstraints()
+        updateControllers(phase, stats)
+        state.adamStep = adam.t
+        state.stepInPhase += 1
+        state.globalStep += 1
+        state.exponents = config.reduction == .exact ? reducer.exponents : nil
+        return (stats, norm, lr)
+    }
+
+    /// Runs this rank's microbatches of the current global batch, handing each one's
+    /// gradient and stats to `add`. A local failure stops the loop and is returned (the
+    /// caller still takes part in the step's collective).
+    func computeMicrobatches(_ phase: TrainingPhase, terms: LossTerms,
+                             add: (TensorBuffer<Float>, StepStats) -> Void, onFailure: () -> Void) throws -> Error? {
+        let m1 = model.config.m1, m2 = model.config.m2, b = config.microbatch
+        let n = order.microbatchesPerBatch
+        let mw = MicrobatchWeights(rowWeight: 1 / Double(config.batch), miWeight: 1 / Double(n))
+        let trainRanges = ranges(phase)
+        for q in order.microbatches(rank: comm.rank, ranks: comm.size) {
+            do {
+                let rows = order.rows(batch: state.globalStep, microbatch: q)
+                try data.read(rows: rows, into: ws.x.base)
+                Float.scal(b * model.config.d, model.inputScale, ws.x.base)
+                let seen = model.forward(ws, ForwardOptions(usesTop: phase.usesTop, training: true))
+                grads.zero()
+                var stats = StepStats(latents: m1 + m2)
+                stats.losses = model.dataTerms(ws, terms: terms, weights: weights(), microbatch: mw, usesTop: phase.usesTop,
+                                               trainable: phase.trains, grads: grads)
+                guard stats.losses.total.isFinite, trainRanges.allSatisfy({ Adam.globalNorm(grads, ranges: [$0]).isFinite }) else {
+                    throw HSAEError.badConfig(option: "--lr", message: "non-finite loss or gradient in \(phase.name), step \(state.stepInPhase), "
+                        + "microbatch \(q). Lower --lr (now \(config.lr)).")
+                }
+                countFiring(ws.z1, into: &stats.fires, offset: 0, total: &stats.nonZero[0])
+                if phase.usesTop, m2 > 0 { countFiring(ws.z2, into: &stats.fires, offset: m1, total: &stats.nonZero[1]) }
+                stats.thresholds = [seen.bottom ?? 0, seen.top ?? 0]
+                add(grads, stats)
+            } catch {
+                onFailure()
+                return error
+            }
+        }
+        return nil
+    }
+
+    func countFiring(_ z: View<Float>, into fires: inout [Double], offset: Int, total: inout Double) {
+        var counts = [Int](repeating: 0, count: z.cols)
+        for i in 0..<z.rows {
+            let row = z.row(i)
+            for j in 0..<z.cols where row[j] > 0 { counts[j] += 1 }
+        }
+        for j in 0..<z.cols { fires[offset + j] += Double(counts[j]) }
+        total += Double(counts.reduce(0, +))
+    }
+
+    func maxAbs(_ buffer: TensorBuffer<Float>, _ r: Range<Int>) -> Double {
+        var m: Float = 0
+        for i in r { m = max(m, abs(buffer[i])) }
+        return Double(m)
+    }
+
+    /// λ controller (relu layers, phases that adapt them), dead-latent counters, batchtopk thresholds.
+    func updateControllers(_ phase: TrainingPhase, _ stats: StepStats) {
+        let c = model.config
+        let tokens = Double(config.batch)
+        if phase.adaptsBottomLambda, c.bottom.activation == .relu {
+            state.lambda1 = SparsityController.update(lambda: state.lambda1, density: stats.nonZero[0] / (tokens * Double(c.m1)),
+                                                      target: c.bottom.target.density(latents: c.m1), gain: config.controllerGain)
+        }
+        if phase.adaptsTopLambda, let top = c.top, top.activation == .relu {
+            state.lambda2 = SparsityController.update(lambda: state.lambda2, density: stats.nonZero[1] / (tokens * Double(c.m2)),
+                                                      target: top.target.density(latents: c.m2), gain: config.controllerGain)
+        }
+        let tracked = phase.usesTop ? c.m1 + c.m2 : c.m1
+        for j in 0..<tracked { sinceFired[j] = stats.fires[j] > 0 ? 0 : sinceFired[j] + 1 }
+        let n = Float(order.microbatchesPerBatch)
+        if c.bottom.activation == .batchtopk { model.bottomThreshold = ema(model.bottomThreshold, Float(stats.thresholds[0]) / n) }
+        if phase.usesTop, c.top?.activation == .batchtopk { model.topThreshold = ema(model.topThreshold, Float(stats.thresholds[1]) / n) }
+    }
+
+    private func ema(_ old: Float, _ new: Float) -> Float { old == 0 ? new : 0.99 * old + 0.01 * new }
+
+    /// Fraction of a layer's latents that have not fired within the dead window.
+    func deadFraction(layer: Int) -> Double {
+        let c = model.config
+        let range = layer == 0 ? 0..<c.m1 : c.m1 ..< c.m1 + c.m2
+        guard !range.isEmpty else { return 0 }
+        let window = Int64(max(1, config.deadWindowTokens / config.batch))
+        return Double(range.filter { sinceFired[$0] >= window }.count) / Double(range.count)
+    }
+}

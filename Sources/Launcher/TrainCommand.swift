@@ -1,0 +1,93 @@
+import ArgumentParser
+import Dist
+import Foundation
+import HSAE
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a hierarchical SAE (phase 1 → 2 → 3) or the single-layer baseline.",
+        discussion: """
+            Phases (DESIGN §4): 1 trains the bottom layer alone (reconstruction + L1); 2 trains the top
+            layer and gate with the bottom frozen (reconstruction, top path, L1 top, gate, orthogonality,
+            mutual information); 3 trains everything with all terms at lr × --phase3-lr-factor.
+            Values come from the defaults, then --config FILE (JSON, any subset of the keys in a run's
+            config.json), then these flags. The resolved configuration is written to RUN/config.json.
+
+            Run under mpirun for data parallelism: the global batch (--batch tokens) is cut into
+            microbatches of --microbatch rows; the number of ranks must divide their count. With
+            --reduction exact (default) the trained model is bit-identical for any such rank count.
+
+            Examples:
+              hsae train --data data/synth --out runs/hsae --steps 2000,1000,1000
+              scripts/mpirun -np 2 .build/release/hsae train --data data/synth --out runs/hsae
+              hsae train --data data/synth --out runs/base --baseline
+              hsae train --resume runs/hsae                       continue from the newest valid checkpoint
+            """)
+
+    @Option(help: "Activation data set: a directory with dataset.json, a bare directory of shards, or one shard.")
+    var data: String?
+    @Option(help: "Run directory to create (checkpoints, metrics.jsonl, config.json, model.safetensors).")
+    var out: String?
+    @Option(help: "Continue the run in this directory from its newest valid checkpoint (any rank count dividing n).")
+    var resume: String?
+    @Option(help: "JSON configuration file (keys as in a run's config.json).")
+    var config: String?
+    @Flag(help: "Train the single-layer baseline: m1 + m2 latents, phase-1 objective, as many tokens as all phases.")
+    var baseline = false
+
+    @OptionGroup(title: "Model") var model: ModelOptions
+    @OptionGroup(title: "Loss terms") var losses: LossOptions
+    @OptionGroup(title: "Optimisation") var optimisation: OptimisationOptions
+    @OptionGroup(title: "Data and system") var system: SystemOptions
+
+    func validate() throws {
+        if resume == nil {
+            guard data != nil else { throw ValidationError("--data is required (or --resume RUN)") }
+            guard out != nil else { throw ValidationError("--out is required (or --resume RUN)") }
+        }
+        if resume != nil, out != nil, out != resume { throw ValidationError("--out and --resume name different runs; give only --resume RUN") }
+    }
+
+    /// Defaults ← --config ← flags.
+    func resolvedConfig() throws -> TrainConfig {
+        var c = try config.map { try TrainConfig.load(file: $0) } ?? TrainConfig()
+        if baseline { c.baseline = true }
+        try model.apply(to: &c)
+        try losses.apply(to: &c)
+        try optimisation.apply(to: &c)
+        system.apply(to: &c)
+        return c
+    }
+
+    func run() throws {
+        let resolved = try resolvedConfig()
+        Session.run { comm, log in
+            BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: resolved.reduction == .exact)
+            let trainer: Trainer
+            if let resume {
+                var skippedAny = false
+                guard let loaded = try Checkpoint.newestValid(run: resume, skipped: { log.warning($0); skippedAny = true }) else {
+                    throw HSAEError.badInput(path: resume, message: skippedAny ? "no valid checkpoint to resume from (all were skipped, see above)"
+                                             : "has no checkpoints to resume from (expected \(resume)/checkpoints/<phase>-<step>/)")
+                }
+                let dataset = try ActivationDataset(path: data ?? loaded.state.dataset)
+                let flagsGiven = CommandLine.arguments.contains { $0.hasPrefix("--") && !["--resume", "--data", "--out"].contains($0) }
+                trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: resume,
+                                      overrides: flagsGiven || config != nil ? resolved : nil)
+                log.info("resuming \(resume) from \(loaded.directory) (global step \(loaded.state.globalStep)) on \(comm.size) rank(s)")
+            } else {
+                let out = out!
+                if FileManager.default.fileExists(atPath: out + "/checkpoints") {
+                    throw HSAEError.badConfig(option: "--out", message: "\(out) already holds a run (\(out)/checkpoints); continue it with --resume \(out) or choose another --out")
+                }
+                let dataset = try ActivationDataset(path: data!)
+                trainer = try Trainer(comm: comm, log: log, config: resolved, data: dataset, run: out)
+                let mc = trainer.model.config
+                log.info("training \(mc.isBaseline ? "baseline" : "HSAE") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(dataset.rows) rows "
+                         + "(\(comm.size) rank(s), \(resolved.reduction.rawValue) reduction, c = \(trainer.model.inputScale))")
+            }
+            try trainer.train()
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import HSAE
+
+extension ActivationKind: ExpressibleByArgument {}
+extension GateMode: ExpressibleByArgument {}
+extension ReductionMode: ExpressibleByArgument {}
+
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Bottom-layer latents (default 512).") var m1: Int?
+    @Option(help: "Top-layer latents (default m1/4).") var m2: Int?
+    @Option(help: "Activation of both layers: relu (adaptive L1), topk, batchtopk.") var activation: ActivationKind?
+    @Option(help: "Bottom activation (overrides --activation).") var bottomActivation: ActivationKind?
+    @Option(help: "Top activation (overrides --activation).") var topActivation: ActivationKind?
+    @Option(help: "Bottom target sparsity, fraction of zeros in (0, 1) (default 0.90).") var bottomSparsity: Double?
+    @Option(help: "Bottom target as L0 (mean active latents per token) instead of sparsity.") var bottomL0: Double?
+    @Option(help: "Top target sparsity in (0, 1) (default 0.70).") var topSparsity: Double?
+    @Option(help: "Top target as L0 instead of sparsity.") var topL0: Double?
+    @Option(help: "Gated skip: learned (σ of trained logits) or fixed (g ≡ 0.5).") var gate: GateMode?
+    @Flag(help: "Do not keep top.W_dec non-negative.") var signedTopDecoder = false
+    @Option(help: "Baseline target L0 (default: the HSAE bottom layer's L0).") var baselineL0: Double?
+
+    func apply(to c: inout TrainConfig) throws {
+        if let m1 { c.m1 = m1 }
+        if let m2 { c.m2 = m2 }
+        if let activation { c.bottomActivation = activation; c.topActivation = activation }
+        if let bottomActivation { c.bottomActivation = bottomActivation }
+        if let topActivation { c.topActivation = topActivation }
+        if bottomSparsity != nil && bottomL0 != nil { throw ValidationError("give --bottom-sparsity or --bottom-l0, not both") }
+        if topSparsity != nil && topL0 != nil { throw ValidationError("give --top-sparsity or --top-l0, not both") }
+        if let bottomSparsity { c.bottomTarget = .sparsity(bottomSparsity) }
+        if let bottomL0 { c.bottomTarget = .l0(bottomL0) }
+        if let topSparsity { c.topTarget = .sparsity(topSparsity) }
+        if let topL0 { c.topTarget = .l0(topL0) }
+        if let gate { c.gate = gate }
+        if signedTopDecoder { c.topDecoderNonNegative = false }
+        if let baselineL0 { c.baselineL0 = baselineL0 }
+    }
+}
+
+struct LossOptions: ParsableArguments {
+    @Option(help: "Initial L1 coefficient of the bottom layer (adapted for relu).") var lambda1: Double?
+    @Option(help: "Initial L1 coefficient of the top layer (adapted for relu).") var lambda2: Double?
+    @Option(help: "Weight of the orthogonality term between layers (default 1).") var betaOrth: Double?
+    @Option(help: "Weight of the mutual-information term (default 1).") var betaMI: Double?
+    @Option(help: "Weight of the gate term (default 0.01).") var betaGate: Double?
+    @Option(help: "Gain κ of the λ controller (default 0.01).") var controllerGain: Double?
+    @Option(help: "Switch a loss term off (repeatable): rec, top, l1_bottom, l1_top, gate, orth, mi.") var disable: [String] = []
+
+    func apply(to c: inout TrainConfig) throws {
+        if let lambda1 { c.weights.lambda1 = lambda1 }
+        if let lambda2 { c.weights.lambda2 = lambda2 }
+        if let betaOrth { c.weights.betaOrth = betaOrth }
+        if let betaMI { c.weights.betaMI = betaMI }
+        if let betaGate { c.weights.betaGate = betaGate }
+        if let controllerGain { c.controllerGain = controllerGain }
+        c.disabledTerms = Array(Set(c.disabledTerms + disable)).sorted()
+    }
+}
+
+struct OptimisationOptions: ParsableArguments {
+    @Option(help: "Tokens per step, the global batch B (default 4096).") var batch: Int?
+    @Option(help: "Rows per microbatch b; B/b microbatches are split over the ranks (default 512).") var microbatch: Int?
+    @Option(help: "Adam learning rate (default 1e-3).") var lr: Double?
+    @Option(help: "Phase 3 learning-rate factor (default 0.1).") var phase3LRFactor: Double?
+    @Option(help: "Steps of phases 1,2,3, e.g. 2000,1000,1000.") var steps: String?
+    @Option(help: "Tokens of phases 1,2,3 instead of steps, e.g. 8e6,4e6,4e6.") var tokens: String?
+    @Flag(help: "No phased training: everything, all terms, from the start, for the total length.") var endToEnd = false
+    @Option(help: "Global gradient-norm clip (default 1.0).") var clip: Double?
+
+    func apply(to c: inout TrainConfig) throws {
+        if let batch { c.batch = batch }
+        if let microbatch { c.microbatch = microbatch }
+        if let lr { c.lr = lr }
+        if let phase3LRFactor { c.phase3LRFactor = phase3LRFactor }
+        if let clip { c.clipNorm = clip }
+        if steps != nil && tokens != nil { throw ValidationError("give --steps or --tokens, not both") }
+        if let steps { c.phaseSteps = try Self.triple(steps, "--steps").map { Int($0) } }
+        if let tokens { c.phaseSteps = try Self.triple(tokens, "--tokens").map { Int(($0 / Double(c.batch)).rounded(.up)) } }
+        if endToEnd { c.phased = false }
+    }
+
+    static func triple(_ text: String, _ option: String) throws -> [Double] {
+        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+            throw ValidationError("\(option) needs three non-negative numbers for phases 1,2,3 (e.g. 2000,1000,1000), got '\(text)'")
+        }
+        return parts.map { $0! }
+    }
+}
+
+struct SystemOptions: ParsableArguments {
+    @Option(help: "Seed for initialisation and data order (default 0).") var seed: UInt64?
+    @Option(help: "Gradient reduction: exact (fixed point, bit-identical for any rank count) or fast (float32).") var reduction: ReductionMode?
+    @Option(help: "Held-out fraction at the end of the data (default 0.05), never trained on.") var evalFraction: Double?
+    @Flag(help: "Skip rows containing NaN/Inf (counted) instead of stopping with an error.") var skipNonfinite = false
+    @Option(help: "Write a checkpoint every N steps (and at every phase end; default 500).") var checkpointEvery: Int?
+    @Option(help: "Log to metrics.jsonl every N steps (default 10).") var logEvery: Int?
+    @Option(help: "A latent is dead after this many tokens without firing (default 1e6).") var deadWindow: Int?
+    @Option(help: "Abort when a step takes longer than this many seconds (lost rank; default 600).") var watchdog: Double?
+
+    func apply(to c: inout TrainConfig) {
+        if let seed { c.seed = seed }
+        if let reduction { c.reduction = reduction }
+        if let evalFraction { c.evalFraction = evalFraction }
+        if skipNonfinite { c.skipNonfinite = true }
+        if let checkpointEvery { c.checkpointEvery = checkpointEvery }
+        if let logEvery { c.logEvery = logEvery }
+        if let deadWindow { c.deadWindowTokens = deadWindow }
+        if let watchdog { c.watchdogSeconds = watchdog }
+    }
+}
