@@ -46,6 +46,13 @@ final class InspectorTests: XCTestCase {
         XCTAssertTrue(lines.contains("      bottom.b_dec  F32  [4]"), "\(lines)")
         XCTAssertTrue(lines.contains("        d: 4"), "\(lines)")
         XCTAssertTrue(lines.contains("        \"step\" : 10"), "\(lines)")
+
+        // With a final model at the top, it is described once and the checkpoint shows its state only.
+        try FileManager.default.copyItem(atPath: run + "/checkpoints/phase1-20/model.safetensors", toPath: run + "/model.safetensors")
+        let withModel = try Inspector.describe(path: run)
+        XCTAssertEqual(withModel[0], "run \(run): model.safetensors; 2 checkpoint(s): phase1-10, phase1-20")
+        XCTAssertEqual(withModel.filter { $0.hasSuffix("bottom.b_dec  F32  [4]") }.count, 1, "\(withModel)")
+        XCTAssertTrue(withModel.contains("  latest: phase1-10 (its tensors: hsae inspect \(run)/checkpoints/phase1-10)"), "\(withModel)")
     }
 
     func testFilesItCannotDescribe() throws {

@@ -14,13 +14,13 @@ public enum Inspector {
             throw HSAEError.badInput(path: path, message: "no such file or directory")
         }
         guard isDir.boolValue else { return try describeFile(path: path) }
-        if fm.fileExists(atPath: path + "/model.safetensors") || fm.fileExists(atPath: path + "/state.json") {
-            return try describeCheckpoint(path: path)
-        }
         var checkpointsIsDir: ObjCBool = false
         if !fm.fileExists(atPath: path + "/" + DatasetManifest.fileName),
            fm.fileExists(atPath: path + "/checkpoints", isDirectory: &checkpointsIsDir), checkpointsIsDir.boolValue {
             return try describeRun(path: path)
+        }
+        if fm.fileExists(atPath: path + "/model.safetensors") || fm.fileExists(atPath: path + "/state.json") {
+            return try describeCheckpoint(path: path)
         }
         return try describeDataset(path: path)
     }
@@ -110,7 +110,14 @@ public enum Inspector {
         n < 10_000 ? "\(n) bytes" : n < 10_000_000 ? String(format: "%.1f kB", Double(n) / 1e3) : String(format: "%.1f MB", Double(n) / 1e6)
     }
 
-    static func abbreviated(_ s: String, limit: Int = 100) -> String {
-        s.count <= limit ? s : String(s.prefix(limit)) + "… (\(s.count) chars)"
+    /// One line of at most `limit` characters: JSON values re-encoded compactly, newlines removed.
+    static func abbreviated(_ value: String, limit: Int = 160) -> String {
+        var s = value
+        if let object = try? JSONSerialization.jsonObject(with: Data(value.utf8)), object is [Any] || object is [String: Any],
+           let compact = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            s = String(decoding: compact, as: UTF8.self)
+        }
+        s = s.replacingOccurrences(of: "\n", with: " ")
+        return s.count <= limit ? s : String(s.prefix(limit)) + "… (\(s.count) chars)"
     }
 }
