@@ -16,7 +16,8 @@ struct HSAECommand: ParsableCommand {
               hsae version
             """,
         version: HSAEVersion.string,
-        subcommands: [VersionCommand.self, SelfTestCommand.self, TrainCommand.self, ExportCommand.self]
+        subcommands: [VersionCommand.self, SelfTestCommand.self, SynthCommand.self, InspectCommand.self,
+                      TrainCommand.self, ExportCommand.self]
     )
 }
 

@@ -138,12 +138,20 @@ public final class ActivationDataset: @unchecked Sendable {
     }
 
     /// Rows of the held-out evaluation split: the last `fraction` of rows, with the boundary
-    /// moved forward to a document boundary when a `doc_id` label exists (no document is split).
+    /// moved forward to a document boundary when a `doc_id` label exists (no document is split);
+    /// back to the start of the last document when there is no boundary ahead.
     public func evaluationSplit(fraction: Double = 0.05) -> Range<Int> {
         var start = min(rows - 1, max(1, Int((Double(rows) * (1 - fraction)).rounded())))
         if let docKind = labelKinds.firstIndex(where: { $0.name == "doc_id" }) {
-            let before = labels(kind: docKind, rows: [start - 1])[0]
-            while start < rows - 1, labels(kind: docKind, rows: [start])[0] == before { start += 1 }
+            let isBoundary = { (row: Int) -> Bool in
+                let pair = self.labels(kind: docKind, rows: [row - 1, row])
+                return pair[0] != pair[1]
+            }
+            if let ahead = (start ..< rows).first(where: isBoundary) {
+                start = ahead
+            } else if let behind = (1 ..< start).last(where: isBoundary) {
+                start = behind
+            }  // one document only: it has to be split
         }
         return start ..< rows
     }

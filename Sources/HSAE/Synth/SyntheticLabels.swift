@@ -1,0 +1,42 @@
+/// Probing labels of a synthetic data set, one int32 column per kind (DatasetManifest's labels):
+///
+///     parent      0 = none, 1 + r = root r: the firing parent with the largest magnitude
+///     child       0 = none, 1 + r·b + j = child j of root r: the firing child with the largest magnitude
+///     parent_r    0 = off, 1 = on, for the min(R, 4) most frequent roots r = 0, 1, ...
+///
+/// Ties go to the lower index. Rows are i.i.d., so there is no `doc_id`.
+public enum SyntheticLabels {
+    /// How many of the most frequent roots get a binary label kind of their own.
+    public static let binaryParents = 4
+
+    public static func kinds(_ layout: SyntheticLayout) -> [DatasetManifest.LabelKind] {
+        let parents = ["none"] + layout.parentRange.map { layout.name(of: $0) }
+        let children = ["none"] + layout.childRange.map { layout.name(of: $0) }
+        var kinds = [DatasetManifest.LabelKind(name: "parent", classes: parents, level: "parent"),
+                     DatasetManifest.LabelKind(name: "child", classes: children, level: "child")]
+        for r in 0 ..< min(layout.roots, binaryParents) {
+            kinds.append(.init(name: "parent_\(r)", classes: ["off", "on"], level: "parent"))
+        }
+        return kinds
+    }
+
+    /// Appends one row's labels (`kinds(layout).count` values) for the given firing features.
+    static func append(features: [Int32], magnitudes: [Float], layout: SyntheticLayout, to labels: inout [Int32]) {
+        var parent: Int32 = 0, child: Int32 = 0
+        var parentBest = -Float.infinity, childBest = -Float.infinity
+        let binary = min(layout.roots, binaryParents)
+        var on = [Int32](repeating: 0, count: binary)
+        for (f32, m) in zip(features, magnitudes) {
+            let f = Int(f32)
+            if layout.parentRange.contains(f) {
+                if m > parentBest { (parent, parentBest) = (Int32(1 + f), m) }
+                if f < binary { on[f] = 1 }
+            } else if layout.childRange.contains(f), m > childBest {
+                (child, childBest) = (Int32(1 + f - layout.roots), m)
+            }
+        }
+        labels.append(parent)
+        labels.append(child)
+        labels.append(contentsOf: on)
+    }
+}
