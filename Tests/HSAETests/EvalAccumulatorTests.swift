@@ -117,7 +117,7 @@ final class EvalAccumulatorTests: XCTestCase {
         }
         let top = ablation.strongest(2, sst: 10, layer: "bottom")
         XCTAssertEqual(top.count, 2)
-        XCTAssertGreaterThanOrEqual(top[0].deltaFVU, top[1].deltaFVU)
+        XCTAssertGreaterThanOrEqual(top[0].deltaFvu, top[1].deltaFvu)
     }
 
     func testCompressionBitsByHand() {

@@ -46,7 +46,7 @@ public final class LatentAblationStats: SumAccumulator {
         guard sst > 0 else { return [] }
         let delta = deltaSSE
         return (0..<m).sorted { delta[$0] > delta[$1] || (delta[$0] == delta[$1] && $0 < $1) }
-            .prefix(count).map { LatentAblation(layer: layer, latent: $0, deltaFVU: delta[$0] / sst) }
+            .prefix(count).map { LatentAblation(layer: layer, latent: $0, deltaFvu: delta[$0] / sst) }
     }
 }
 
@@ -54,5 +54,5 @@ public final class LatentAblationStats: SumAccumulator {
 public struct LatentAblation: Codable, Equatable, Sendable {
     public var layer: String
     public var latent: Int
-    public var deltaFVU: Double
+    public var deltaFvu: Double
 }
