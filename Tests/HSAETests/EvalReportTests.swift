@@ -85,7 +85,8 @@ struct EvalFixture {
         ablations.latents = [LatentAblation(layer: "bottom", latent: 3, deltaFvu: 0.05)]
         report.ablations = ablations
         report.groundTruth = groundTruth()
-        report.notes = ["This is a test fixture, not a trained model."]
+        report.notes = ["This is a test fixture, not a trained model."] + ReportVerdicts.levelIndex(report.probing)
+            + ReportVerdicts.parentDetection(report.groundTruth!)
         return report
     }
 
@@ -155,6 +156,19 @@ final class EvalReportTests: XCTestCase {
         var future = object
         future["schema_version"] = HSAEVersion.reportSchema + 1
         XCTAssertThrowsError(try EvalReport.decode(try JSONSerialization.data(withJSONObject: future)))
+    }
+
+    func testVerdictsSayPlainlyWhetherTheHierarchyShows() {
+        let report = EvalFixture().sampleReport()
+        XCTAssertTrue(report.notes.contains { $0.hasPrefix("'parent' (parent): level index") && $0.hasSuffix("as expected.") && !$0.contains("NOT") },
+                      "\(report.notes)")
+        XCTAssertTrue(report.notes.contains { $0.hasPrefix("The top layer finds the true parents better") }, "\(report.notes)")
+        var gt = report.groundTruth!
+        for i in gt.parentDetection.indices { gt.parentDetection[i].baseline = 1 }
+        XCTAssertTrue(ReportVerdicts.parentDetection(gt)[0].contains("does NOT find the true parents better than the best single baseline latent"))
+        var child = report.probing[0]
+        child.level = "child"
+        XCTAssertTrue(ReportVerdicts.levelIndex([child])[0].hasSuffix("NOT as expected."))
     }
 
     func testMarkdownOpensWithTheHeadlineTable() {

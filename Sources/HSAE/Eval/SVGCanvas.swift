@@ -40,6 +40,7 @@ struct SVGCanvas {
             "<title>\(Self.escape(title))</title>",
             "<rect x=\"0\" y=\"0\" width=\"\(f(width))\" height=\"\(f(height))\" fill=\"white\"/>",
             text(width / 2 - right / 2 + left / 2, 22, title, anchor: "middle", extra: "font-size=\"14\" font-weight=\"bold\" class=\"plot-title\"")]
+        out += grid()
         out += marks
         out += axes()
         out += legendMarks()
@@ -47,12 +48,16 @@ struct SVGCanvas {
         return out.joined(separator: "\n")
     }
 
+    /// Horizontal grid lines at the y ticks, under the marks.
+    func grid() -> [String] {
+        (yTicks ? Self.ticks(yRange) : []).map { line(left, y($0), left + plotWidth, y($0), "#e6e6e6") }
+    }
+
     func axes() -> [String] {
         let x0 = left, x1 = left + plotWidth, y0 = top + plotHeight
         var out = [line(x0, y0, x1, y0, "#000"), line(x0, top, x0, y0, "#000")]
         for t in yTicks ? Self.ticks(yRange) : [] {
             out.append(line(x0 - 4, y(t), x0, y(t), "#000"))
-            out.append(line(x0, y(t), x1, y(t), "#e6e6e6"))
             out.append(text(x0 - 6, y(t) + 4, Self.label(t), anchor: "end"))
         }
         if categories.isEmpty {

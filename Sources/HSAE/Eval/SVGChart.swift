@@ -18,7 +18,7 @@ enum SVGChart {
             let points = s.points.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x }
             if connect, points.count > 1 {
                 let path = points.map { "\(canvas.f(canvas.x($0.x))),\(canvas.f(canvas.y($0.y)))" }.joined(separator: " ")
-                canvas.marks.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>")
+                canvas.marks.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-opacity=\"0.75\"/>")
             }
             for p in points {
                 canvas.marks.append("<circle cx=\"\(canvas.f(canvas.x(p.x)))\" cy=\"\(canvas.f(canvas.y(p.y)))\" r=\"3.5\" fill=\"\(colour)\">"
