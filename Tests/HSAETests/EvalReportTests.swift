@@ -202,9 +202,24 @@ final class EvalReportTests: XCTestCase {
     }
 }
 
-extension Matrix {
-    /// [A; B]: the rows of `parts` stacked (same columns).
-    static func concatenatingRows(_ parts: [Matrix]) -> Matrix {
-        Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: parts.first?.cols ?? 0, storage: parts.flatMap(\.storage))
+final class EvalReportScreenshotTests: XCTestCase {
+    /// report.html renders in headless Chromium (skipped where Chromium is not installed).
+    func testScreenshotScriptRendersTheReportToAPNG() throws {
+        guard let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile) else {
+            throw XCTSkip("chromium is not installed (apt-get install chromium)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hsae-report-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try EvalFixture().sampleReport().write(to: directory)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/screenshot-report").standardized
+        let process = Process()
+        process.executableURL = script
+        process.arguments = [directory]
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "scripts/screenshot-report with \(browser)")
+        let png = try Data(contentsOf: URL(fileURLWithPath: directory + "/report.png"))
+        XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "a PNG file")
+        XCTAssertGreaterThan(png.count, 50_000, "a page with plots, not a blank image")
     }
 }

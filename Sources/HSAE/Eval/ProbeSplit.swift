@@ -33,21 +33,3 @@ public struct ProbeSplit: Equatable, Sendable {
         ProbeSplit(train: train.filter { labels[$0] >= 0 }, test: test.filter { labels[$0] >= 0 }, kind: kind)
     }
 }
-
-extension Matrix {
-    /// The given rows, in order, as a new matrix.
-    public func selecting(rows indices: [Int]) -> Matrix {
-        var out = Matrix(rows: indices.count, cols: cols)
-        for (k, i) in indices.enumerated() {
-            out.storage.replaceSubrange(k * cols ..< (k + 1) * cols, with: storage[i * cols ..< (i + 1) * cols])
-        }
-        return out
-    }
-
-    /// The given columns, in order, as a new matrix.
-    public func selecting(columns indices: [Int]) -> Matrix {
-        var out = Matrix(rows: rows, cols: indices.count)
-        for i in 0..<rows { for (k, j) in indices.enumerated() { out[i, k] = self[i, j] } }
-        return out
-    }
-}

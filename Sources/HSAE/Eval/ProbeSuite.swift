@@ -52,20 +52,3 @@ public struct LevelIndex: Codable, Equatable, Sendable {
     public var bottom: String
     public var value: Double
 }
-
-extension Matrix {
-    /// [A B]: the columns of `parts` side by side (same rows).
-    public static func concatenatingColumns(_ parts: [Matrix]) -> Matrix {
-        let rows = parts.first?.rows ?? 0
-        precondition(parts.allSatisfy { $0.rows == rows }, "concatenating columns: rows \(parts.map(\.rows))")
-        var out = Matrix(rows: rows, cols: parts.reduce(0) { $0 + $1.cols })
-        for i in 0..<rows {
-            var offset = i * out.cols
-            for part in parts {
-                out.storage.replaceSubrange(offset ..< offset + part.cols, with: part.storage[i * part.cols ..< (i + 1) * part.cols])
-                offset += part.cols
-            }
-        }
-        return out
-    }
-}

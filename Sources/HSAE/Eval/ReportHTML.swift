@@ -54,10 +54,13 @@ enum ReportHTML {
         }
         if !r.compression.isEmpty {
             let hsae = r.compression.filter { $0.name != "baseline" }, base = r.compression.filter { $0.name == "baseline" }
-            func points(_ c: [CompressionPoint]) -> [(x: Double, y: Double)] { c.compactMap { p in p.fvu.map { (p.bitsPerToken, $0) } } }
+            func series(_ name: String, _ c: [CompressionPoint]) -> SVGChart.Series {
+                let defined = c.filter { $0.fvu != nil }
+                return SVGChart.Series(name: name, points: defined.map { ($0.bitsPerToken, $0.fvu!) }, labels: defined.map(\.name))
+            }
             out.append(("FVU against bits per token: HSAE paths (top-only, skip-only, full) and the baseline.",
                         SVGChart.lines(title: "Reconstruction against rate", xLabel: "bits per token", yLabel: "FVU",
-                                       series: [.init(name: "HSAE", points: points(hsae)), .init(name: "baseline", points: points(base))])))
+                                       series: [series("HSAE", hsae), series("baseline", base)])))
         }
         for p in r.probing {
             let ks = Array(Set(p.scores.map(\.k))).sorted { ($0 ?? Int.max) < ($1 ?? Int.max) }

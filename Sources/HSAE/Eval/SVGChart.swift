@@ -4,6 +4,8 @@ enum SVGChart {
     struct Series {
         var name: String
         var points: [(x: Double, y: Double)]
+        /// Optional text beside each point (same order as `points`).
+        var labels: [String]? = nil
     }
 
     /// Lines through each series' points (sorted by x) with a dot per point; `reference` adds
@@ -15,7 +17,8 @@ enum SVGChart {
                                xRange: SVGCanvas.range(xs), yRange: SVGCanvas.range(ys, includeZero: true))
         for (i, s) in series.enumerated() {
             let colour = SVGCanvas.palette[i % SVGCanvas.palette.count]
-            let points = s.points.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x }
+            let labelled = s.points.enumerated().map { (x: $0.element.x, y: $0.element.y, label: s.labels?[$0.offset]) }
+            let points = labelled.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x }
             if connect, points.count > 1 {
                 let path = points.map { "\(canvas.f(canvas.x($0.x))),\(canvas.f(canvas.y($0.y)))" }.joined(separator: " ")
                 canvas.marks.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-opacity=\"0.75\"/>")
@@ -23,6 +26,7 @@ enum SVGChart {
             for p in points {
                 canvas.marks.append("<circle cx=\"\(canvas.f(canvas.x(p.x)))\" cy=\"\(canvas.f(canvas.y(p.y)))\" r=\"3.5\" fill=\"\(colour)\">"
                     + "<title>\(SVGCanvas.escape(s.name)): (\(SVGCanvas.label(p.x)), \(SVGCanvas.label(p.y)))</title></circle>")
+                if let label = p.label { canvas.marks.append(canvas.text(canvas.x(p.x) + 6, canvas.y(p.y) - 6, label, anchor: "start")) }
             }
             canvas.legend.append((s.name, colour, false))
         }
