@@ -58,20 +58,9 @@ struct EvalFixture {
         report.sparsity = [bottom.summary(name: "bottom", targetSparsity: 0.9), top.summary(name: "top", targetSparsity: 0.7),
                            baseline.summary(name: "baseline")]
         report.gate = GateSummary(gate: (0..<12).map { Double($0) / 12 })
-        let edges = DictionaryGeometry.predictedEdges(topDecoder: topDecoder)
-        var hierarchy = HierarchySection(edgeThreshold: 0.25, learnedEdges: edges.count)
-        hierarchy.hierarchyConsistency = firing.hierarchyConsistency(edges: edges)
-        hierarchy.edgeMutualInformation = firing.firingMutualInformation(edges: edges)
-        hierarchy.meanMutualInformation = firing.meanFiringMutualInformation()
-        let r = corr.pearson()
-        hierarchy.heatmap = Heatmap(title: "corr(Z2, Z1)", rowTitle: "top latent", columnTitle: "bottom latent",
-                                    rowLabels: (0..<4).map(String.init), columnLabels: (0..<12).map(String.init),
-                                    values: (0..<4).map { r.row($0) })
-        hierarchy.topFeatures = (0..<4).map { j in
-            TopFeature(latent: j, frequency: top.frequencies[j], correlates: LatentValue.largest(r.row(j), count: 3),
-                       children: LatentValue.largest(topDecoder.row(j), count: 3))
-        }
-        report.hierarchy = hierarchy
+        report.hierarchy = HierarchySummary.section(
+            correlation: corr.pearson(), firing: firing, topDecoder: topDecoder, bottomDecoder: bottomDecoder,
+            topFrequencies: top.frequencies, redundancy: [NamedValue(name: "bottom/decoder", value: DictionaryGeometry.decoderRedundancy(bottomDecoder))])
         report.compression = [CompressionPoint(name: "top_only", codes: [(top.summary(name: "").meanL0, 4)], d: d, fvu: 0.4),
                               CompressionPoint(name: "full", codes: [(bottom.summary(name: "").meanL0, 12), (top.summary(name: "").meanL0, 4)], d: d, fvu: full.fvu),
                               CompressionPoint(name: "baseline", codes: [(baseline.summary(name: "").meanL0, 16)], d: d, fvu: 0.02)]
@@ -140,6 +129,22 @@ final class EvalReportTests: XCTestCase {
         }
         XCTAssertEqual(gt.parents, 4)
         XCTAssertEqual(gt.edges, 12)
+    }
+
+    func testHierarchySectionOrdersHeatmapByChildrenAndFindsTheEdges() {
+        let h = EvalFixture().sampleReport().hierarchy!
+        XCTAssertEqual(h.learnedEdges, 12)
+        XCTAssertEqual(h.hierarchyConsistency?.mean ?? 0, 1, accuracy: 1e-12, "a child never fires without its parent")
+        XCTAssertEqual(h.topFeatures.count, 4)
+        XCTAssertEqual(Set(h.topFeatures[0].children.map(\.latent)).count, 3)
+        let map = h.heatmap!
+        // Row r's children come as one block of three columns: the diagonal blocks hold the large ρ.
+        for (r, label) in map.rowLabels.enumerated() {
+            let j = Int(label)!
+            XCTAssertEqual(Set(map.columnLabels[3 * r ..< 3 * r + 3].map { Int($0)! / 3 }), [j])
+            XCTAssertGreaterThan(map.values[r][3 * r ..< 3 * r + 3].min()!, map.values[r].enumerated().filter { $0.offset / 3 != r }.map(\.element).max()!)
+        }
+        XCTAssertEqual(HierarchySummary.heatmapColumns(topDecoder: EvalFixture().topDecoder, rows: [2, 0], limit: 4), [6, 7, 8, 0])
     }
 
     func testJSONRoundTripIsExactWithSortedSnakeCaseKeysAndSchemaVersion() throws {
