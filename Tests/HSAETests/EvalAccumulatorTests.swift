@@ -1,6 +1,6 @@
 import Dist
 import Foundation
-@testable import HSAE
+import HSAE
 import XCTest
 
 /// Streaming accumulators: hand-computed values on tiny inputs, naive two-pass references, and

@@ -1,4 +1,4 @@
-@testable import HSAE
+import HSAE
 import XCTest
 
 /// Ground-truth metrics against hand-computed values, and Hungarian against brute force.

@@ -1,4 +1,4 @@
-@testable import HSAE
+import HSAE
 import XCTest
 
 /// Probes: logistic regression reaches the optimum, controls sit at chance, splits keep documents whole.

@@ -1,5 +1,5 @@
 import Foundation
-@testable import HSAE
+import HSAE
 import XCTest
 
 /// A tiny synthetic hierarchy run through the evaluation building blocks the way `hsae eval`

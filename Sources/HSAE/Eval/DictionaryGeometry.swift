@@ -114,4 +114,5 @@ public struct FeatureMatch: Codable, Equatable, Sendable {
     public var truth: Int
     public var latent: Int
     public var cosine: Double
+    public init(truth: Int, latent: Int, cosine: Double) { self.truth = truth; self.latent = latent; self.cosine = cosine }
 }

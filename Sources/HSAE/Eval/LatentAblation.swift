@@ -55,4 +55,5 @@ public struct LatentAblation: Codable, Equatable, Sendable {
     public var layer: String
     public var latent: Int
     public var deltaFvu: Double
+    public init(layer: String, latent: Int, deltaFvu: Double) { self.layer = layer; self.latent = latent; self.deltaFvu = deltaFvu }
 }
