@@ -32,7 +32,7 @@ public final class CorrelationAccumulator: SumAccumulator {
     public func add<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>) {
         precondition(a.rows == b.rows && a.cols == p && b.cols == q,
                      "correlation: A \(a.rows)×\(a.cols), B \(b.rows)×\(b.cols), expected B×\(p) and B×\(q)")
-        let ad = a.converted(to: Double.self), bd = b.converted(to: Double.self)
+        let ad = BatchMath.double(a), bd = BatchMath.double(b)
         sums[0] += Double(a.rows)
         BatchMath.accumulate(BatchMath.columnSums(ad), into: &sums, at: sumA)
         BatchMath.accumulate(BatchMath.columnSums(bd), into: &sums, at: sumB)

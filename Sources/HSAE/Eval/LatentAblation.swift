@@ -26,7 +26,7 @@ public final class LatentAblationStats: SumAccumulator {
     public func add<T: BLASScalar>(residual: Matrix<T>, code: Matrix<T>) {
         precondition(residual.cols == directions.cols && code.cols == m && residual.rows == code.rows,
                      "ablation: residual \(residual.rows)×\(residual.cols), code \(code.rows)×\(code.cols), directions \(m)×\(directions.cols)")
-        let inner = Matrix.product(residual.converted(to: Double.self), .none, directions, .transposed)  // B×m
+        let inner = Matrix.product(BatchMath.double(residual), .none, directions, .transposed)  // B×m
         for r in 0..<code.rows {
             for i in 0..<m {
                 let z = Double(code[r, i])

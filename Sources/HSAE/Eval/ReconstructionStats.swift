@@ -34,8 +34,8 @@ public final class ReconstructionStats: SumAccumulator {
     public func add<T: BLASScalar>(_ x: Matrix<T>, reconstruction: Matrix<T>) {
         precondition(x.rows == reconstruction.rows && x.cols == d && reconstruction.cols == d,
                      "reconstruction stats: x \(x.rows)×\(x.cols), x̂ \(reconstruction.rows)×\(reconstruction.cols), d = \(d)")
-        let xd = x.converted(to: Double.self)        // B×d
-        let xh = reconstruction.converted(to: Double.self)  // B×d
+        let xd = BatchMath.double(x)                 // B×d
+        let xh = BatchMath.double(reconstruction)    // B×d
         var residual = xd                             // B×d, x − x̂
         residual.add(xh, scaledBy: -1)
         var centred = xd                              // B×d, x − c

@@ -53,6 +53,11 @@ public enum AccumulatorReduction {
 
 /// Helpers shared by the accumulators: Float or Double batches are summed in Double.
 enum BatchMath {
+    /// The batch in Double: the matrix itself when it already is (no copy), else converted.
+    static func double<T: BLASScalar>(_ m: Matrix<T>) -> Matrix<Double> {
+        (m as? Matrix<Double>) ?? m.converted(to: Double.self)
+    }
+
     /// Column sums of a row-major B×n matrix, Σ_rows A, in Double (via gemm with a row of ones).
     static func columnSums(_ a: Matrix<Double>) -> [Double] {
         guard a.rows > 0 else { return [Double](repeating: 0, count: a.cols) }
