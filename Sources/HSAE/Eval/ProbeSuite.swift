@@ -1,0 +1,54 @@
+/// All probes of one label kind: full and k-sparse probes on every code, and the level index.
+///
+///     level index(k) = accuracy(top code, k) − accuracy(bottom code, k)
+///
+/// expected < 0 for lexical / child labels (the bottom holds them) and > 0 for topic / parent
+/// labels; k = nil is the probe on all features.
+public enum ProbeSuite {
+    /// - Parameters:
+    ///   - codes: (name, rows×features) per code, same rows in the same order, e.g. Z1, Z2,
+    ///     Z1+Z2 (`Matrix.concatenatingColumns`), x, baseline.
+    ///   - labels: one per row, negative where missing.
+    public static func run(label: String, level: String?, labels: [Int], codes: [(name: String, features: Matrix<Double>)],
+                           split: ProbeSplit, top: String = "Z2", bottom: String = "Z1",
+                           options: Probe.Options = Probe.Options()) -> ProbeLabelResult {
+        var scores: [ProbeScore] = []
+        for (name, features) in codes {
+            precondition(features.rows == labels.count, "probe \(label)/\(name): \(features.rows) rows, \(labels.count) labels")
+            scores.append(Probe.evaluate(code: name, features: features, labels: labels, split: split, options: options))
+            for k in options.ks where k < features.cols {
+                scores.append(Probe.evaluate(code: name, features: features, labels: labels, split: split, k: k, options: options))
+            }
+        }
+        let ks: [Int?] = [nil] + options.ks.map { Optional($0) }
+        let levelIndex = ks.compactMap { k -> LevelIndex? in
+            let topScore = scores.first { $0.code == top && $0.k == k }?.accuracy
+            let bottomScore = scores.first { $0.code == bottom && $0.k == k }?.accuracy
+            guard let t = topScore, let b = bottomScore else { return nil }
+            return LevelIndex(k: k, top: top, bottom: bottom, value: t - b)
+        }
+        let present = Set(labels.filter { $0 >= 0 })
+        return ProbeLabelResult(label: label, level: level, split: split.kind, classes: present.count,
+                                scores: scores, levelIndex: levelIndex)
+    }
+}
+
+/// The probes of one label kind.
+public struct ProbeLabelResult: Codable, Equatable, Sendable {
+    public var label: String
+    /// The level the data set expects the label at ("lexical", "parent", "child", …), if stated.
+    public var level: String?
+    /// "document" or "rows".
+    public var split: String
+    public var classes: Int
+    public var scores: [ProbeScore]
+    public var levelIndex: [LevelIndex]
+}
+
+/// acc(top) − acc(bottom) at one k (nil: all features).
+public struct LevelIndex: Codable, Equatable, Sendable {
+    public var k: Int?
+    public var top: String
+    public var bottom: String
+    public var value: Double
+}

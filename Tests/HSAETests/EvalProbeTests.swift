@@ -1,0 +1,126 @@
+import HSAE
+import XCTest
+
+/// Probes: logistic regression reaches the optimum, controls sit at chance, splits keep documents whole.
+final class EvalProbeTests: XCTestCase {
+    /// Three well-separated Gaussian blobs in 4-D; rows alternate between classes.
+    func blobs(_ n: Int, seed: UInt64, spread: Double = 0.3) -> (Matrix<Double>, [Int]) {
+        var rng = SplitMix64(seed: seed)
+        let centres: [[Double]] = [[3, 0, 0, 1], [0, 3, 0, 1], [0, 0, 3, 1]]
+        var x = Matrix<Double>(rows: n, cols: 4)
+        let labels = (0..<n).map { $0 % 3 }
+        for i in 0..<n { for j in 0..<4 { x[i, j] = centres[labels[i]][j] + spread * rng.nextGaussian() } }
+        return (x, labels)
+    }
+
+    func testLBFGSFindsTheMinimumOfAQuadratic() {
+        // f = Σ c_i (θ_i − t_i)², minimum at t.
+        let c: [Double] = [1, 10, 100], t: [Double] = [1, -2, 3]
+        let result = LBFGS(tolerance: 1e-10).minimize(from: [0, 0, 0]) { theta in
+            (zip(zip(c, t), theta).reduce(0) { $0 + $1.0.0 * pow($1.1 - $1.0.1, 2) },
+             (0..<3).map { 2 * c[$0] * (theta[$0] - t[$0]) })
+        }
+        XCTAssertTrue(result.converged)
+        for i in 0..<3 { XCTAssertEqual(result.parameters[i], t[i], accuracy: 1e-8) }
+    }
+
+    func testLogisticRegressionGradientMatchesFiniteDifferencesAndVanishesAtTheFit() {
+        let (x, y) = blobs(30, seed: 1, spread: 2)
+        let labels = y.enumerated().map { $0.offset < 20 ? $0.element : 0 }  // unbalanced: class 0 is the majority
+        let objective = LogisticRegression.Objective(standardised: x, classIndices: labels, classes: 3, l2: 0.1, weighting: .balanced)
+        var rng = SplitMix64(seed: 2)
+        let theta = (0..<15).map { _ in rng.nextSigned() }
+        let (_, gradient) = objective(theta)
+        for i in 0..<15 {
+            var plus = theta, minus = theta
+            plus[i] += 1e-6
+            minus[i] -= 1e-6
+            let numeric = (objective(plus).value - objective(minus).value) / 2e-6
+            XCTAssertEqual(gradient[i], numeric, accuracy: 1e-7 * max(1, abs(numeric)), "θ[\(i)]")
+        }
+        let model = LogisticRegression.fit(x: x, labels: labels, l2: 0.1, optimizer: LBFGS(tolerance: 1e-7))
+        XCTAssertTrue(model.converged)
+        XCTAssertEqual(model.classes, [0, 1, 2])
+    }
+
+    func testSeparableSetReachesFullTestAccuracy() {
+        let (x, y) = blobs(300, seed: 2)
+        let score = Probe.evaluate(code: "x", features: x, labels: y, split: .byRows(count: 300))
+        XCTAssertEqual(score.accuracy, 1)
+        XCTAssertEqual(score.macroF1, 1)
+        XCTAssertEqual(score.testRows, 60)
+        XCTAssertEqual(score.converged, true)
+        XCTAssertLessThan(score.majorityAccuracy!, 0.4, "three balanced classes: majority ≈ 1/3")
+        XCTAssertLessThan(score.shuffledAccuracy!, 0.6, "shuffled labels carry no signal")
+    }
+
+    func testShuffledAndRandomLabelsStayNearChance() {
+        var rng = SplitMix64(seed: 3)
+        let n = 1000
+        let x = Matrix<Double>(rows: n, cols: 8, storage: (0..<(n * 8)).map { _ in rng.nextGaussian() })
+        let y = (0..<n).map { _ in Int(rng.next() % 2) }
+        let score = Probe.evaluate(code: "noise", features: x, labels: y, split: .byRows(count: n))
+        XCTAssertEqual(score.accuracy!, 0.5, accuracy: 0.1)
+        XCTAssertEqual(score.shuffledAccuracy!, 0.5, accuracy: 0.1)
+    }
+
+    func testBalancedClassWeightsRecoverTheMinorityClass() {
+        // 90 % class 0 around 0, 10 % class 1 around 1.2, unit noise: unweighted, the probe
+        // mostly predicts 0; balanced, it finds more of class 1.
+        var rng = SplitMix64(seed: 4)
+        let n = 2000
+        let y = (0..<n).map { $0 % 10 == 0 ? 1 : 0 }
+        let x = Matrix<Double>(rows: n, cols: 1, storage: y.map { 1.2 * Double($0) + rng.nextGaussian() })
+        func minorityRecall(_ weighting: LogisticRegression.ClassWeighting) -> Double {
+            let model = LogisticRegression.fit(x: x, labels: y, weighting: weighting)
+            let predicted = model.predict(x)
+            let minority = y.indices.filter { y[$0] == 1 }
+            return Double(minority.filter { predicted[$0] == 1 }.count) / Double(minority.count)
+        }
+        let unweighted = minorityRecall(.none), balanced = minorityRecall(.balanced)
+        XCTAssertLessThan(unweighted, 0.2)
+        XCTAssertGreaterThan(balanced, 0.5)
+    }
+
+    func testAccuracyAndMacroF1ByHand() {
+        let predicted = [0, 0, 1, 1], truth = [0, 1, 1, 1]
+        XCTAssertEqual(ClassificationMetrics.accuracy(predicted: predicted, truth: truth), 0.75)
+        // class 0: tp 1, fp 1, fn 0 → 2/3; class 1: tp 2, fp 0, fn 1 → 4/5.
+        XCTAssertEqual(ClassificationMetrics.macroF1(predicted: predicted, truth: truth)!, (2.0 / 3 + 0.8) / 2, accuracy: 1e-12)
+        XCTAssertEqual(Probe.majorityLabel([2, 1, 2, 1, 0]), 1, "ties go to the smallest label")
+    }
+
+    func testDocumentSplitKeepsDocumentsWholeAndRowSplitIsContiguous() {
+        let docs = (0..<200).map { $0 / 7 } + [-1, -1]
+        let split = ProbeSplit.byDocument(docIDs: docs, testFraction: 0.25, seed: 9)
+        XCTAssertEqual(split.kind, "document")
+        XCTAssertTrue(Set(split.train.map { docs[$0] }).isDisjoint(with: split.test.map { docs[$0] }))
+        XCTAssertEqual(split.train.count + split.test.count, 200, "rows without a document are left out")
+        XCTAssertEqual(Set(split.test.map { docs[$0] }).count, 8, "⌈0.25 · 29⌉ documents held out")
+        let rows = ProbeSplit.byRows(count: 10, testFraction: 0.2)
+        XCTAssertEqual(rows.train, Array(0..<8))
+        XCTAssertEqual(rows.test, [8, 9])
+    }
+
+    func testKSparseProbeFindsTheInformativeFeatureAndLevelIndexHasItsSign() {
+        // 20 noise features; the label is carried by feature 13 of the "Z2" code only.
+        var rng = SplitMix64(seed: 5)
+        let n = 600
+        let y = (0..<n).map { ($0 / 3) % 2 }
+        var top = Matrix<Double>(rows: n, cols: 20, storage: (0..<(n * 20)).map { _ in max(0, rng.nextGaussian()) })
+        for i in 0..<n { top[i, 13] = Double(y[i]) * 2 + 0.2 * abs(rng.nextGaussian()) }
+        let bottom = Matrix<Double>(rows: n, cols: 20, storage: (0..<(n * 20)).map { _ in max(0, rng.nextGaussian()) })
+        XCTAssertEqual(Probe.rankByMeanDifference(top, labels: y).first, 13)
+        var options = Probe.Options()
+        options.ks = [1, 2]
+        let result = ProbeSuite.run(label: "parent", level: "parent", labels: y,
+                                    codes: [("Z1", bottom), ("Z2", top), ("Z1+Z2", .concatenatingColumns([bottom, top]))],
+                                    split: .byRows(count: n), options: options)
+        XCTAssertEqual(result.scores.count, 9)
+        let k1 = result.scores.first { $0.code == "Z2" && $0.k == 1 }!
+        XCTAssertEqual(k1.features, [13])
+        XCTAssertEqual(k1.accuracy, 1)
+        XCTAssertEqual(result.levelIndex.map(\.k), [nil, 1, 2])
+        XCTAssertTrue(result.levelIndex.allSatisfy { $0.value > 0.3 }, "\(result.levelIndex)")
+    }
+}
