@@ -20,8 +20,16 @@ public enum ProbeSuite {
                 scores.append(Probe.evaluate(code: name, features: features, labels: labels, split: split, k: k, options: options))
             }
         }
-        let ks: [Int?] = [nil] + options.ks.map { Optional($0) }
-        let levelIndex = ks.compactMap { k -> LevelIndex? in
+        return assemble(label: label, level: level, labels: labels, split: split, scores: scores,
+                        top: top, bottom: bottom, ks: options.ks)
+    }
+
+    /// The result of one label kind from its probe scores, wherever they were computed (the
+    /// eval driver spreads the probes of a label over ranks): the level index at every k.
+    public static func assemble(label: String, level: String?, labels: [Int], split: ProbeSplit, scores: [ProbeScore],
+                                top: String = "Z2", bottom: String = "Z1", ks: [Int]) -> ProbeLabelResult {
+        let levels: [Int?] = [nil] + ks.map { Optional($0) }
+        let levelIndex = levels.compactMap { k -> LevelIndex? in
             let topScore = scores.first { $0.code == top && $0.k == k }?.accuracy
             let bottomScore = scores.first { $0.code == bottom && $0.k == k }?.accuracy
             guard let t = topScore, let b = bottomScore else { return nil }

@@ -1,0 +1,67 @@
+import Dist
+import Foundation
+
+/// `hsae eval` (DESIGN §7): one pass over the evaluation rows, data-parallel like training.
+///
+/// Rank r of W evaluates its contiguous share of the rows (`EvalInputs.slice`) in batches,
+/// feeding the accumulators (`EvalAccumulators`); one allreduce then gives every rank the global
+/// sums, from which rank 0 derives every number of the report. The probes are the only per-row
+/// state: see `EvalProbes` (same subsample on every rank, fits shared out, scores gathered).
+/// Collectives, in order: agree (the pass), allreduce (the sums), agree (probe codes), agree
+/// (probe fits), gather ×2 + allreduce (probe scores) — the same on every rank.
+///
+/// OpenBLAS should run one thread per rank (`BLASRuntime.configure(…, exact: true)`): the probe
+/// fits are iterative and must see bit-identical features for `-np N` to equal one rank.
+public enum EvalDriver {
+    public struct Options: Sendable {
+        /// Rows per forward batch.
+        public var batchRows = 1024
+        public var probes = ProbeOptions()
+        /// Latents listed in the zero-ablation table (over all layers).
+        public var ablationsListed = 20
+        public init() {}
+    }
+
+    /// Evaluates on every rank; returns the report on rank 0 and nil elsewhere.
+    public static func evaluate(_ inputs: EvalInputs, options: Options = Options(), comm: Communicator,
+                                log: Logger) throws -> EvalReport? {
+        let clock = Date()
+        let geometry = ModelGeometry(inputs.model)
+        let geometryB = inputs.baseline.map(ModelGeometry.init)
+        let truth = inputs.truth.map { GroundTruthSetup(truth: $0, model: geometry, baseline: geometryB) }
+        let acc = EvalAccumulators(model: geometry, baseline: geometryB, groundTruth: truth)
+        let hsae = BatchRunner(model: inputs.model)
+        let baseline = inputs.baseline.map(BatchRunner.init)
+
+        let mine = inputs.slice(rank: comm.rank, size: comm.size)
+        log.info("evaluating \(inputs.run) on \(inputs.rows.count) rows (\(inputs.rowsSource) of \(inputs.data.path), "
+                 + "rows \(inputs.rows.lowerBound)..<\(inputs.rows.upperBound)) on \(comm.size) rank(s)"
+                 + (inputs.baselineRun.map { ", baseline \($0)" } ?? "") + (truth == nil ? "" : ", with ground truth"))
+        try comm.agreeing {
+            for start in stride(from: mine.lowerBound, to: mine.upperBound, by: options.batchRows) {
+                let rows = Array(start ..< min(mine.upperBound, start + options.batchRows))
+                let raw = try inputs.data.read(rows: rows)
+                acc.add(rows: rows, hsae: hsae.hsae(raw), baseline: baseline?.baseline(raw))
+                log.progress("eval: \(start + rows.count - mine.lowerBound)/\(mine.count) rows of this rank")
+            }
+        }
+        try AccumulatorReduction.allreduce(acc.all, over: comm)
+        log.info(String(format: "eval: pass over %d rows done in %.1f s", inputs.rows.count, Date().timeIntervalSince(clock)))
+
+        var probing: [ProbeLabelResult] = []
+        if options.probes.rows > 0, !inputs.data.labelKinds.isEmpty {
+            let probeClock = Date()
+            let rows = EvalProbes.subsample(inputs.rows, count: options.probes.rows)
+            let codes = try comm.agreeing {
+                try EvalProbes.codes(rows: rows, data: inputs.data, hsae: hsae, baseline: baseline, batchRows: options.batchRows)
+            }
+            probing = try EvalProbes.run(comm: comm, data: inputs.data, rows: rows, codes: codes, options: options.probes)
+            log.info(String(format: "eval: probes on %d rows done in %.1f s", rows.count, Date().timeIntervalSince(probeClock)))
+        }
+        guard comm.isRoot else { return nil }
+        var builder = ReportBuilder(inputs: inputs, geometry: geometry, geometryB: geometryB, acc: acc, options: options)
+        builder.report.probing = probing
+        builder.addGroundTruth(truth)
+        return builder.finished()
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Dist
+import Foundation
+import HSAE
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a trained HSAE (and a baseline) on held-out rows; write report.json, report.md, report.html.",
+        discussion: """
+            Rows: the run's data set and its evaluation split (never trained on), or every row of a --data
+            set the model never saw. Under mpirun each rank evaluates a contiguous share of the rows and the
+            sums are combined by one allreduce; the numbers equal a single-rank run up to rounding. Probes
+            run on an evenly spaced subsample of the evaluation rows (--probe-rows), their fits shared out
+            over the ranks. On a synthetic data set (hsae synth) the report scores both models against the
+            true hierarchy. docs/EVALUATION.md defines every number.
+
+            Examples:
+              hsae eval --run runs/hsae --baseline runs/base --out reports/hsae
+              scripts/mpirun -np 2 .build/release/hsae eval --run runs/hsae --baseline runs/base --out reports/hsae
+              hsae eval --run runs/hsae --data data/other --out reports/other --probe-rows 0
+            """)
+
+    @Option(name: .customLong("run"), help: "The HSAE: a run directory (final model, else newest checkpoint) or a model.safetensors file.")
+    var runPath: String
+    @Option(help: "A single-layer baseline run (hsae train --baseline) to compare against.")
+    var baseline: String?
+    @Option(help: "Evaluate on every row of this data set instead of the run's evaluation split.")
+    var data: String?
+    @Option(help: "Report directory (report.json, report.md, report.html); created if missing.")
+    var out: String
+    @OptionGroup(title: "Evaluation") var evaluation: EvalOptions
+
+    func validate() throws {
+        try evaluation.check()
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), !isDir.boolValue {
+            throw ValidationError("--out: '\(out)' is a file; give a directory for the report")
+        }
+    }
+
+    func run() throws {
+        Session.run { comm, log in
+            BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
+            let inputs = try EvalInputs(run: runPath, model: try loadModel(runPath), baselineRun: baseline,
+                                        baseline: try baseline.map(loadModel), dataPath: data)
+            let report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
+            try comm.onRoot { try report!.write(to: out) }
+            log.info("wrote \(out)/\(EvalReport.jsonName), \(EvalReport.markdownName), \(EvalReport.htmlName)")
+            for note in report?.notes ?? [] { log.info("  " + note) }
+        }
+    }
+}
+
+/// Options of the evaluation itself (shared by `eval` and `sweep`).
+struct EvalOptions: ParsableArguments {
+    @Option(help: "Evaluation rows probed (an evenly spaced subsample; 0 = no probes; default 8192).") var probeRows = 8192
+    @Option(help: "L-BFGS iterations per probe fit (default 500).") var probeIterations = 500
+    @Option(help: "Rows per forward batch (default 1024).") var evalBatch = 1024
+
+    func check() throws {
+        guard probeRows >= 0 else { throw ValidationError("--probe-rows must be >= 0, got \(probeRows)") }
+        guard probeIterations > 0 else { throw ValidationError("--probe-iterations must be > 0, got \(probeIterations)") }
+        guard evalBatch > 0 else { throw ValidationError("--eval-batch must be > 0, got \(evalBatch)") }
+    }
+
+    var options: EvalDriver.Options {
+        var o = EvalDriver.Options()
+        o.batchRows = evalBatch
+        o.probes.rows = probeRows
+        o.probes.maxIterations = probeIterations
+        return o
+    }
+}
