@@ -68,9 +68,9 @@ struct ModelGeometry {
             gate = nil
         } else {
             topDecoder = model.view(.topWDec).matrix().converted(to: Double.self)
-            let g = TensorBuffer<Float>(count: model.config.m1).view(rows: 1, cols: model.config.m1)
-            model.gateValues(.model, into: g)
-            gate = g.array.map(Double.init)
+            let buffer = TensorBuffer<Float>(count: model.config.m1)  // owns the view's memory: keep it alive
+            model.gateValues(.model, into: buffer.view(rows: 1, cols: model.config.m1))
+            gate = buffer.array.map(Double.init)
         }
     }
 

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Dist
+import Foundation
+import HSAE
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Train the training-time ablations and the baseline on one data set, evaluate each, and tabulate them.",
+        discussion: """
+            Variants (DESIGN §7.6): full (the flags as given), no_orthogonality (--disable orth), no_mi
+            (--disable mi), fixed_gate (--gate fixed), no_phases (--end-to-end), and the single-layer
+            baseline (--baseline), each for every --seeds value. Runs go to OUT/runs/VARIANT-seedS (a
+            finished run is reused, an interrupted one resumed), reports (against the same seed's
+            baseline) to OUT/reports/VARIANT-seedS, and the table to OUT/sweep.md and OUT/sweep.json;
+            the full run's report also gets the table as ablations.training. Training flags are those
+            of hsae train and apply to every variant.
+
+            Examples:
+              hsae sweep --data data/synth --out sweeps/a --m1 512 --m2 128 --activation topk --steps 2000,1000,1000
+              scripts/mpirun -np 2 .build/release/hsae sweep --data data/synth --out sweeps/a --seeds 0,1,2 --probe-rows 0
+            """)
+
+    @Option(help: "Activation data set (as for hsae train).") var data: String
+    @Option(help: "Sweep directory: runs/, reports/, sweep.md, sweep.json.") var out: String
+    @Option(help: "Comma-separated seeds; every variant is trained once per seed (default 0).") var seeds = "0"
+    @Option(help: "Comma-separated subset of: \(TrainingVariant.sweep.map(\.name).joined(separator: ", ")) (default all).")
+    var variants: String?
+    @Option(help: "JSON configuration file (keys as in a run's config.json).") var config: String?
+
+    @OptionGroup(title: "Model") var model: ModelOptions
+    @OptionGroup(title: "Loss terms") var losses: LossOptions
+    @OptionGroup(title: "Optimisation") var optimisation: OptimisationOptions
+    @OptionGroup(title: "Data and system") var system: SystemOptions
+    @OptionGroup(title: "Evaluation") var evaluation: EvalOptions
+
+    func validate() throws {
+        try evaluation.check()
+        _ = try seedList()
+        _ = try variantList()
+    }
+
+    func seedList() throws -> [UInt64] {
+        let parts = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--seeds needs comma-separated non-negative integers, got '\(seeds)'")
+        }
+        return parts.map { $0! }
+    }
+
+    func variantList() throws -> [TrainingVariant] {
+        guard let variants else { return TrainingVariant.sweep }
+        let chosen = try variants.split(separator: ",").map { name -> TrainingVariant in
+            guard let v = TrainingVariant.named(name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--variants: unknown variant '\(name)', expected some of \(TrainingVariant.sweep.map(\.name).joined(separator: ", "))")
+            }
+            return v
+        }
+        guard chosen.contains(where: { !$0.isBaseline }) else { throw ValidationError("--variants needs at least one HSAE variant") }
+        return TrainingVariant.sweep.filter { v in chosen.contains { $0.name == v.name } }
+    }
+
+    func run() throws {
+        var base = try config.map { try TrainConfig.load(file: $0) } ?? TrainConfig()
+        try model.apply(to: &base)
+        try losses.apply(to: &base)
+        try optimisation.apply(to: &base)
+        system.apply(to: &base)
+        let (seeds, variants) = (try seedList(), try variantList())
+        Session.run { comm, log in
+            var table = SweepTable(data: data)
+            var fullReports: [(path: String, report: EvalReport)] = []
+            for seed in seeds {
+                var c = base
+                c.seed = seed
+                for v in variants { try train(v.config(from: c), run: runPath(v, seed), comm: comm, log: log) }
+                let baseline = variants.contains { $0.isBaseline } ? runPath(.baseline, seed) : nil
+                var baselineRow: SweepTable.Row?
+                for v in variants where !v.isBaseline {
+                    BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
+                    let run = runPath(v, seed), reportPath = "\(out)/reports/\(v.name)-seed\(seed)"
+                    let inputs = try EvalInputs(run: run, model: try loadModel(run), baselineRun: baseline,
+                                                baseline: try baseline.map(loadModel))
+                    let report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
+                    try comm.onRoot { try report!.write(to: reportPath) }  // collective: every rank calls it
+                    log.info("wrote \(reportPath)")
+                    guard let report else { continue }  // rank 0 keeps the table
+                    table.rows.append(SweepTable.row(variant: v.name, seed: seed, run: run, report: report))
+                    if baselineRow == nil, let baseline {  // the baseline's numbers, from the first report that evaluates it
+                        baselineRow = SweepTable.row(variant: "baseline", seed: seed, run: baseline, report: report, baseline: true)
+                    }
+                    if v.name == TrainingVariant.full.name { fullReports.append((reportPath, report)) }
+                }
+                if let baselineRow { table.rows.append(baselineRow) }
+            }
+            table.summarise()
+            try comm.onRoot {
+                try AtomicFile.write(Data(table.markdown().utf8), to: out + "/sweep.md")
+                try AtomicFile.write(try table.jsonData(), to: out + "/sweep.json")
+                for (path, report) in fullReports {
+                    var withTable = report
+                    if withTable.ablations == nil { withTable.ablations = AblationSection() }
+                    withTable.ablations!.training = table.trainingAblations
+                    try withTable.write(to: path)
+                }
+            }
+            log.info("wrote \(out)/sweep.md and \(out)/sweep.json")
+            if comm.isRoot { print(table.markdown()) }
+        }
+    }
+
+    func runPath(_ v: TrainingVariant, _ seed: UInt64) -> String { "\(out)/runs/\(v.name)-seed\(seed)" }
+
+    /// Trains one run, reusing a finished one and resuming an interrupted one.
+    func train(_ c: TrainConfig, run: String, comm: Communicator, log: Logger) throws {
+        if FileManager.default.fileExists(atPath: run + "/" + Checkpoint.model) {
+            log.info("reusing the finished run \(run)")
+            return
+        }
+        BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: c.reduction == .exact)
+        let dataset = try ActivationDataset(path: data)
+        let trainer: Trainer
+        if let loaded = try Checkpoint.newestValid(run: run, skipped: { log.warning($0) }) {
+            trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: run, overrides: c)
+            log.info("resuming \(run) from \(loaded.directory)")
+        } else {
+            trainer = try Trainer(comm: comm, log: log, config: c, data: dataset, run: run)
+            log.info("training \(run)")
+        }
+        try trainer.train()
+    }
+}

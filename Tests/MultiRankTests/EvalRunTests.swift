@@ -1,0 +1,164 @@
+import Foundation
+import HSAE
+import XCTest
+
+/// `hsae eval` and `hsae sweep` as a user runs them, on tiny synthetic runs trained once for the
+/// class: single-rank and `mpirun -np 2` give the same report.json numbers, the report has the
+/// ground-truth section, bad input fails with one message and writes nothing.
+final class EvalRunTests: XCTestCase {
+    /// data/, run/ (HSAE), base/ (baseline), made once: a few seconds of training.
+    static var root: String!
+    static var setupError: String?
+
+    static let trainFlags = ["--m1", "32", "--m2", "8", "--activation", "topk", "--bottom-l0", "4", "--top-l0", "2",
+                             "--batch", "256", "--microbatch", "128", "--steps", "60,30,30", "--lr", "3e-3"]
+    /// Small probe subsample and iteration cap: the probes are checked, not their quality.
+    static let evalFlags = ["--probe-rows", "400", "--probe-iterations", "100"]
+
+    override class func setUp() {
+        super.setUp()
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("hsae-eval-\(UUID())").path
+        let steps: [[String]] = [
+            ["synth", "--preset", "tiny", "--rows", "8000", "--shard-rows", "2000", "--out", root + "/data"],
+            ["train", "--data", root + "/data", "--out", root + "/run"] + trainFlags,
+            ["train", "--data", root + "/data", "--out", root + "/base", "--baseline"] + trainFlags,
+        ]
+        for args in steps {
+            guard let out = try? Harness.single(args), out.status == 0 else {
+                setupError = "setup failed: hsae \(args.joined(separator: " "))"
+                return
+            }
+        }
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: root)
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        if let error = Self.setupError { XCTFail(error) }
+    }
+
+    func path(_ name: String) -> String { Self.root + "/" + name }
+
+    func report(_ dir: String) throws -> EvalReport {
+        try EvalReport.decode(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + EvalReport.jsonName)))
+    }
+
+    func testTwoRanksGiveTheSingleRankNumbersAndTheGroundTruthSection() throws {
+        let args = ["eval", "--run", path("run"), "--baseline", path("base")] + Self.evalFlags
+        let one = try Harness.single(args + ["--out", path("rep1")])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let two = try Harness.mpi(2, args + ["--out", path("rep2")])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        XCTAssertTrue(two.stdout.contains("on 2 rank(s)"), two.stdout)
+
+        let a = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("rep1/report.json"))))
+        let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("rep2/report.json"))))
+        var numbers = 0
+        assertSameNumbers(a, b, at: "report", count: &numbers)
+        XCTAssertGreaterThan(numbers, 1000, "the comparison saw the report's numbers")
+
+        let r = try report(path("rep1"))
+        XCTAssertEqual(r.rows, 400, "the last 5 % of 8000 rows")
+        XCTAssertEqual(r.rowsSource, "evaluation split")
+        XCTAssertEqual(r.reconstruction.map(\.name), ["full", "skip_only", "top_only", "baseline"])
+        XCTAssertEqual(r.sparsity.map(\.name), ["bottom", "top", "baseline"])
+        XCTAssertEqual(r.code("top")!.meanL0, 2, accuracy: 1e-12, "top-k keeps exactly k")
+        let gt = try XCTUnwrap(r.groundTruth, "synthetic data: the ground-truth section")
+        XCTAssertEqual(gt.models.map(\.model), ["hsae", "baseline"])
+        XCTAssertEqual(gt.parents, 8)
+        XCTAssertEqual(gt.parentDetection.count, 8)
+        XCTAssertTrue(gt.parentDetection.allSatisfy { $0.top != nil && $0.bottom != nil && $0.baseline != nil })
+        XCTAssertEqual(gt.models[0].absorption.count, 32, "one gap per true edge")
+        XCTAssertNotNil(gt.models[0].edgeRecovery?.f1)
+        XCTAssertNotNil(gt.models[0].levelAssignment?.parents)
+        XCTAssertEqual(Set(r.probing.map(\.label)), ["parent", "child", "parent_0", "parent_1", "parent_2", "parent_3"])
+        for p in r.probing {
+            XCTAssertEqual(Set(p.scores.map(\.code)), ["Z1", "Z2", "Z1+Z2", "x", "baseline"])
+            XCTAssertTrue(p.scores.allSatisfy { $0.majorityAccuracy != nil && $0.shuffledAccuracy != nil }, "controls beside every probe")
+            XCTAssertEqual(Set(p.levelIndex.map(\.k)), [nil, 1, 2, 5], "k = 10 is not below m2 = 8")
+        }
+        XCTAssertEqual(r.ablations?.latents.count, 20)
+        XCTAssertTrue(r.notes.contains { $0.contains("true parents") }, "\(r.notes)")
+        let md = try String(contentsOfFile: path("rep1/report.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("| MCC (Hungarian) |"))
+    }
+
+    /// Numbers equal to rounding (summation order differs between rank counts); everything else exactly.
+    func assertSameNumbers(_ a: Any, _ b: Any, at key: String, count: inout Int) {
+        switch (a, b) {
+        case let (x as [String: Any], y as [String: Any]):
+            XCTAssertEqual(Set(x.keys), Set(y.keys), key)
+            for (k, v) in x where y[k] != nil { assertSameNumbers(v, y[k]!, at: key + "." + k, count: &count) }
+        case let (x as [Any], y as [Any]):
+            XCTAssertEqual(x.count, y.count, key)
+            for (i, pair) in zip(x, y).enumerated() { assertSameNumbers(pair.0, pair.1, at: "\(key)[\(i)]", count: &count) }
+        case let (x as NSNumber, y as NSNumber):
+            count += 1
+            let (u, v) = (x.doubleValue, y.doubleValue)
+            XCTAssertLessThanOrEqual(abs(u - v), 1e-9 * max(1, abs(u), abs(v)), "\(key): \(u) vs \(v)")
+        case let (x as String, y as String) where key.hasSuffix(".run") || key.hasSuffix(".baseline") || key.hasSuffix(".data"):
+            XCTAssertEqual(x, y, key)
+        default:
+            XCTAssertEqual("\(a)", "\(b)", key)
+        }
+    }
+
+    func testBadInputFailsWithOneMessageAndWritesNothing() throws {
+        let narrow = path("narrow")
+        let made = try Harness.single(["synth", "--preset", "tiny", "--d", "24", "--rows", "1000", "--shard-rows", "1000", "--out", narrow])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let cases: [([String], String)] = [
+            (["--run", path("missing")], "missing: no such run directory or model file"),
+            (["--run", path("run"), "--data", narrow], "narrow: has d = 24, but the model \(path("run")) has d = 32"),
+            (["--run", path("base")], "--run: \(path("base")) is a single-layer baseline (no top layer)"),
+            (["--run", path("run"), "--baseline", path("run")], "--baseline: \(path("run")) has a top layer"),
+            (["--run", path("run"), "--data", path("nowhere")], "nowhere: no such file or directory"),
+        ]
+        for (args, message) in cases {
+            for ranks in [1, 2] {
+                let out = path("bad-report")
+                let full = ["eval"] + args + ["--out", out, "--probe-rows", "0"]
+                let run = ranks == 1 ? try Harness.single(full, timeout: 120) : try Harness.mpi(ranks, full, timeout: 120)
+                XCTAssertFalse(run.timedOut, "hung: \(args)")
+                XCTAssertNotEqual(run.status, 0, "\(args) succeeded")
+                XCTAssertTrue(run.stderr.contains(message), "expected '\(message)' in:\n\(run.stderr)")
+                XCTAssertEqual(run.stderr.components(separatedBy: "error:").count - 1, 1, "one message:\n\(run.stderr)")
+                XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(args): wrote \(out)")
+            }
+        }
+    }
+
+    func testSweepTabulatesTheVariantsAndReusesFinishedRuns() throws {
+        let out = path("sweep")
+        let args = ["sweep", "--data", path("data"), "--out", out, "--variants", "full,no_mi,baseline", "--probe-rows", "0"]
+            + Self.trainFlags.map { $0 == "60,30,30" ? "20,10,10" : $0 }
+        let first = try Harness.single(args)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let table = try String(contentsOfFile: out + "/sweep.md", encoding: .utf8)
+        for row in ["| full | 0 |", "| no_mi | 0 |", "| baseline | 0 |"] { XCTAssertTrue(table.contains(row), table) }
+        let full = try report(out + "/reports/full-seed0")
+        XCTAssertEqual(full.ablations?.training.map(\.name), ["full", "no_mi", "baseline"])
+        XCTAssertEqual(full.model["disabled_terms"], "")
+        XCTAssertEqual(try report(out + "/reports/no_mi-seed0").model["disabled_terms"], "mi")
+        let again = try Harness.single(args)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("reusing the finished run \(out)/runs/no_mi-seed0"), again.stdout)
+    }
+
+    func testReportRendersInHeadlessChromium() throws {
+        guard ["/usr/bin/chromium", "/usr/bin/chromium-browser"].contains(where: FileManager.default.isExecutableFile) else {
+            throw XCTSkip("chromium is not installed (apt-get install chromium)")
+        }
+        let dir = path("shot")
+        let made = try Harness.single(["eval", "--run", path("run"), "--baseline", path("base"), "--out", dir] + Self.evalFlags)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let shot = try Harness.run(Harness.root.appendingPathComponent("scripts/screenshot-report").path, [dir, dir + "/report.png"])
+        XCTAssertEqual(shot.status, 0, shot.stderr)
+        let png = try Data(contentsOf: URL(fileURLWithPath: dir + "/report.png"))
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "a PNG")
+        XCTAssertGreaterThan(png.count, 20_000, "a rendered page, not a blank one")
+    }
+}
