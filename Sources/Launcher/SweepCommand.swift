@@ -111,18 +111,28 @@ struct SweepCommand: ParsableCommand {
 
     func runPath(_ v: TrainingVariant, _ seed: UInt64) -> String { "\(out)/runs/\(v.name)-seed\(seed)" }
 
-    /// Trains one run, reusing a finished one and resuming an interrupted one.
+    /// Trains one run, reusing a finished one and resuming an interrupted one. Either is refused
+    /// when its configuration differs from the variant's (the trainer's resume check).
     func train(_ c: TrainConfig, run: String, comm: Communicator, log: Logger) throws {
-        if FileManager.default.fileExists(atPath: run + "/" + Checkpoint.model) {
-            log.info("reusing the finished run \(run)")
-            return
-        }
         BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: c.reduction == .exact)
         let dataset = try ActivationDataset(path: data)
+        let finished = FileManager.default.fileExists(atPath: run + "/" + Checkpoint.model)
         let trainer: Trainer
         if let loaded = try Checkpoint.newestValid(run: run, skipped: { log.warning($0) }) {
-            trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: run, overrides: c)
+            do {
+                trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: run, overrides: c)
+            } catch HSAEError.badConfig(option: "--resume", let message) {
+                throw HSAEError.badConfig(option: "--out", message: "\(run) exists but was trained differently (\(message)) "
+                    + "Choose another --out for a sweep with other flags.")
+            }
+            if finished {
+                log.info("reusing the finished run \(run)")
+                return
+            }
             log.info("resuming \(run) from \(loaded.directory)")
+        } else if finished {
+            throw HSAEError.badInput(path: run, message: "has a model but no valid checkpoint to check its configuration against; "
+                + "remove it or choose another --out")
         } else {
             trainer = try Trainer(comm: comm, log: log, config: c, data: dataset, run: run)
             log.info("training \(run)")

@@ -146,6 +146,9 @@ final class EvalRunTests: XCTestCase {
         let again = try Harness.single(args)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("reusing the finished run \(out)/runs/no_mi-seed0"), again.stdout)
+        let changed = try Harness.single(args.map { $0 == "20,10,10" ? "20,10,11" : $0 })
+        XCTAssertNotEqual(changed.status, 0, "a finished run trained with other flags must not be reused")
+        XCTAssertTrue(changed.stderr.contains("--out: \(out)/runs/full-seed0 exists but was trained differently"), changed.stderr)
     }
 
     func testReportRendersInHeadlessChromium() throws {
