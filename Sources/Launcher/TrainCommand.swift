@@ -36,6 +36,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train the single-layer baseline: m1 + m2 latents, phase-1 objective, as many tokens as all phases.")
     var baseline = false
 
+    @Option(help: .hidden) var injectKill: String?
+
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Loss terms") var losses: LossOptions
     @OptionGroup(title: "Optimisation") var optimisation: OptimisationOptions
@@ -58,6 +60,14 @@ struct TrainCommand: ParsableCommand {
         try optimisation.apply(to: &c)
         system.apply(to: &c)
         return c
+    }
+
+    /// `--inject-kill RANK:STEP` (hidden, for tests): rank RANK SIGKILLs itself after global step STEP,
+    /// as a lost node would, to exercise mpirun's teardown and --resume.
+    static func killHook(_ spec: String, rank: Int) throws -> (Int) -> Void {
+        let parts = spec.split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 2 else { throw ValidationError("--inject-kill needs RANK:STEP, got '\(spec)'") }
+        return { step in if rank == parts[0], step == parts[1] { kill(getpid(), SIGKILL) } }
     }
 
     func run() throws {
@@ -87,6 +97,7 @@ struct TrainCommand: ParsableCommand {
                 log.info("training \(mc.isBaseline ? "baseline" : "HSAE") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(dataset.rows) rows "
                          + "(\(comm.size) rank(s), \(resolved.reduction.rawValue) reduction, c = \(trainer.model.inputScale))")
             }
+            if let injectKill { trainer.afterStep = try Self.killHook(injectKill, rank: comm.rank) }
             try trainer.train()
         }
     }

@@ -20,8 +20,9 @@ public final class Trainer {
     let grads: TensorBuffer<Float>
     let reduced: TensorBuffer<Float>
     var metrics: MetricsLog?
-    /// Stops the run after this many steps (tests simulate a crash with it); nil = run to the end.
-    public var stopAfterSteps: Int?
+    /// Called on every rank after each completed step with the global step (fault injection
+    /// in tests, external monitoring). Must not issue collectives.
+    public var afterStep: ((Int) -> Void)?
 
     /// A fresh run: validates everything, then initialises the model from a data sample.
     /// Nothing is written before validation has passed on every rank.
