@@ -56,6 +56,7 @@ struct TrainCommand: ParsableCommand {
         var c = try config.map { try TrainConfig.load(file: $0) } ?? TrainConfig()
         if baseline { c.baseline = true }
         try model.apply(to: &c)
+        if let data { try model.applyTruth(to: &c, data: data) }
         try losses.apply(to: &c)
         try optimisation.apply(to: &c)
         system.apply(to: &c)
