@@ -16,7 +16,7 @@ struct HSAECommand: ParsableCommand {
               hsae version
             """,
         version: HSAEVersion.string,
-        subcommands: [VersionCommand.self, SelfTestCommand.self]
+        subcommands: [VersionCommand.self, SelfTestCommand.self, CorpusCommand.self, HarvestCommand.self]
     )
 }
 
