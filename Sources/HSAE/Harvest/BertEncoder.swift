@@ -44,8 +44,13 @@ public struct TokenBatch: Sendable {
 public final class BertEncoder {
     public let weights: BertWeights
     public var config: BertConfig { weights.config }
+    /// Cores this rank uses (OpenBLAS's thread count when created).
+    public var threads: Int
 
-    public init(weights: BertWeights) { self.weights = weights }
+    public init(weights: BertWeights, threads: Int = BLASRuntime.threads) {
+        self.weights = weights
+        self.threads = max(1, threads)
+    }
 
     /// The hidden states after `layer` (0 = embeddings), N × d; with `all`, those of every layer 0...layer.
     public func hiddenStates(_ batch: TokenBatch, layer: Int, all: Bool = false) -> [Matrix<Float>] {
@@ -91,7 +96,7 @@ public final class BertEncoder {
     }
 
     func encoderLayer(_ w: BertWeights.Layer, _ h: Matrix<Float>, _ batch: TokenBatch) -> Matrix<Float> {
-        let N = batch.tokens, d = config.hiddenSize, f = config.intermediateSize, eps = config.layerNormEps
+        let N = batch.tokens, d = config.hiddenSize, f = config.intermediateSize
         var qkv = [Float](repeating: 0, count: N * 3 * d)   // N × 3d
         var context = [Float](repeating: 0, count: N * d)   // N × d
         var a = Matrix<Float>(rows: N, cols: d)             // N × d
@@ -105,7 +110,7 @@ public final class BertEncoder {
                     a.storage.withUnsafeMutableBufferPointer { ap in
                         TransformerKernels.linear(ctx.baseAddress!, rows: N, inputs: d, weight: w.attnOut, bias: w.attnOutBias,
                                                   residual: x.baseAddress!, into: ap.baseAddress!)
-                        TransformerKernels.layerNorm(ap.baseAddress!, rows: N, cols: d, gain: w.attnNorm.gain, bias: w.attnNorm.bias, eps: eps)
+                        layerNorm(ap.baseAddress!, rows: N, w.attnNorm)
                     }
                 }
             }
@@ -113,15 +118,25 @@ public final class BertEncoder {
         a.storage.withUnsafeBufferPointer { ap in
             inner.withUnsafeMutableBufferPointer { ip in
                 TransformerKernels.linear(ap.baseAddress!, rows: N, inputs: d, weight: w.ffnIn, bias: w.ffnInBias, into: ip.baseAddress!)
-                TransformerKernels.gelu(ip.baseAddress!, count: N * f)
+                WorkSplit.run(N, threads: threads) { rows in
+                    TransformerKernels.gelu(ip.baseAddress! + rows.lowerBound * f, count: rows.count * f)
+                }
                 out.storage.withUnsafeMutableBufferPointer { op in
                     TransformerKernels.linear(ip.baseAddress!, rows: N, inputs: f, weight: w.ffnOut, bias: w.ffnOutBias,
                                               residual: ap.baseAddress!, into: op.baseAddress!)
-                    TransformerKernels.layerNorm(op.baseAddress!, rows: N, cols: d, gain: w.ffnNorm.gain, bias: w.ffnNorm.bias, eps: eps)
+                    layerNorm(op.baseAddress!, rows: N, w.ffnNorm)
                 }
             }
         }
         return out
+    }
+
+    func layerNorm(_ x: UnsafeMutablePointer<Float>, rows N: Int, _ norm: (gain: [Float], bias: [Float])) {
+        let d = config.hiddenSize
+        WorkSplit.run(N, threads: threads) { rows in
+            TransformerKernels.layerNorm(x + rows.lowerBound * d, rows: rows.count, cols: d, gain: norm.gain, bias: norm.bias,
+                                         eps: config.layerNormEps)
+        }
     }
 
     /// Scaled dot-product attention of every sequence and head: two GEMMs each, reading Q, K, V
@@ -130,13 +145,15 @@ public final class BertEncoder {
         let d = config.hiddenSize, H = config.heads, dh = config.headSize
         let scale = 1 / Float(dh).squareRoot()
         let longest = (0..<batch.count).map { batch.offsets[$0 + 1] - batch.offsets[$0] }.max() ?? 0
-        var scores = [Float](repeating: 0, count: longest * longest)  // T × T
-        scores.withUnsafeMutableBufferPointer { sp in
-            let s = sp.baseAddress!
-            for b in 0..<batch.count {
-                let o = batch.offsets[b], T = batch.offsets[b + 1] - o
-                guard T > 0 else { continue }
-                for head in 0..<H {
+        let pairs = batch.count * H  // (sequence, head)
+        WorkSplit.run(pairs, threads: threads) { part in
+            var scores = [Float](repeating: 0, count: longest * longest)  // T × T
+            scores.withUnsafeMutableBufferPointer { sp in
+                let s = sp.baseAddress!
+                for pair in part {
+                    let b = pair / H, head = pair % H
+                    let o = batch.offsets[b], T = batch.offsets[b + 1] - o
+                    guard T > 0 else { continue }
                     let q = qkv + o * 3 * d + head * dh
                     let k = q + d, v = q + 2 * d
                     Float.gemm(.none, .transposed, T, T, dh, scale, q, 3 * d, k, 3 * d, 0, s, T)
