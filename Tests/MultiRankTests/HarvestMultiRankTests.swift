@@ -116,3 +116,26 @@ struct DataSetFiles {
         return body.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
     }
 }
+
+/// `hsae harvest` and `hsae corpus` argument errors: (arguments, expected message), no model needed.
+final class HarvestCommandLineTests: XCTestCase {
+    func testArgumentErrorsNameTheOptionAndTheValue() throws {
+        let harvest = ["harvest", "--model", "/nonexistent/model", "--corpus", "/nonexistent/corpus", "--layer", "1", "--out", "/nonexistent/out"]
+        let table: [([String], String)] = [
+            (harvest + ["--max-tokens", "0"], "--max-tokens must be >= 1, got 0"),
+            (harvest + ["--dtype", "f64"], "--dtype must be f32 or f16, got 'f64'"),
+            (harvest + ["--batch-tokens", "0"], "--batch-tokens must be >= 1, got 0"),
+            (harvest + ["--shard-rows=-5"], "--shard-rows must be >= 1, got -5"),
+            (harvest, "/nonexistent/model: is not a model directory (run scripts/get-model"),
+            (["corpus", "--out", "/tmp/x", "--fortunes", "nolang"], "--fortunes 'nolang' is not LANG=DIR"),
+            (["corpus", "--out", "/tmp/x", "--max-docs-per-genre", "0"], "--max-docs-per-genre must be >= 1, got 0"),
+            (["corpus", "--out", "/tmp/x", "--fortunes", "en=/nonexistent/fortunes"], "/nonexistent/fortunes: cannot list the fortune directory"),
+        ]
+        for (args, message) in table {
+            let out = try Harness.single(args, timeout: 60)
+            XCTAssertNotEqual(out.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(out.stderr.contains(message), "\(args.joined(separator: " ")): \(out.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/x/corpus.json"))
+    }
+}

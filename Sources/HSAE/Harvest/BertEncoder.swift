@@ -60,13 +60,15 @@ public final class BertEncoder {
             let T = batch.offsets[b + 1] - batch.offsets[b]
             precondition(T <= config.maxPositions, "sequence \(b) has \(T) tokens, the model takes at most \(config.maxPositions)")
         }
-        var h = embed(batch)
-        var out: [Matrix<Float>] = all ? [h] : []
-        for l in 0..<layer {
-            h = encoderLayer(weights.layers[l], h, batch)
-            if all { out.append(h) }
+        return WorkSplit.withSingleThreadedBLAS {
+            var h = embed(batch)
+            var out: [Matrix<Float>] = all ? [h] : []
+            for l in 0..<layer {
+                h = encoderLayer(weights.layers[l], h, batch)
+                if all { out.append(h) }
+            }
+            return all ? out : [h]
         }
-        return all ? out : [h]
     }
 
     func embed(_ batch: TokenBatch) -> Matrix<Float> {
@@ -104,11 +106,11 @@ public final class BertEncoder {
         var out = Matrix<Float>(rows: N, cols: d)           // N × d
         h.storage.withUnsafeBufferPointer { x in
             qkv.withUnsafeMutableBufferPointer { qkvp in
-                TransformerKernels.linear(x.baseAddress!, rows: N, inputs: d, weight: w.qkv, bias: w.qkvBias, into: qkvp.baseAddress!)
+                linear(x.baseAddress!, rows: N, inputs: d, weight: w.qkv, bias: w.qkvBias, into: qkvp.baseAddress!)
                 context.withUnsafeMutableBufferPointer { ctx in
                     attention(UnsafePointer(qkvp.baseAddress!), batch, into: ctx.baseAddress!)
                     a.storage.withUnsafeMutableBufferPointer { ap in
-                        TransformerKernels.linear(ctx.baseAddress!, rows: N, inputs: d, weight: w.attnOut, bias: w.attnOutBias,
+                        linear(ctx.baseAddress!, rows: N, inputs: d, weight: w.attnOut, bias: w.attnOutBias,
                                                   residual: x.baseAddress!, into: ap.baseAddress!)
                         layerNorm(ap.baseAddress!, rows: N, w.attnNorm)
                     }
@@ -117,18 +119,28 @@ public final class BertEncoder {
         }
         a.storage.withUnsafeBufferPointer { ap in
             inner.withUnsafeMutableBufferPointer { ip in
-                TransformerKernels.linear(ap.baseAddress!, rows: N, inputs: d, weight: w.ffnIn, bias: w.ffnInBias, into: ip.baseAddress!)
+                linear(ap.baseAddress!, rows: N, inputs: d, weight: w.ffnIn, bias: w.ffnInBias, into: ip.baseAddress!)
                 WorkSplit.run(N, threads: threads) { rows in
                     TransformerKernels.gelu(ip.baseAddress! + rows.lowerBound * f, count: rows.count * f)
                 }
                 out.storage.withUnsafeMutableBufferPointer { op in
-                    TransformerKernels.linear(ip.baseAddress!, rows: N, inputs: f, weight: w.ffnOut, bias: w.ffnOutBias,
+                    linear(ip.baseAddress!, rows: N, inputs: f, weight: w.ffnOut, bias: w.ffnOutBias,
                                               residual: ap.baseAddress!, into: op.baseAddress!)
                     layerNorm(op.baseAddress!, rows: N, w.ffnNorm)
                 }
             }
         }
         return out
+    }
+
+    /// `TransformerKernels.linear` on row blocks, one per core.
+    func linear(_ x: UnsafePointer<Float>, rows N: Int, inputs: Int, weight: [Float], bias: [Float],
+                residual: UnsafePointer<Float>? = nil, into y: UnsafeMutablePointer<Float>) {
+        let out = bias.count
+        WorkSplit.run(N, threads: threads) { rows in
+            TransformerKernels.linear(x + rows.lowerBound * inputs, rows: rows.count, inputs: inputs, weight: weight, bias: bias,
+                                      residual: residual.map { $0 + rows.lowerBound * out }, into: y + rows.lowerBound * out)
+        }
     }
 
     func layerNorm(_ x: UnsafeMutablePointer<Float>, rows N: Int, _ norm: (gain: [Float], bias: [Float])) {

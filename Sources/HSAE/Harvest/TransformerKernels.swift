@@ -50,7 +50,7 @@ enum TransformerKernels {
         let r: Float = 0.70710678118654752
         for i in 0..<count {
             let v = x[i]
-            x[i] = 0.5 * v * (1 + erf(v * r))
+            x[i] = 0.5 * v * (1 + FastMath.erf(v * r))
         }
     }
 
@@ -60,12 +60,9 @@ enum TransformerKernels {
         var m = -Float.infinity
         for j in 0..<n { m = max(m, row[j]) }
         if m == -.infinity { m = 0 }
+        for j in 0..<n { row[j] = FastMath.exp(row[j] - m) }
         var sum: Float = 0
-        for j in 0..<n {
-            let e = exp(row[j] - m)
-            row[j] = e
-            sum += e
-        }
+        for j in 0..<n { sum += row[j] }
         let inv = sum > 0 ? 1 / sum : 0
         for j in 0..<n { row[j] *= inv }
     }
