@@ -9,7 +9,11 @@ enum FastMath {
     /// the exponent bits. Inputs below −87 give 0 (softmax's masked keys), above 88 clamp.
     @inline(__always) static func exp(_ x: Float) -> Float {
         let clamped = min(max(x, -87.0), 88.0)
-        let n = (clamped * 1.44269504088896341).rounded(.toNearestOrEven)
+        // Round to nearest by adding 1.5·2²³ (no rint call, no checked Int conversion: both stop
+        // vectorisation); the low mantissa bits of `shifted` then hold n as a two's-complement integer.
+        let magic: Float = 12_582_912
+        let shifted = clamped * 1.44269504088896341 + magic
+        let n = shifted - magic
         let r = clamped - n * 0.693145751953125 - n * 1.428606765330187045e-06  // ln2 split hi + lo
         var p: Float = 1.0 / 720
         p = p * r + 1.0 / 120
@@ -18,7 +22,8 @@ enum FastMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let scale = Float(bitPattern: UInt32(bitPattern: Int32(n) + 127) << 23)
+        let exponent = (shifted.bitPattern &- magic.bitPattern) &+ 127
+        let scale = Float(bitPattern: exponent &<< 23)
         return x < -87 ? 0 : p * scale
     }
 
