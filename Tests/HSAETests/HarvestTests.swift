@@ -145,6 +145,9 @@ final class HarvestTests: XCTestCase {
         assertRejected(HarvestOptions(model: dir + "/model", corpus: empty, layer: 1, out: out),
                        "\(empty)/documents.jsonl: the corpus has no documents, expected at least one")
 
+        assertRejected(HarvestOptions(model: dir + "/model", corpus: corpus, layer: 1, out: "/proc/hsae-harvest/out"),
+                       "/proc/hsae-harvest/out.partial: cannot create the output directory")
+
         try FileManager.default.createDirectory(atPath: out + "/x", withIntermediateDirectories: true)
         XCTAssertThrowsError(try harvest(HarvestOptions(model: dir + "/model", corpus: corpus, layer: 1, out: out))) { error in
             XCTAssertTrue("\(error)".contains("\(out): exists and is not empty"), "\(error)")

@@ -66,10 +66,15 @@ public enum Harvester {
         log.info("harvest: \(plan.rows) rows from \(plan.documents) documents (\(plan.windows.count) windows), layer \(o.layer) "
                  + "of \(model.config.layers), d = \(model.config.hiddenSize), \(comm.size) rank(s); rank 0 has \(mine.count) windows")
         let start = Date()
-        let local = Result { try computeShards(mine, plan: plan, model: model, corpus: corpus, options: o, layout: layout,
-                                                directory: staging, rank: comm.rank, ranks: comm.size, log: log) }
+        var failure: Error?
         do {
-            try comm.agree(local.failure)
+            try computeShards(mine, plan: plan, model: model, corpus: corpus, options: o, layout: layout,
+                              directory: staging, rank: comm.rank, ranks: comm.size, log: log)
+        } catch {
+            failure = error
+        }
+        do {
+            try comm.agree(failure)
             try comm.agreeing {
                 guard comm.isRoot else { return }
                 try writeManifest(plan: plan, model: model, corpus: corpus, options: o, layout: layout, ranks: comm.size, directory: staging)
@@ -192,12 +197,5 @@ public enum Harvester {
                                        labelKinds: HarvestLabel.kinds(corpus: corpus.manifest, maxPositions: model.config.maxPositions),
                                        provenance: provenance)
         try manifest.write(to: directory)
-    }
-}
-
-extension Result {
-    var failure: Failure? {
-        if case let .failure(e) = self { return e }
-        return nil
     }
 }
