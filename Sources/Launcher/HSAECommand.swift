@@ -17,7 +17,7 @@ struct HSAECommand: ParsableCommand {
             """,
         version: HSAEVersion.string,
         subcommands: [VersionCommand.self, SelfTestCommand.self, SynthCommand.self, InspectCommand.self,
-                      TrainCommand.self, ExportCommand.self]
+                      CorpusCommand.self, HarvestCommand.self, TrainCommand.self, ExportCommand.self]
     )
 }
 
