@@ -59,12 +59,12 @@ struct ModelOptions: ParsableArguments {
 }
 
 struct LossOptions: ParsableArguments {
-    @Option(help: "Initial L1 coefficient of the bottom layer (adapted for relu).") var lambda1: Double?
-    @Option(help: "Initial L1 coefficient of the top layer (adapted for relu).") var lambda2: Double?
+    @Option(help: "Initial L1 coefficient of the bottom layer, adapted for relu (default 1).") var lambda1: Double?
+    @Option(help: "Initial L1 coefficient of the top layer, adapted for relu (default 1).") var lambda2: Double?
     @Option(help: "Weight of the orthogonality term between layers (default 1).") var betaOrth: Double?
     @Option(help: "Weight of the mutual-information term (default 1).") var betaMI: Double?
     @Option(help: "Weight of the gate term (default 0.01).") var betaGate: Double?
-    @Option(help: "Gain κ of the λ controller (default 0.01).") var controllerGain: Double?
+    @Option(help: "Gain κ of the λ controller (default 0.002; see docs/DECISIONS.md).") var controllerGain: Double?
     @Option(help: "Switch a loss term off (repeatable): rec, top, l1_bottom, l1_top, gate, orth, mi.") var disable: [String] = []
 
     func apply(to c: inout TrainConfig) throws {
