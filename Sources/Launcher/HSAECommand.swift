@@ -11,9 +11,14 @@ struct HSAECommand: ParsableCommand {
             mpirun. Under mpirun only rank 0 prints and writes.
 
             Examples:
-              hsae selftest                                   check this build, single rank
-              scripts/mpirun -np 2 .build/release/hsae selftest   check MPI across two ranks
-              hsae version
+              hsae selftest                                        check this build, single rank
+              scripts/mpirun -np 2 .build/release/hsae selftest    check MPI across two ranks
+              hsae synth --preset default --out data/synth         synthetic activations with ground truth
+              scripts/mpirun -np 2 .build/release/hsae train --data data/synth --out runs/a --l0-from-truth 2
+              hsae train --resume runs/a                           continue from the newest checkpoint
+              hsae export --run runs/a --out exported              SAELens-loadable SAEs
+              hsae harvest --model models/minilm-l6 --corpus corpus --layer 3 --out data/minilm
+              hsae inspect runs/a                                  what a data set, shard or run holds
             """,
         version: HSAEVersion.string,
         subcommands: [VersionCommand.self, SelfTestCommand.self, SynthCommand.self, InspectCommand.self,
