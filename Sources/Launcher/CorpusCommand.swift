@@ -8,14 +8,14 @@ struct CorpusCommand: ParsableCommand {
         commandName: "corpus",
         abstract: "Build a labelled multi-genre corpus (genre, language, source per document) from fortune files and Python source.",
         discussion: """
-            Writes DIR/corpus.json and DIR/documents.jsonl (see docs/HARVEST.md). Deterministic: the same
-            inputs and seed give the same fingerprint. Without --fortunes, reads the Debian packages
-            fortunes, fortunes-de, fortunes-es and fortunes-it from /usr/share/games/fortunes.
+            Writes DIR/corpus.json and DIR/documents.jsonl (see docs/HARVEST.md). Deterministic: the same inputs and seed give the same fingerprint. Without --fortunes, reads the Debian packages fortunes, fortunes-de, fortunes-es and fortunes-it from /usr/share/games/fortunes.
 
             Examples:
-              scripts/get-corpus                     installs the packages and runs the command below
-              hsae corpus --out corpus --code "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
-              hsae corpus --out corpus-en --fortunes en=/usr/share/games/fortunes --max-docs-per-genre 200
+              scripts/get-corpus        (installs the packages, runs the next line)
+              hsae corpus --out corpus --code "$(python3 -c \\
+                  'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
+              hsae corpus --out corpus-en \\
+                  --fortunes en=/usr/share/games/fortunes --max-docs-per-genre 200
             """)
 
     static let debianFortunes = "/usr/share/games/fortunes"

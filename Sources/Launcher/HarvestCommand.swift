@@ -8,15 +8,14 @@ struct HarvestCommand: ParsableCommand {
         commandName: "harvest",
         abstract: "Run a BERT (MiniLM-L6) over a labelled corpus and write one layer's token activations as a data set.",
         discussion: """
-            Under mpirun -np W, rank r computes a contiguous share of the corpus and writes its own shards;
-            rank 0 writes dataset.json (label kinds token_id, token_class, position_bucket, doc_id, genre,
-            language, source) and vocab.txt. Rows are in corpus order whatever W. [CLS]/[SEP] are left out
-            unless --include-special. Output appears only when every rank succeeded.
+            Under mpirun -np W, rank r computes a contiguous share of the corpus and writes its own shards; rank 0 writes dataset.json (label kinds token_id, token_class, position_bucket, doc_id, genre, language, source) and vocab.txt. Rows are in corpus order whatever W. [CLS]/[SEP] are left out unless --include-special. Output appears only when every rank succeeded.
 
             Examples:
               scripts/get-model && scripts/get-corpus
-              hsae harvest --model models/minilm-l6 --corpus corpus --layer 3 --out data/minilm-l3 --max-tokens 200000
-              scripts/mpirun -np 2 .build/release/hsae harvest --model models/minilm-l6 --corpus corpus --layer 6 --out data/l6
+              hsae harvest --model models/minilm-l6 --corpus corpus --layer 3 \\
+                  --out data/minilm-l3 --max-tokens 200000
+              scripts/mpirun -np 2 .build/release/hsae harvest \\
+                  --model models/minilm-l6 --corpus corpus --layer 6 --out data/l6
             """)
 
     @Option(help: "BERT model directory (config.json, vocab.txt, model.safetensors).")

@@ -8,21 +8,21 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a hierarchical SAE (phase 1 → 2 → 3) or the single-layer baseline.",
         discussion: """
-            Phases (DESIGN §4): 1 trains the bottom layer alone (reconstruction + L1); 2 trains the top
-            layer and gate with the bottom frozen (reconstruction, top path, L1 top, gate, orthogonality,
-            mutual information); 3 trains everything with all terms at lr × --phase3-lr-factor.
-            Values come from the defaults, then --config FILE (JSON, any subset of the keys in a run's
-            config.json), then these flags. The resolved configuration is written to RUN/config.json.
+            Phases (DESIGN §4): 1 trains the bottom layer alone (reconstruction + L1); 2 trains the top layer and the gate with the bottom frozen (reconstruction, top path, L1 top, gate, orthogonality, mutual information); 3 trains everything with all terms at lr × --phase3-lr-factor. Relu layers reach their L0 targets through an adaptive L1 coefficient λ; topk layers keep exactly k.
 
-            Run under mpirun for data parallelism: the global batch (--batch tokens) is cut into
-            microbatches of --microbatch rows; the number of ranks must divide their count. With
-            --reduction exact (default) the trained model is bit-identical for any such rank count.
+            Values come from the defaults, then --config FILE (JSON, any subset of the keys in a run's config.json), then these flags. The resolved configuration is written to RUN/config.json; metrics.jsonl gets one line per --log-every steps; checkpoints go to RUN/checkpoints/<phase>-<step>/.
+
+            Under mpirun the global batch (--batch tokens) is cut into microbatches of --microbatch rows and the number of ranks must divide their count. With --reduction exact (the default) the trained model is bit-identical for any such rank count, and --resume may use a different one.
 
             Examples:
-              hsae train --data data/synth --out runs/hsae --steps 2000,1000,1000
-              scripts/mpirun -np 2 .build/release/hsae train --data data/synth --out runs/hsae
+              hsae train --data data/synth --out runs/hsae --steps 2000,1000,1500
+              hsae train --data data/synth --out runs/hsae --l0-from-truth 2 --lr 3e-3
+              scripts/mpirun -np 2 .build/release/hsae train \\
+                  --data data/synth --out runs/hsae --activation topk \\
+                  --bottom-l0 12 --top-l0 5
               hsae train --data data/synth --out runs/base --baseline
-              hsae train --resume runs/hsae                       continue from the newest valid checkpoint
+              hsae train --data data/synth --out runs/no-mi --disable mi
+              hsae train --resume runs/hsae
             """)
 
     @Option(help: "Activation data set: a directory with dataset.json, a bare directory of shards, or one shard.")
