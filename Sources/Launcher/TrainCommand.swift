@@ -37,6 +37,7 @@ struct TrainCommand: ParsableCommand {
     var baseline = false
 
     @Option(help: .hidden) var injectKill: String?
+    @Option(help: .hidden) var injectStall: String?
 
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Loss terms") var losses: LossOptions
@@ -63,12 +64,13 @@ struct TrainCommand: ParsableCommand {
         return c
     }
 
-    /// `--inject-kill RANK:STEP` (hidden, for tests): rank RANK SIGKILLs itself after global step STEP,
-    /// as a lost node would, to exercise mpirun's teardown and --resume.
-    static func killHook(_ spec: String, rank: Int) throws -> (Int) -> Void {
+    /// `--inject-kill RANK:STEP` / `--inject-stall RANK:STEP` (hidden, for tests): after global step
+    /// STEP, rank RANK SIGKILLs itself (a lost node) or hangs (a network partition), to exercise
+    /// mpirun's teardown, the watchdog and --resume.
+    static func faultHook(_ spec: String, rank: Int, fault: @escaping () -> Void) throws -> (Int) -> Void {
         let parts = spec.split(separator: ":").compactMap { Int($0) }
-        guard parts.count == 2 else { throw ValidationError("--inject-kill needs RANK:STEP, got '\(spec)'") }
-        return { step in if rank == parts[0], step == parts[1] { kill(getpid(), SIGKILL) } }
+        guard parts.count == 2 else { throw ValidationError("fault injection needs RANK:STEP, got '\(spec)'") }
+        return { step in if rank == parts[0], step == parts[1] { fault() } }
     }
 
     func run() throws {
@@ -98,7 +100,8 @@ struct TrainCommand: ParsableCommand {
                 log.info("training \(mc.isBaseline ? "baseline" : "HSAE") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(dataset.rows) rows "
                          + "(\(comm.size) rank(s), \(resolved.reduction.rawValue) reduction, c = \(trainer.model.inputScale))")
             }
-            if let injectKill { trainer.afterStep = try Self.killHook(injectKill, rank: comm.rank) }
+            if let injectKill { trainer.afterStep = try Self.faultHook(injectKill, rank: comm.rank) { kill(getpid(), SIGKILL) } }
+            if let injectStall { trainer.afterStep = try Self.faultHook(injectStall, rank: comm.rank) { sleep(3600) } }
             try trainer.train()
         }
     }

@@ -79,6 +79,16 @@ final class TrainRunTests: XCTestCase {
         XCTAssertEqual(try modelBytes("killed"), try modelBytes("uninterrupted"), "resumed model differs from the uninterrupted one")
     }
 
+    func testWatchdogEndsAJobWhoseRankStalls() throws {
+        // Rank 1 hangs after step 5 (a partition); rank 0 blocks in the next allreduce. Both
+        // watchdogs (3 s) must end the job instead of letting it hang.
+        let out = try train("stalled", ranks: 2, ["--watchdog", "3", "--inject-stall", "1:5"])
+        XCTAssertFalse(out.timedOut, "the job hung despite the watchdog")
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("watchdog: no training step completed in"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("resume from the newest checkpoint with --resume"), out.stderr)
+    }
+
     func testCorruptCheckpointIsSkippedWithAMessage() throws {
         let out = try train("corrupt", ranks: 1, ["--checkpoint-every", "10"])
         XCTAssertEqual(out.status, 0, out.stderr)
