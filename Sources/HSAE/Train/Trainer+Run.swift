@@ -98,7 +98,7 @@ extension Trainer {
             "phase": phase.number, "step": state.stepInPhase, "global_step": state.globalStep,
             "tokens": state.globalStep * config.batch, "loss": stats.losses.total, "fvu": fvu,
             "l0_bottom": l0b, "sparsity_bottom": 1 - l0b / Double(c.m1), "lambda1": state.lambda1,
-            "dead_bottom": deadFraction(layer: 0), "gate_mean": meanGate(), "tokens_per_s": tokensPerSecond,
+            "dead_bottom": deadFraction(layer: 0), "gate_mean": phase.usesTop ? meanGate() : 1, "tokens_per_s": tokensPerSecond,
             "lr": lr, "grad_norm": gradNorm,
         ]
         for (name, v) in zip(LossParts.names, stats.losses.values) { record["loss_" + name] = v }
