@@ -24,7 +24,7 @@ extension Trainer {
                 if let e = state.exponents, e.count == reducer.exponents.count { reducer.exponents = e }
                 else { try probeExponents(phase, reducer) }
             }
-            log.info("\(phase.name): \(phase.steps) steps of \(config.batch) tokens, lr \(config.lr * phase.lrFactor)")
+            log.info("\(phase.name): \(phase.steps) steps of \(config.batch) tokens, lr \(fmt(config.lr * phase.lrFactor))")
             let clock = Date()
             let startStep = state.stepInPhase
             while state.stepInPhase < phase.steps {
