@@ -52,9 +52,9 @@ struct TrainCommand: ParsableCommand {
         if resume != nil, out != nil, out != resume { throw ValidationError("--out and --resume name different runs; give only --resume RUN") }
     }
 
-    /// Defaults ← --config ← flags.
-    func resolvedConfig() throws -> TrainConfig {
-        var c = try config.map { try TrainConfig.load(file: $0) } ?? TrainConfig()
+    /// `base` (the defaults, or a resumed run's configuration) ← --config ← flags.
+    func resolvedConfig(base: TrainConfig = TrainConfig()) throws -> TrainConfig {
+        var c = try config.map { try TrainConfig.load(file: $0, over: base) } ?? base
         if baseline { c.baseline = true }
         try model.apply(to: &c)
         if let data { try model.applyTruth(to: &c, data: data) }
@@ -74,9 +74,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let resolved = try resolvedConfig()
         Session.run { comm, log in
-            BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: resolved.reduction == .exact)
             let trainer: Trainer
             if let resume {
                 var skippedAny = false
@@ -85,9 +83,10 @@ struct TrainCommand: ParsableCommand {
                                              : "has no checkpoints to resume from (expected \(resume)/checkpoints/<phase>-<step>/)")
                 }
                 let dataset = try ActivationDataset(path: data ?? loaded.state.dataset)
-                let flagsGiven = CommandLine.arguments.contains { $0.hasPrefix("--") && !["--resume", "--data", "--out"].contains($0) }
+                // Options given now apply on top of the checkpoint's configuration; only those that
+                // do not change the math (bookkeeping, reduction mode) may differ from it.
                 trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: resume,
-                                      overrides: flagsGiven || config != nil ? resolved : nil)
+                                      overrides: try resolvedConfig(base: loaded.state.config))
                 log.info("resuming \(resume) from \(loaded.directory) (global step \(loaded.state.globalStep)) on \(comm.size) rank(s)")
             } else {
                 let out = out!
@@ -95,6 +94,7 @@ struct TrainCommand: ParsableCommand {
                     throw HSAEError.badConfig(option: "--out", message: "\(out) already holds a run (\(out)/checkpoints); continue it with --resume \(out) or choose another --out")
                 }
                 let dataset = try ActivationDataset(path: data!)
+                let resolved = try resolvedConfig()
                 trainer = try Trainer(comm: comm, log: log, config: resolved, data: dataset, run: out)
                 let mc = trainer.model.config
                 log.info("training \(mc.isBaseline ? "baseline" : "HSAE") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(dataset.rows) rows "
