@@ -7,11 +7,10 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write each layer of a trained model as a SAELens-loadable SAE (cfg.json + sae_weights.safetensors).",
         discussion: """
-            The input scale c is folded into the bottom SAE, so it takes raw activations. The top SAE
-            reads the bottom SAE's feature activations.
+            The input scale c is folded into the bottom SAE, so it takes raw activations. The top SAE reads the bottom SAE's feature activations (d_in = m1).
 
             Examples:
-              hsae export --run runs/hsae --out exported/        → exported/bottom, exported/top
+              hsae export --run runs/hsae --out exported    (exported/bottom, exported/top)
               python -c "from sae_lens import SAE; SAE.load_from_disk('exported/bottom')"
             """)
 

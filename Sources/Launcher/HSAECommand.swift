@@ -7,17 +7,24 @@ struct HSAECommand: ParsableCommand {
         commandName: "hsae",
         abstract: "Hierarchical sparse autoencoders on language-model activations, data-parallel over MPI.",
         discussion: """
-            Every command runs on one machine without mpirun (single-rank mode) or on W ranks under
-            mpirun. Under mpirun only rank 0 prints and writes.
+            Every command runs on one machine without mpirun (single-rank mode) or on W ranks under mpirun (use scripts/mpirun, which adds the settings containers and root need). Under mpirun only rank 0 prints and writes.
 
             Examples:
-              hsae selftest                                   check this build, single rank
-              scripts/mpirun -np 2 .build/release/hsae selftest   check MPI across two ranks
-              hsae version
+              hsae selftest
+              scripts/mpirun -np 2 .build/release/hsae selftest
+              hsae synth --preset default --out data/synth
+              scripts/mpirun -np 2 .build/release/hsae train \\
+                  --data data/synth --out runs/a --l0-from-truth 2
+              hsae train --resume runs/a
+              hsae export --run runs/a --out exported
+              hsae inspect runs/a
+              hsae harvest --model models/minilm-l6 --corpus corpus \\
+                  --layer 3 --out data/minilm
             """,
         version: HSAEVersion.string,
         subcommands: [VersionCommand.self, SelfTestCommand.self, SynthCommand.self, InspectCommand.self,
-                      TrainCommand.self, ExportCommand.self, EvalCommand.self, SweepCommand.self]
+                      CorpusCommand.self, HarvestCommand.self, TrainCommand.self, ExportCommand.self, EvalCommand.self,
+                      SweepCommand.self]
     )
 }
 

@@ -12,7 +12,8 @@ struct SelfTestCommand: ParsableCommand {
             Examples:
               hsae selftest
               scripts/mpirun -np 3 .build/release/hsae selftest
-              scripts/mpirun -np 2 .build/release/hsae selftest --fail-rank 1   (must fail, naming rank 1)
+              scripts/mpirun -np 2 .build/release/hsae selftest --fail-rank 1
+                  (must fail on every rank, naming rank 1)
             """)
 
     @Option(help: "Make this rank fail on purpose, to exercise error agreement (all ranks must stop, non-zero).")

@@ -8,21 +8,21 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a hierarchical SAE (phase 1 → 2 → 3) or the single-layer baseline.",
         discussion: """
-            Phases (DESIGN §4): 1 trains the bottom layer alone (reconstruction + L1); 2 trains the top
-            layer and gate with the bottom frozen (reconstruction, top path, L1 top, gate, orthogonality,
-            mutual information); 3 trains everything with all terms at lr × --phase3-lr-factor.
-            Values come from the defaults, then --config FILE (JSON, any subset of the keys in a run's
-            config.json), then these flags. The resolved configuration is written to RUN/config.json.
+            Phases (DESIGN §4): 1 trains the bottom layer alone (reconstruction + L1); 2 trains the top layer and the gate with the bottom frozen (reconstruction, top path, L1 top, gate, orthogonality, mutual information); 3 trains everything with all terms at lr × --phase3-lr-factor. Relu layers reach their L0 targets through an adaptive L1 coefficient λ; topk layers keep exactly k.
 
-            Run under mpirun for data parallelism: the global batch (--batch tokens) is cut into
-            microbatches of --microbatch rows; the number of ranks must divide their count. With
-            --reduction exact (default) the trained model is bit-identical for any such rank count.
+            Values come from the defaults, then --config FILE (JSON, any subset of the keys in a run's config.json), then these flags. The resolved configuration is written to RUN/config.json; metrics.jsonl gets one line per --log-every steps; checkpoints go to RUN/checkpoints/<phase>-<step>/.
+
+            Under mpirun the global batch (--batch tokens) is cut into microbatches of --microbatch rows and the number of ranks must divide their count. With --reduction exact (the default) the trained model is bit-identical for any such rank count, and --resume may use a different one.
 
             Examples:
-              hsae train --data data/synth --out runs/hsae --steps 2000,1000,1000
-              scripts/mpirun -np 2 .build/release/hsae train --data data/synth --out runs/hsae
+              hsae train --data data/synth --out runs/hsae --steps 2000,1000,1500
+              hsae train --data data/synth --out runs/hsae --l0-from-truth 2 --lr 3e-3
+              scripts/mpirun -np 2 .build/release/hsae train \\
+                  --data data/synth --out runs/hsae --activation topk \\
+                  --bottom-l0 12 --top-l0 5
               hsae train --data data/synth --out runs/base --baseline
-              hsae train --resume runs/hsae                       continue from the newest valid checkpoint
+              hsae train --data data/synth --out runs/no-mi --disable mi
+              hsae train --resume runs/hsae
             """)
 
     @Option(help: "Activation data set: a directory with dataset.json, a bare directory of shards, or one shard.")
@@ -35,6 +35,9 @@ struct TrainCommand: ParsableCommand {
     var config: String?
     @Flag(help: "Train the single-layer baseline: m1 + m2 latents, phase-1 objective, as many tokens as all phases.")
     var baseline = false
+
+    @Option(help: .hidden) var injectKill: String?
+    @Option(help: .hidden) var injectStall: String?
 
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Loss terms") var losses: LossOptions
@@ -49,21 +52,29 @@ struct TrainCommand: ParsableCommand {
         if resume != nil, out != nil, out != resume { throw ValidationError("--out and --resume name different runs; give only --resume RUN") }
     }
 
-    /// Defaults ← --config ← flags.
-    func resolvedConfig() throws -> TrainConfig {
-        var c = try config.map { try TrainConfig.load(file: $0) } ?? TrainConfig()
+    /// `base` (the defaults, or a resumed run's configuration) ← --config ← flags.
+    func resolvedConfig(base: TrainConfig = TrainConfig()) throws -> TrainConfig {
+        var c = try config.map { try TrainConfig.load(file: $0, over: base) } ?? base
         if baseline { c.baseline = true }
         try model.apply(to: &c)
+        if let data { try model.applyTruth(to: &c, data: data) }
         try losses.apply(to: &c)
         try optimisation.apply(to: &c)
         system.apply(to: &c)
         return c
     }
 
+    /// `--inject-kill RANK:STEP` / `--inject-stall RANK:STEP` (hidden, for tests): after global step
+    /// STEP, rank RANK SIGKILLs itself (a lost node) or hangs (a network partition), to exercise
+    /// mpirun's teardown, the watchdog and --resume.
+    static func faultHook(_ spec: String, rank: Int, fault: @escaping () -> Void) throws -> (Int) -> Void {
+        let parts = spec.split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 2 else { throw ValidationError("fault injection needs RANK:STEP, got '\(spec)'") }
+        return { step in if rank == parts[0], step == parts[1] { fault() } }
+    }
+
     func run() throws {
-        let resolved = try resolvedConfig()
         Session.run { comm, log in
-            BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: resolved.reduction == .exact)
             let trainer: Trainer
             if let resume {
                 var skippedAny = false
@@ -72,9 +83,10 @@ struct TrainCommand: ParsableCommand {
                                              : "has no checkpoints to resume from (expected \(resume)/checkpoints/<phase>-<step>/)")
                 }
                 let dataset = try ActivationDataset(path: data ?? loaded.state.dataset)
-                let flagsGiven = CommandLine.arguments.contains { $0.hasPrefix("--") && !["--resume", "--data", "--out"].contains($0) }
+                // Options given now apply on top of the checkpoint's configuration; only those that
+                // do not change the math (bookkeeping, reduction mode) may differ from it.
                 trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: resume,
-                                      overrides: flagsGiven || config != nil ? resolved : nil)
+                                      overrides: try resolvedConfig(base: loaded.state.config))
                 log.info("resuming \(resume) from \(loaded.directory) (global step \(loaded.state.globalStep)) on \(comm.size) rank(s)")
             } else {
                 let out = out!
@@ -82,11 +94,14 @@ struct TrainCommand: ParsableCommand {
                     throw HSAEError.badConfig(option: "--out", message: "\(out) already holds a run (\(out)/checkpoints); continue it with --resume \(out) or choose another --out")
                 }
                 let dataset = try ActivationDataset(path: data!)
+                let resolved = try resolvedConfig()
                 trainer = try Trainer(comm: comm, log: log, config: resolved, data: dataset, run: out)
                 let mc = trainer.model.config
                 log.info("training \(mc.isBaseline ? "baseline" : "HSAE") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(dataset.rows) rows "
                          + "(\(comm.size) rank(s), \(resolved.reduction.rawValue) reduction, c = \(trainer.model.inputScale))")
             }
+            if let injectKill { trainer.afterStep = try Self.faultHook(injectKill, rank: comm.rank) { kill(getpid(), SIGKILL) } }
+            if let injectStall { trainer.afterStep = try Self.faultHook(injectStall, rank: comm.rank) { sleep(3600) } }
             try trainer.train()
         }
     }

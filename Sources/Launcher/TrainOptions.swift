@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HSAE
 
 extension ActivationKind: ExpressibleByArgument {}
@@ -18,6 +19,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Gated skip: learned (σ of trained logits) or fixed (g ≡ 0.5).") var gate: GateMode?
     @Flag(help: "Do not keep top.W_dec non-negative.") var signedTopDecoder = false
     @Option(help: "Baseline target L0 (default: the HSAE bottom layer's L0).") var baselineL0: Double?
+    @Option(help: ArgumentHelp("Synthetic data: set L0 targets to FACTOR × the data set's true mean L0 (bottom: true directions per row; top: true parents per row).",
+                               valueName: "factor"))
+    var l0FromTruth: Double?
 
     func apply(to c: inout TrainConfig) throws {
         if let m1 { c.m1 = m1 }
@@ -35,15 +39,32 @@ struct ModelOptions: ParsableArguments {
         if signedTopDecoder { c.topDecoderNonNegative = false }
         if let baselineL0 { c.baselineL0 = baselineL0 }
     }
+
+    /// Applies --l0-from-truth from the data set's recorded true L0 (provenance `true_l0`, written by hsae synth).
+    func applyTruth(to c: inout TrainConfig, data: String) throws {
+        guard let factor = l0FromTruth else { return }
+        guard factor > 0 else { throw ValidationError("--l0-from-truth must be > 0, got \(factor)") }
+        if bottomSparsity != nil || bottomL0 != nil || topSparsity != nil || topL0 != nil {
+            throw ValidationError("--l0-from-truth sets both targets; drop --bottom-*/--top-* sparsity and L0 options")
+        }
+        let manifest = try DatasetManifest.read(from: data)
+        guard let text = manifest.provenance?["true_l0"],
+              let truth = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Double],
+              let directions = truth["directions"], let parents = truth["parents"] else {
+            throw HSAEError.badInput(path: data + "/dataset.json", message: "has no provenance.true_l0 with 'directions' and 'parents'; --l0-from-truth needs a data set made by hsae synth")
+        }
+        c.bottomTarget = .l0(factor * directions)
+        c.topTarget = .l0(factor * parents)
+    }
 }
 
 struct LossOptions: ParsableArguments {
-    @Option(help: "Initial L1 coefficient of the bottom layer (adapted for relu).") var lambda1: Double?
-    @Option(help: "Initial L1 coefficient of the top layer (adapted for relu).") var lambda2: Double?
+    @Option(help: "Initial L1 coefficient of the bottom layer, adapted for relu (default 1).") var lambda1: Double?
+    @Option(help: "Initial L1 coefficient of the top layer, adapted for relu (default 1).") var lambda2: Double?
     @Option(help: "Weight of the orthogonality term between layers (default 1).") var betaOrth: Double?
     @Option(help: "Weight of the mutual-information term (default 1).") var betaMI: Double?
     @Option(help: "Weight of the gate term (default 0.01).") var betaGate: Double?
-    @Option(help: "Gain κ of the λ controller (default 0.01).") var controllerGain: Double?
+    @Option(help: "Gain κ of the λ controller (default 0.002; see docs/DECISIONS.md).") var controllerGain: Double?
     @Option(help: "Switch a loss term off (repeatable): rec, top, l1_bottom, l1_top, gate, orth, mi.") var disable: [String] = []
 
     func apply(to c: inout TrainConfig) throws {

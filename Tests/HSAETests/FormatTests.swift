@@ -51,7 +51,7 @@ final class FormatTests: XCTestCase {
     func testUnsupportedNPYDtypes() throws {
         let dir = temporaryDirectory(self)
         write(npyBytes(descr: "<i4", shape: "(2, 2)", raw: Data(count: 16)), dir + "/i.npy")
-        assertThrows("\(dir)/i.npy: unsupported dtype <i4, expected '<f4' or '<f2'") { try ActivationDataset(path: dir + "/i.npy") }
+        assertThrows("\(dir)/i.npy: unsupported dtype '<i4', expected '<f4' or '<f2'") { try ActivationDataset(path: dir + "/i.npy") }
         write(npyBytes(descr: ">f4", shape: "(2, 2)", raw: Data(count: 16)), dir + "/b.npy")
         assertThrows("\(dir)/b.npy: unsupported dtype '>f4', expected '<f4' or '<f2' (little-endian float32/float16)") {
             try ActivationDataset(path: dir + "/b.npy")

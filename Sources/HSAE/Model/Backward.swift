@@ -31,7 +31,7 @@ extension HierarchicalSAE {
     public func dataTerms(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, microbatch mw: MicrobatchWeights,
                           usesTop: Bool, trainable: Trainable, grads: TensorBuffer<T>?) -> LossParts {
         let w = T(mw.rowWeight)
-        let (b, d, m1) = (ws.b, config.d, config.m1)
+        let (b, d) = (ws.b, config.d)
         let wDec1 = view(.bottomWDec)
         let g = grads
         let trainsBottom = trainable.contains(.bottom) && g != nil
@@ -60,21 +60,9 @@ extension HierarchicalSAE {
 
         // L1 bottom: λ1 w Σ_i z1_i ‖W_dec¹[i]‖ (relu only).
         if terms.contains(.l1Bottom), config.bottom.activation == .relu {
-            let lambda = T(weights.lambda1)
-            let norms = rowNorms(.bottomWDec)
-            var colSum = [T](repeating: 0, count: m1)
-            colSum.withUnsafeMutableBufferPointer { Kernels.columnSums(ws.z1, into: $0.baseAddress!) }
-            parts.values[2] = Double(lambda * w * zip(colSum, norms).reduce(0) { $0 + $1.0 * $1.1 })
-            if let g, trainsBottom {
-                for i in 0..<b {
-                    let row = ws.dz1.row(i)
-                    for j in 0..<m1 { row[j] += lambda * w * norms[j] }
-                }
-                let dW = layout.view(.bottomWDec, in: g)
-                for j in 0..<m1 where colSum[j] != 0 {
-                    T.axpy(d, lambda * w * colSum[j] / max(norms[j], Self.normEpsilon), wDec1.row(j), dW.row(j))
-                }
-            }
+            let train = trainsBottom ? g : nil
+            parts.values[2] = Double(decoderWeightedL1(ws.z1, decoder: .bottomWDec, lambda: T(weights.lambda1), rowWeight: w,
+                                                       dz: train.map { _ in ws.dz1 }, dW: train.map { layout.view(.bottomWDec, in: $0) }))
         }
         guard let g, trainsBottom else { return parts }
         // Through act₁, the encoder, and the centring by b_dec.
@@ -92,20 +80,13 @@ extension HierarchicalSAE {
         let w = T(mw.rowWeight)
         if terms.contains(.topPath) { parts.values[1] = Double(w * Kernels.sumOfSquares(ws.t.count, ws.t.base)) }
         if terms.contains(.l1Top), config.top?.activation == .relu {
-            parts.values[3] = Double(T(weights.lambda2) * w * weightedCodeSum(ws.z2, rowNorms(.topWDec)))
+            parts.values[3] = Double(decoderWeightedL1(ws.z2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w, dz: nil, dW: nil))
         }
         if terms.contains(.mutualInformation), config.m2 > 0 {
             let miW = T(weights.betaMI) / T(config.m1 * config.m2) * T(mw.miWeight)
             parts.values[6] = Double(miTerm(ws).evaluate(z2: ws.z2, r: ws.r, weight: miW, dz2: nil, dr: nil))
         }
         return parts
-    }
-
-    /// Σ_rows Σ_j z_j · norms_j.
-    func weightedCodeSum(_ z: View<T>, _ norms: [T]) -> T {
-        var colSum = [T](repeating: 0, count: z.cols)
-        colSum.withUnsafeMutableBufferPointer { Kernels.columnSums(z, into: $0.baseAddress!) }
-        return zip(colSum, norms).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
     func miTerm(_ ws: Workspace<T>) -> MutualInformationTerm<T> {

@@ -32,7 +32,7 @@ public struct LossWeights: Codable, Equatable, Sendable {
     public var betaOrth: Double
     public var betaMI: Double
 
-    public init(lambda1: Double = 0.01, lambda2: Double = 0.01, betaGate: Double = 0.01, betaOrth: Double = 1, betaMI: Double = 1) {
+    public init(lambda1: Double = 1, lambda2: Double = 1, betaGate: Double = 0.01, betaOrth: Double = 1, betaMI: Double = 1) {
         self.lambda1 = lambda1
         self.lambda2 = lambda2
         self.betaGate = betaGate

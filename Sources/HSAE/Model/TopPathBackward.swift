@@ -56,21 +56,8 @@ extension HierarchicalSAE {
         Kernels.gemm(ws.dzhat, .none, wDec2, .transposed, ws.dz2, beta: 1)
 
         if terms.contains(.l1Top), config.top?.activation == .relu {
-            let lambda = T(weights.lambda2)
-            let norms = rowNorms(.topWDec)
-            var colSum = [T](repeating: 0, count: m2)
-            colSum.withUnsafeMutableBufferPointer { Kernels.columnSums(ws.z2, into: $0.baseAddress!) }
-            parts.values[3] = Double(lambda * w * zip(colSum, norms).reduce(0) { $0 + $1.0 * $1.1 })
-            if trainsTop {
-                for i in 0..<b {
-                    let row = ws.dz2.row(i)
-                    for j in 0..<m2 { row[j] += lambda * w * norms[j] }
-                }
-                let dW = layout.view(.topWDec, in: g)
-                for j in 0..<m2 where colSum[j] != 0 {
-                    T.axpy(m1, lambda * w * colSum[j] / max(norms[j], Self.normEpsilon), wDec2.row(j), dW.row(j))
-                }
-            }
+            parts.values[3] = Double(decoderWeightedL1(ws.z2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w,
+                                                       dz: trainsTop ? ws.dz2 : nil, dW: trainsTop ? layout.view(.topWDec, in: g) : nil))
         }
 
         // Through act₂ and the top encoder.

@@ -15,7 +15,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     // Losses.
     public var weights = LossWeights()
     /// κ of the L1 controller.
-    public var controllerGain = 0.01
+    public var controllerGain = 0.002
     /// Loss terms switched off (ablations): names from LossParts.names, e.g. ["orth", "mi"].
     public var disabledTerms: [String] = []
 

@@ -4,14 +4,11 @@ import Foundation
 extension Trainer {
     /// Runs (or continues) every phase to the end, checkpointing at every phase end and
     /// every `checkpointEvery` steps, and writes RUN/model.safetensors at the end.
-    /// Returns false when stopped early by `stopAfterSteps`.
-    @discardableResult
-    public func train() throws -> Bool {
+    public func train() throws {
         try comm.agreeing { if comm.isRoot { try prepareRunDirectory() } }
         let watchdog = Watchdog(timeout: config.watchdogSeconds, rank: comm.rank)
         watchdog.start()
         defer { watchdog.stop() }
-        var stepsThisRun = 0
         while state.phaseIndex < phases.count {
             let phase = phases[state.phaseIndex]
             if state.stepInPhase >= phase.steps {
@@ -27,28 +24,26 @@ extension Trainer {
                 if let e = state.exponents, e.count == reducer.exponents.count { reducer.exponents = e }
                 else { try probeExponents(phase, reducer) }
             }
-            log.info("\(phase.name): \(phase.steps) steps of \(config.batch) tokens, lr \(config.lr * phase.lrFactor)")
+            log.info("\(phase.name): \(phase.steps) steps of \(config.batch) tokens, lr \(fmt(config.lr * phase.lrFactor))")
             let clock = Date()
             let startStep = state.stepInPhase
             while state.stepInPhase < phase.steps {
                 reducer.beginStep()
                 let (stats, norm, lr) = try step(phase, reducer: reducer)
                 watchdog.kick()
-                stepsThisRun += 1
                 let done = state.stepInPhase == phase.steps
                 let rate = Double((state.stepInPhase - startStep) * config.batch) / max(1e-9, Date().timeIntervalSince(clock))
                 if done || state.stepInPhase % config.logEvery == 0 {
                     report(phase, stats, gradNorm: norm, lr: lr, tokensPerSecond: rate, final: done)
                 }
                 if done || state.globalStep % config.checkpointEvery == 0 { try checkpoint(phase) }
-                if let stop = stopAfterSteps, stepsThisRun >= stop { return false }
+                afterStep?(state.globalStep)
             }
         }
         try comm.agreeing {
             if comm.isRoot { try AtomicFile.write(try ModelFile.serialize(model), to: run + "/" + Checkpoint.model) }
         }
         log.info("done: \(run)/\(Checkpoint.model) (checkpoints in \(run)/checkpoints, metrics in \(run)/metrics.jsonl)")
-        return true
     }
 
     /// Creates RUN, writes the resolved configuration (config.json) and opens metrics.jsonl.
@@ -103,7 +98,7 @@ extension Trainer {
             "phase": phase.number, "step": state.stepInPhase, "global_step": state.globalStep,
             "tokens": state.globalStep * config.batch, "loss": stats.losses.total, "fvu": fvu,
             "l0_bottom": l0b, "sparsity_bottom": 1 - l0b / Double(c.m1), "lambda1": state.lambda1,
-            "dead_bottom": deadFraction(layer: 0), "gate_mean": meanGate(), "tokens_per_s": tokensPerSecond,
+            "dead_bottom": deadFraction(layer: 0), "gate_mean": phase.usesTop ? meanGate() : 1, "tokens_per_s": tokensPerSecond,
             "lr": lr, "grad_norm": gradNorm,
         ]
         for (name, v) in zip(LossParts.names, stats.losses.values) { record["loss_" + name] = v }

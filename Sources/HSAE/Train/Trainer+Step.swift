@@ -101,13 +101,16 @@ extension Trainer {
     func updateControllers(_ phase: TrainingPhase, _ stats: StepStats) {
         let c = model.config
         let tokens = Double(config.batch)
+        // λ acts on the code only through weight updates, whose size scales with the learning rate;
+        // dividing κ by the phase's lr factor keeps κ·lr, hence the loop's speed, the same in every phase.
+        let gain = config.controllerGain / phase.lrFactor
         if phase.adaptsBottomLambda, c.bottom.activation == .relu {
             state.lambda1 = SparsityController.update(lambda: state.lambda1, density: stats.nonZero[0] / (tokens * Double(c.m1)),
-                                                      target: c.bottom.target.density(latents: c.m1), gain: config.controllerGain)
+                                                      target: c.bottom.target.density(latents: c.m1), gain: gain)
         }
         if phase.adaptsTopLambda, let top = c.top, top.activation == .relu {
             state.lambda2 = SparsityController.update(lambda: state.lambda2, density: stats.nonZero[1] / (tokens * Double(c.m2)),
-                                                      target: top.target.density(latents: c.m2), gain: config.controllerGain)
+                                                      target: top.target.density(latents: c.m2), gain: gain)
         }
         let tracked = phase.usesTop ? c.m1 + c.m2 : c.m1
         for j in 0..<tracked { sinceFired[j] = stats.fires[j] > 0 ? 0 : sinceFired[j] + 1 }

@@ -20,8 +20,9 @@ public final class Trainer {
     let grads: TensorBuffer<Float>
     let reduced: TensorBuffer<Float>
     var metrics: MetricsLog?
-    /// Stops the run after this many steps (tests simulate a crash with it); nil = run to the end.
-    public var stopAfterSteps: Int?
+    /// Called on every rank after each completed step with the global step (fault injection
+    /// in tests, external monitoring). Must not issue collectives.
+    public var afterStep: ((Int) -> Void)?
 
     /// A fresh run: validates everything, then initialises the model from a data sample.
     /// Nothing is written before validation has passed on every rank.
@@ -47,7 +48,10 @@ public final class Trainer {
     public convenience init(comm: Communicator, log: Logger, resuming loaded: Checkpoint.Loaded, data: ActivationDataset, run: String,
                 overrides: TrainConfig?) throws {
         var config = loaded.state.config
-        if let overrides { try Self.checkCompatible(overrides, with: config, path: loaded.directory) ; config = Self.merged(overrides, into: config) }
+        if let overrides {
+            try Self.checkCompatible(overrides, with: config, path: loaded.directory)
+            config = Self.merged(overrides, into: config)
+        }
         guard data.d == loaded.state.d, data.rows == loaded.state.datasetRows else {
             throw HSAEError.badInput(path: data.path, message: "has d = \(data.d) and \(data.rows) rows, but the checkpoint "
                 + "\(loaded.directory) was trained on d = \(loaded.state.d) with \(loaded.state.datasetRows) rows")
@@ -65,6 +69,8 @@ public final class Trainer {
 
     private init(comm: Communicator, log: Logger, run: String, config: TrainConfig, data: ActivationDataset, order: DataOrder,
                  model: HierarchicalSAE<Float>, state: TrainerState, adamMoments: ([Float], [Float])?, sinceFired: [Int64]?) throws {
+        // Exact mode promises bit-identical results, which needs one OpenBLAS thread (DESIGN §5).
+        BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: config.reduction == .exact)
         self.comm = comm
         self.log = log
         self.run = run

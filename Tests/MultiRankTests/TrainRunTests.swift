@@ -1,0 +1,108 @@
+import Foundation
+import HSAE
+import XCTest
+
+/// `hsae train` end to end on `hsae synth --preset tiny`: rank-count independence (DESIGN §5)
+/// and crash/resume (§6), through the built executable under scripts/mpirun.
+final class TrainRunTests: XCTestCase {
+    static let work = FileManager.default.temporaryDirectory.appendingPathComponent("hsae-train-\(UUID())").path
+    static var data: String { work + "/tiny" }
+    let common = ["--m1", "64", "--m2", "16", "--batch", "512", "--microbatch", "128", "--steps", "30,20,20",
+                  "--bottom-l0", "4", "--top-l0", "2", "--log-every", "10", "--lr", "3e-3"]
+
+    override class func setUp() {
+        super.setUp()
+        let out = try? Harness.single(["synth", "--preset", "tiny", "--out", data])
+        precondition(out?.status == 0, "hsae synth failed: \(out?.stderr ?? "did not run")")
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: work)
+        super.tearDown()
+    }
+
+    func train(_ name: String, ranks: Int, _ extra: [String] = []) throws -> Harness.Outcome {
+        let args = ["train", "--data", Self.data, "--out", Self.work + "/" + name] + common + extra
+        let out = ranks == 1 ? try Harness.single(args) : try Harness.mpi(ranks, args)
+        XCTAssertFalse(out.timedOut, "\(name) hung")
+        return out
+    }
+
+    func modelBytes(_ name: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: Self.work + "/" + name + "/model.safetensors"))
+    }
+
+    func testExactModeIsBitIdenticalForOneTwoAndFourRanks() throws {
+        for ranks in [1, 2, 4] {
+            let out = try train("exact-\(ranks)", ranks: ranks)
+            XCTAssertEqual(out.status, 0, out.stderr)
+        }
+        let reference = try modelBytes("exact-1")
+        XCTAssertEqual(try modelBytes("exact-2"), reference, "-np 2 differs from single rank")
+        XCTAssertEqual(try modelBytes("exact-4"), reference, "-np 4 differs from single rank")
+        // The runs are not trivially equal: training moved the parameters away from the initialisation.
+        let metrics = try String(contentsOfFile: Self.work + "/exact-1/metrics.jsonl", encoding: .utf8)
+        XCTAssertEqual(metrics.split(separator: "\n").count, 7)
+    }
+
+    func testFastModeAgreesToRounding() throws {
+        for ranks in [1, 2] {
+            let out = try train("fast-\(ranks)", ranks: ranks, ["--reduction", "fast"])
+            XCTAssertEqual(out.status, 0, out.stderr)
+        }
+        let a = try ModelFile.load(path: Self.work + "/fast-1/model.safetensors")
+        let b = try ModelFile.load(path: Self.work + "/fast-2/model.safetensors")
+        for e in a.layout.entries {
+            let x = Array(a.params.buffer[e.range]), y = Array(b.params.buffer[e.range])
+            let diff = zip(x, y).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }.squareRoot()
+            let norm = x.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot()
+            XCTAssertLessThan(diff / max(norm, 1e-12), 1e-4, "\(e.id.name): relative difference \(diff / norm)")
+        }
+    }
+
+    func testKilledRankInPhaseTwoThenResumeWithOtherRankCountsIsBitIdentical() throws {
+        let full = try train("uninterrupted", ranks: 2, ["--checkpoint-every", "5"])
+        XCTAssertEqual(full.status, 0, full.stderr)
+        // Rank 1 is SIGKILLed after global step 42 (phase 2 covers steps 31…50).
+        let killed = try train("killed", ranks: 2, ["--checkpoint-every", "5", "--inject-kill", "1:42"])
+        XCTAssertNotEqual(killed.status, 0, "mpirun should fail when a rank dies")
+        let run = Self.work + "/killed"
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/model.safetensors"))
+        let latest = try String(contentsOfFile: run + "/checkpoints/latest", encoding: .utf8)
+        XCTAssertEqual(latest, "2-0000040\n", "the newest checkpoint should be phase 2, step 40")
+        // A half-written checkpoint directory (a crash during a write) must be ignored.
+        try FileManager.default.createDirectory(atPath: run + "/checkpoints/.tmp-2-0000045-1", withIntermediateDirectories: true)
+
+        let resumed = try Harness.mpi(4, ["train", "--resume", run])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("resuming \(run) from \(run)/checkpoints/2-0000040 (global step 40) on 4 rank(s)"), resumed.stdout)
+        XCTAssertEqual(try modelBytes("killed"), try modelBytes("uninterrupted"), "resumed model differs from the uninterrupted one")
+    }
+
+    func testWatchdogEndsAJobWhoseRankStalls() throws {
+        // Rank 1 hangs after step 5 (a partition); rank 0 blocks in the next allreduce. Both
+        // watchdogs (3 s) must end the job instead of letting it hang.
+        let out = try train("stalled", ranks: 2, ["--watchdog", "3", "--inject-stall", "1:5"])
+        XCTAssertFalse(out.timedOut, "the job hung despite the watchdog")
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("watchdog: no training step completed in"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("resume from the newest checkpoint with --resume"), out.stderr)
+    }
+
+    func testCorruptCheckpointIsSkippedWithAMessage() throws {
+        let out = try train("corrupt", ranks: 1, ["--checkpoint-every", "10"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let run = Self.work + "/corrupt"
+        let newest = run + "/checkpoints/3-0000070/model.safetensors"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
+        bytes[bytes.count - 1] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: newest))
+        let original = try modelBytes("corrupt")
+        try FileManager.default.removeItem(atPath: run + "/model.safetensors")
+        let resumed = try Harness.single(["train", "--resume", run])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("skipping checkpoint 3-0000070: \(run)/checkpoints/3-0000070: model.safetensors is corrupt"), resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("from \(run)/checkpoints/3-0000060"), resumed.stdout)
+        XCTAssertEqual(try modelBytes("corrupt"), original, "resuming from the older checkpoint should redo steps 61…70 exactly")
+    }
+}
