@@ -8,17 +8,14 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a trained HSAE (and a baseline) on held-out rows; write report.json, report.md, report.html.",
         discussion: """
-            Rows: the run's data set and its evaluation split (never trained on), or every row of a --data
-            set the model never saw. Under mpirun each rank evaluates a contiguous share of the rows and the
-            sums are combined by one allreduce; the numbers equal a single-rank run up to rounding. Probes
-            run on an evenly spaced subsample of the evaluation rows (--probe-rows), their fits shared out
-            over the ranks. On a synthetic data set (hsae synth) the report scores both models against the
-            true hierarchy. docs/EVALUATION.md defines every number.
+            Rows: the run's data set and its evaluation split (never trained on), or every row of a --data set the model never saw. Under mpirun each rank evaluates a contiguous share of the rows and the sums are combined by one allreduce; the numbers equal a single-rank run up to rounding. Probes run on an evenly spaced subsample of the evaluation rows (--probe-rows), their fits shared out over the ranks. On a synthetic data set (hsae synth) the report scores both models against the true hierarchy. docs/EVALUATION.md defines every number.
 
             Examples:
-              hsae eval --run runs/hsae --baseline runs/base --out reports/hsae
-              scripts/mpirun -np 2 .build/release/hsae eval --run runs/hsae --baseline runs/base --out reports/hsae
-              hsae eval --run runs/hsae --data data/other --out reports/other --probe-rows 0
+              hsae eval --run runs/a --baseline runs/base --out reports/a
+              scripts/mpirun -np 2 .build/release/hsae eval \\
+                  --run runs/a --baseline runs/base --out reports/a
+              hsae eval --run runs/a --data data/other --out reports/other \\
+                  --probe-rows 0
             """)
 
     @Option(name: .customLong("run"), help: "The HSAE: a run directory (final model, else newest checkpoint) or a model.safetensors file.")

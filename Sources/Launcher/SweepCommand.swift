@@ -8,17 +8,13 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Train the training-time ablations and the baseline on one data set, evaluate each, and tabulate them.",
         discussion: """
-            Variants (DESIGN §7.6): full (the flags as given), no_orthogonality (--disable orth), no_mi
-            (--disable mi), fixed_gate (--gate fixed), no_phases (--end-to-end), and the single-layer
-            baseline (--baseline), each for every --seeds value. Runs go to OUT/runs/VARIANT-seedS (a
-            finished run is reused, an interrupted one resumed), reports (against the same seed's
-            baseline) to OUT/reports/VARIANT-seedS, and the table to OUT/sweep.md and OUT/sweep.json;
-            the full run's report also gets the table as ablations.training. Training flags are those
-            of hsae train and apply to every variant.
+            Variants (DESIGN §7.6): full (the flags as given), no_orthogonality (--disable orth), no_mi (--disable mi), fixed_gate (--gate fixed), no_phases (--end-to-end), and the single-layer baseline (--baseline), each for every --seeds value. Runs go to OUT/runs/VARIANT-seedS (a finished run is reused, an interrupted one resumed, if its configuration matches), reports (against the same seed's baseline) to OUT/reports/VARIANT-seedS, and the table to OUT/sweep.md and OUT/sweep.json; the full run's report also gets the table as ablations.training. Training flags are those of hsae train and apply to every variant.
 
             Examples:
-              hsae sweep --data data/synth --out sweeps/a --m1 512 --m2 128 --activation topk --steps 2000,1000,1000
-              scripts/mpirun -np 2 .build/release/hsae sweep --data data/synth --out sweeps/a --seeds 0,1,2 --probe-rows 0
+              hsae sweep --data data/synth --out sweeps/a --m1 512 \\
+                  --l0-from-truth 2 --steps 2000,1000,1500
+              scripts/mpirun -np 2 .build/release/hsae sweep \\
+                  --data data/synth --out sweeps/a --seeds 0,1,2 --probe-rows 0
             """)
 
     @Option(help: "Activation data set (as for hsae train).") var data: String
@@ -63,6 +59,7 @@ struct SweepCommand: ParsableCommand {
     func run() throws {
         var base = try config.map { try TrainConfig.load(file: $0) } ?? TrainConfig()
         try model.apply(to: &base)
+        try model.applyTruth(to: &base, data: data)
         try losses.apply(to: &base)
         try optimisation.apply(to: &base)
         system.apply(to: &base)
