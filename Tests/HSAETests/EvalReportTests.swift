@@ -176,6 +176,31 @@ final class EvalReportTests: XCTestCase {
         XCTAssertTrue(ReportVerdicts.levelIndex([child])[0].hasSuffix("NOT as expected."))
     }
 
+    /// A 289-class label cannot be told apart by one or two features: below the majority class,
+    /// the sign of acc(Z2) − acc(Z1) is noise, and the verdict must say so instead of judging it.
+    func testVerdictRefusesToJudgeProbesBelowChance() {
+        func score(_ code: String, _ k: Int?, _ accuracy: Double) -> ProbeScore {
+            var s = ProbeScore(code: code, k: k, trainRows: 80, testRows: 20)
+            s.accuracy = accuracy; s.majorityAccuracy = 0.07
+            return s
+        }
+        let scores = [score("Z1", nil, 0.6), score("Z2", nil, 0.25), score("Z1", 1, 0.01), score("Z2", 1, 0.02),
+                      score("Z1", 2, 0.03), score("Z2", 2, 0.02)]
+        let levels = [LevelIndex(k: nil, top: "Z2", bottom: "Z1", value: -0.35), LevelIndex(k: 1, top: "Z2", bottom: "Z1", value: 0.01),
+                      LevelIndex(k: 2, top: "Z2", bottom: "Z1", value: -0.01)]
+        var result = ProbeLabelResult(label: "child", level: "child", split: "rows", classes: 289, scores: scores, levelIndex: levels)
+        XCTAssertEqual(ReportVerdicts.levelIndex([result]),
+                       ["'child' (child): 289 classes cannot be probed from k ≤ 2 features (neither code beats the majority class there), so the level index says nothing about it."])
+        // One code above chance at k = 1: judged as usual (here acc Z2 > acc Z1, the wrong sign for a child).
+        result.scores[3].accuracy = 0.5
+        result.levelIndex[1].value = 0.49
+        XCTAssertTrue(ReportVerdicts.levelIndex([result])[0].hasSuffix("NOT as expected."), "\(ReportVerdicts.levelIndex([result]))")
+        result.levelIndex[1].value = -0.49
+        result.levelIndex[2].value = -0.01
+        let verdict = ReportVerdicts.levelIndex([result])[0]
+        XCTAssertTrue(verdict.hasSuffix("as expected.") && !verdict.contains("NOT"), verdict)
+    }
+
     func testMarkdownOpensWithTheHeadlineTable() {
         let md = EvalFixture().sampleReport().markdown()
         let headline = md.range(of: "## Headline")!.lowerBound

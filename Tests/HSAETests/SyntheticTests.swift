@@ -37,7 +37,7 @@ final class SyntheticTests: XCTestCase {
         XCTAssertEqual([data.rows, data.d], [2500, 16])
         XCTAssertEqual(data.manifest.shards.map(\.rows), [1000, 1000, 500])
         XCTAssertEqual(data.manifest.groundTruth, "truth/truth.safetensors")
-        XCTAssertEqual(data.labelKinds.map(\.name), ["parent", "child", "parent_0", "parent_1", "parent_2", "parent_3"])
+        XCTAssertEqual(data.labelKinds.map(\.name), ["parent", "child", "parent_0", "parent_1", "parent_2", "parent_3", "child_0", "child_1", "child_2", "child_3"])
         XCTAssertEqual(data.labelKinds[1].classes?.count, 1 + 12)
         XCTAssertEqual(data.manifest.provenance?["generator"], "hsae synth")
     }
@@ -160,13 +160,21 @@ final class SyntheticTests: XCTestCase {
         let (data, truth) = (try ActivationDataset(path: dir), try GroundTruth(datasetPath: dir))
         let rows = Array(0..<2500)
         let parent = data.labels(kind: 0, rows: rows), child = data.labels(kind: 1, rows: rows), on0 = data.labels(kind: 2, rows: rows)
+        XCTAssertEqual(data.labelKinds[6...].map(\.name), ["child_0", "child_1", "child_2", "child_3"])
+        let childOfRoot = (6..<10).map { data.labels(kind: $0, rows: rows) }
         for row in rows {
             let firing = truth.firing(row: row)
             let parents = firing.filter { $0.feature < 4 }, children = firing.filter { truth.layout.childRange.contains($0.feature) }
             XCTAssertEqual(parent[row], parents.max { $0.magnitude < $1.magnitude }.map { 1 + $0.feature } ?? 0)
             XCTAssertEqual(child[row], children.max { $0.magnitude < $1.magnitude }.map { 1 + $0.feature - 4 } ?? 0)
             XCTAssertEqual(on0[row], parents.contains { $0.feature == 0 } ? 1 : 0)
+            for r in 0..<4 {
+                let childOn = firing.contains { $0.feature == truth.layout.child(r, 0) } ? 1 : 0
+                XCTAssertEqual(childOn, childOfRoot[r][row], "child_\(r), row \(row)")
+                if childOn == 1 { XCTAssertTrue(parents.contains { $0.feature == r }, "a child fires only with its parent") }
+            }
         }
+        XCTAssertTrue(childOfRoot.allSatisfy { $0.contains(1) }, "every child_r label fires somewhere in 2500 rows")
     }
 
     func testF16StoresTheF32ValuesRounded() throws {

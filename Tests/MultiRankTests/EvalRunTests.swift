@@ -74,7 +74,7 @@ final class EvalRunTests: XCTestCase {
         XCTAssertEqual(gt.models[0].absorption.count, 32, "one gap per true edge")
         XCTAssertNotNil(gt.models[0].edgeRecovery?.f1)
         XCTAssertNotNil(gt.models[0].levelAssignment?.parents)
-        XCTAssertEqual(Set(r.probing.map(\.label)), ["parent", "child", "parent_0", "parent_1", "parent_2", "parent_3"])
+        XCTAssertEqual(Set(r.probing.map(\.label)), ["parent", "child", "parent_0", "parent_1", "parent_2", "parent_3", "child_0", "child_1", "child_2", "child_3"])
         for p in r.probing {
             XCTAssertEqual(Set(p.scores.map(\.code)), ["Z1", "Z2", "Z1+Z2", "x", "baseline"])
             XCTAssertTrue(p.scores.allSatisfy { $0.majorityAccuracy != nil && $0.shuffledAccuracy != nil }, "controls beside every probe")

@@ -51,6 +51,11 @@ public struct ProbeLabelResult: Codable, Equatable, Sendable {
     public var classes: Int
     public var scores: [ProbeScore]
     public var levelIndex: [LevelIndex]
+
+    public init(label: String, level: String?, split: String, classes: Int, scores: [ProbeScore], levelIndex: [LevelIndex]) {
+        self.label = label; self.level = level; self.split = split; self.classes = classes
+        self.scores = scores; self.levelIndex = levelIndex
+    }
 }
 
 /// acc(top) − acc(bottom) at one k (nil: all features).
@@ -59,4 +64,8 @@ public struct LevelIndex: Codable, Equatable, Sendable {
     public var top: String
     public var bottom: String
     public var value: Double
+
+    public init(k: Int?, top: String, bottom: String, value: Double) {
+        self.k = k; self.top = top; self.bottom = bottom; self.value = value
+    }
 }

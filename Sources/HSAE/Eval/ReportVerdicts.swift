@@ -14,12 +14,24 @@ public enum ReportVerdicts {
             guard wantTop || bottomLevels.contains(level) else { return nil }
             let small = p.levelIndex.filter { ($0.k ?? Int.max) <= 2 }
             guard !small.isEmpty else { return "'\(p.label)' (\(level)): no k ≤ 2 probe to judge the level index." }
+            if small.allSatisfy({ !beatsMajority(p, code: $0.top, k: $0.k) && !beatsMajority(p, code: $0.bottom, k: $0.k) }) {
+                return "'\(p.label)' (\(level)): \(p.classes) classes cannot be probed from k ≤ 2 features "
+                    + "(neither code beats the majority class there), so the level index says nothing about it."
+            }
             let values = small.map { "\(ReportHeadline.kName($0.k)) \(ReportHeadline.number($0.value))" }.joined(separator: ", ")
             let ok = small.allSatisfy { wantTop ? $0.value >= 0 : $0.value < 0 }
             let expected = wantTop ? "≥ 0 (top holds it at least as well)" : "< 0 (bottom holds it better)"
             return "'\(p.label)' (\(level)): level index acc(Z2) − acc(Z1) at \(values); expected \(expected): "
                 + (ok ? "as expected." : "NOT as expected.")
         }
+    }
+
+    /// Whether a probe on `code` with k features is more accurate than always answering the
+    /// training split's majority class.
+    static func beatsMajority(_ p: ProbeLabelResult, code: String, k: Int?) -> Bool {
+        guard let s = p.scores.first(where: { $0.code == code && $0.k == k }),
+              let accuracy = s.accuracy, let majority = s.majorityAccuracy else { return true }
+        return accuracy > majority
     }
 
     /// Whether the top layer finds the true parents better than any single bottom or baseline latent.

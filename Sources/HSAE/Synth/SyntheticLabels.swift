@@ -3,10 +3,16 @@
 ///     parent      0 = none, 1 + r = root r: the firing parent with the largest magnitude
 ///     child       0 = none, 1 + r·b + j = child j of root r: the firing child with the largest magnitude
 ///     parent_r    0 = off, 1 = on, for the min(R, 4) most frequent roots r = 0, 1, ...
+///     child_r     0 = off, 1 = on: child 0 of root r, for the same roots (a root's children are
+///                 equally frequent, so this is one of its most frequent children)
+///
+/// The binary kinds are the clean level-index test (DESIGN §7.4): one or two latents can detect
+/// one feature, while 49 or 289 classes cannot be told apart by a k ≤ 2 probe at all. `parent_r`
+/// and `child_r` pair a parent with one of its own children, at the same root frequency.
 ///
 /// Ties go to the lower index. Rows are i.i.d., so there is no `doc_id`.
 public enum SyntheticLabels {
-    /// How many of the most frequent roots get a binary label kind of their own.
+    /// How many of the most frequent roots get binary label kinds of their own.
     public static let binaryParents = 4
 
     public static func kinds(_ layout: SyntheticLayout) -> [DatasetManifest.LabelKind] {
@@ -14,8 +20,14 @@ public enum SyntheticLabels {
         let children = ["none"] + layout.childRange.map { layout.name(of: $0) }
         var kinds = [DatasetManifest.LabelKind(name: "parent", classes: parents, level: "parent"),
                      DatasetManifest.LabelKind(name: "child", classes: children, level: "child")]
-        for r in 0 ..< min(layout.roots, binaryParents) {
+        let binary = min(layout.roots, binaryParents)
+        for r in 0 ..< binary {
             kinds.append(.init(name: "parent_\(r)", classes: ["off", "on"], level: "parent"))
+        }
+        if layout.children > 0 {
+            for r in 0 ..< binary {
+                kinds.append(.init(name: "child_\(r)", classes: ["off", "on"], level: "child"))
+            }
         }
         return kinds
     }
@@ -25,14 +37,16 @@ public enum SyntheticLabels {
         var parent: Int32 = 0, child: Int32 = 0
         var parentBest = -Float.infinity, childBest = -Float.infinity
         let binary = min(layout.roots, binaryParents)
-        var on = [Int32](repeating: 0, count: binary)
+        let withChildren = layout.children > 0
+        var on = [Int32](repeating: 0, count: withChildren ? 2 * binary : binary)
         for (f32, m) in zip(features, magnitudes) {
             let f = Int(f32)
             if layout.parentRange.contains(f) {
                 if m > parentBest { (parent, parentBest) = (Int32(1 + f), m) }
                 if f < binary { on[f] = 1 }
-            } else if layout.childRange.contains(f), m > childBest {
-                (child, childBest) = (Int32(1 + f - layout.roots), m)
+            } else if layout.childRange.contains(f) {
+                if m > childBest { (child, childBest) = (Int32(1 + f - layout.roots), m) }
+                for r in 0 ..< binary where f == layout.child(r, 0) { on[binary + r] = 1 }
             }
         }
         labels.append(parent)
