@@ -64,6 +64,9 @@ struct LossOptions: ParsableArguments {
     @Option(help: "Weight of the orthogonality term between layers (default 1).") var betaOrth: Double?
     @Option(help: "Weight of the mutual-information term (default 1).") var betaMI: Double?
     @Option(help: "Weight of the gate term (default 0.01).") var betaGate: Double?
+    @Option(help: ArgumentHelp("Weight of the top-path term L_top (default 1, as DESIGN §3).",
+                               discussion: "In phase 3 it sets how much reconstruction the bottom layer gives up to make its code reproducible by the top layer; see docs/DECISIONS.md."))
+    var betaTop: Double?
     @Option(help: "Gain κ of the λ controller (default 0.002; see docs/DECISIONS.md).") var controllerGain: Double?
     @Option(help: "Switch a loss term off (repeatable): rec, top, l1_bottom, l1_top, gate, orth, mi.") var disable: [String] = []
 
@@ -73,6 +76,7 @@ struct LossOptions: ParsableArguments {
         if let betaOrth { c.weights.betaOrth = betaOrth }
         if let betaMI { c.weights.betaMI = betaMI }
         if let betaGate { c.weights.betaGate = betaGate }
+        if let betaTop { c.weights.betaTop = betaTop }
         if let controllerGain { c.controllerGain = controllerGain }
         c.disabledTerms = Array(Set(c.disabledTerms + disable)).sorted()
     }

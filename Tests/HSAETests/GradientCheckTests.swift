@@ -42,7 +42,7 @@ final class GradientCheckTests: XCTestCase {
         let model = makeModel(act1, act2, gate: gate)
         let ws = Workspace<Double>(config: model.config, rows: b)
         let x = makeBatch()
-        let weights = LossWeights(lambda1: 0.3, lambda2: 0.7, betaGate: 0.9, betaOrth: 1.3, betaMI: 2.1)
+        let weights = LossWeights(lambda1: 0.3, lambda2: 0.7, betaGate: 0.9, betaOrth: 1.3, betaMI: 2.1, betaTop: 0.6)
         let grads = TensorBuffer<Double>(count: model.layout.count)
         let value = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: grads)
         XCTAssertTrue(value.isFinite && value != 0, "\(terms) loss is \(value)", file: file, line: line)
@@ -77,6 +77,22 @@ final class GradientCheckTests: XCTestCase {
     func testL1BottomPhase1() { check(.l1Bottom, usesTop: false) }
     func testReconstructionThroughGateAndTop() { check(.reconstruction) }
     func testTopPath() { check(.topPath) }
+
+    /// β_top scales L_top and its gradient, nothing else: the check above holds for any β, so it
+    /// must also be shown that β reaches the value at all (β = 0.25 gives a quarter of β = 1).
+    func testTopPathWeightScalesTheTerm() {
+        let model = makeModel(.relu, .relu, gate: .learned)
+        let ws = Workspace<Double>(config: model.config, rows: b)
+        let x = makeBatch()
+        let (g1, g4) = (TensorBuffer<Double>(count: model.layout.count), TensorBuffer<Double>(count: model.layout.count))
+        let full = loss(model, ws, x, .topPath, LossWeights(betaTop: 1), usesTop: true, grads: g1)
+        let quarter = loss(model, ws, x, .topPath, LossWeights(betaTop: 0.25), usesTop: true, grads: g4)
+        XCTAssertGreaterThan(full, 0)
+        XCTAssertEqual(quarter, full / 4, accuracy: 1e-12 * full)
+        for i in 0..<model.layout.count { XCTAssertEqual(g4[i], g1[i] / 4, accuracy: 1e-12 * (abs(g1[i]) + 1e-300)) }
+        let both = loss(model, ws, x, [.topPath, .reconstruction], LossWeights(betaTop: 0), usesTop: true, grads: nil)
+        XCTAssertEqual(both, loss(model, ws, x, .reconstruction, LossWeights(), usesTop: true, grads: nil), accuracy: 1e-12)
+    }
     func testL1Bottom() { check(.l1Bottom) }
     func testL1Top() { check(.l1Top) }
     func testGate() { check(.gate) }

@@ -78,7 +78,7 @@ extension HierarchicalSAE {
     private func topPathLosses(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, mw: MicrobatchWeights) -> LossParts {
         var parts = LossParts()
         let w = T(mw.rowWeight)
-        if terms.contains(.topPath) { parts.values[1] = Double(w * Kernels.sumOfSquares(ws.t.count, ws.t.base)) }
+        if terms.contains(.topPath) { parts.values[1] = Double(w * T(weights.betaTop) * Kernels.sumOfSquares(ws.t.count, ws.t.base)) }
         if terms.contains(.l1Top), config.top?.activation == .relu {
             parts.values[3] = Double(decoderWeightedL1(ws.z2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w, dz: nil, dW: nil))
         }

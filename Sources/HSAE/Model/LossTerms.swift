@@ -5,7 +5,7 @@ public struct LossTerms: OptionSet, Codable, Sendable, Hashable {
 
     /// L_rec = mean ‖x − x̂‖²
     public static let reconstruction = LossTerms(rawValue: 1 << 0)
-    /// L_top = mean ‖(z1 − ẑ1) W_dec¹‖²
+    /// β_top · mean ‖(z1 − ẑ1) W_dec¹‖²
     public static let topPath = LossTerms(rawValue: 1 << 1)
     /// λ1 · mean Σ_i z1_i ‖W_dec¹[i]‖ (relu bottom only)
     public static let l1Bottom = LossTerms(rawValue: 1 << 2)
@@ -31,13 +31,30 @@ public struct LossWeights: Codable, Equatable, Sendable {
     public var betaGate: Double
     public var betaOrth: Double
     public var betaMI: Double
+    /// Weight of L_top. DESIGN §3 gives it none (1); in phase 3 it is the exchange rate at which
+    /// the bottom layer gives up reconstruction to make its code reproducible by the top layer
+    /// (docs/DECISIONS.md, "The top-path weight").
+    public var betaTop: Double
 
-    public init(lambda1: Double = 1, lambda2: Double = 1, betaGate: Double = 0.01, betaOrth: Double = 1, betaMI: Double = 1) {
+    public init(lambda1: Double = 1, lambda2: Double = 1, betaGate: Double = 0.01, betaOrth: Double = 1, betaMI: Double = 1,
+                betaTop: Double = 1) {
         self.lambda1 = lambda1
         self.lambda2 = lambda2
         self.betaGate = betaGate
         self.betaOrth = betaOrth
         self.betaMI = betaMI
+        self.betaTop = betaTop
+    }
+
+    private enum CodingKeys: String, CodingKey { case lambda1, lambda2, betaGate, betaOrth, betaMI, betaTop }
+
+    /// Configurations and checkpoints written before `betaTop` existed decode with its default, 1.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(lambda1: try c.decode(Double.self, forKey: .lambda1), lambda2: try c.decode(Double.self, forKey: .lambda2),
+                  betaGate: try c.decode(Double.self, forKey: .betaGate), betaOrth: try c.decode(Double.self, forKey: .betaOrth),
+                  betaMI: try c.decode(Double.self, forKey: .betaMI),
+                  betaTop: try c.decodeIfPresent(Double.self, forKey: .betaTop) ?? 1)
     }
 }
 

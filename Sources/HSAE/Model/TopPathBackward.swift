@@ -2,7 +2,7 @@ extension HierarchicalSAE {
     /// Backward through the top layer, the gate and the top-only terms, given ∂L/∂M in ws.dm.
     /// Leaves ∂L/∂Z1 in ws.dz1 (for the bottom layer) and adds into `grads`:
     ///
-    ///     L_top = w Σ‖T‖², T = R W_dec¹, R = Z1 − Ẑ1     dT = 2wT,  dR = dT W_dec¹ᵀ (+ MI)
+    ///     L_top = β w Σ‖T‖², T = R W_dec¹, R = Z1 − Ẑ1   dT = 2βwT,  dR = dT W_dec¹ᵀ (+ MI)
     ///     M = g Z1 + (1 − g) Ẑ1                            dZ1 = g dM + dR,  dẐ1 = (1 − g) dM − dR
     ///                                                       dg_j = Σ_rows dM_ij R_ij,  dℓ = dg ⊙ g(1 − g)
     ///     Ẑ1 = ReLU(Q), Q = Z2 W_dec² + b_dec²              dQ = dẐ1 ⊙ [Q > 0],  dW_dec² = Z2ᵀ dQ,  dZ2 = dQ W_dec²ᵀ
@@ -15,10 +15,11 @@ extension HierarchicalSAE {
         let trainsBottom = trainable.contains(.bottom), trainsTop = trainable.contains(.top)
         let wDec1 = view(.bottomWDec), wDec2 = view(.topWDec)
 
-        // Top path: dT = 2wT; dR = dT W_dec¹ᵀ, held in dz1 until the mix below.
+        // Top path: dT = 2β_top·wT; dR = dT W_dec¹ᵀ, held in dz1 until the mix below.
         if terms.contains(.topPath) {
-            parts.values[1] = Double(w * Kernels.sumOfSquares(ws.t.count, ws.t.base))
-            for i in 0..<(b * d) { ws.dt.base[i] = 2 * w * ws.t.base[i] }
+            let wTop = w * T(weights.betaTop)
+            parts.values[1] = Double(wTop * Kernels.sumOfSquares(ws.t.count, ws.t.base))
+            for i in 0..<(b * d) { ws.dt.base[i] = 2 * wTop * ws.t.base[i] }
             if trainsBottom { Kernels.gemm(ws.r, .transposed, ws.dt, .none, layout.view(.bottomWDec, in: g), beta: 1) }
             Kernels.gemm(ws.dt, .none, wDec1, .transposed, ws.dz1)
         } else {

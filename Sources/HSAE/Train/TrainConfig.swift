@@ -110,7 +110,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         for name in disabledTerms {
             try check(LossParts.names.contains(name), "--disable", "unknown loss term '\(name)', expected one of \(LossParts.names.joined(separator: ", "))")
         }
-        for (option, w) in [("--beta-orth", weights.betaOrth), ("--beta-mi", weights.betaMI), ("--beta-gate", weights.betaGate),
+        for (option, w) in [("--beta-orth", weights.betaOrth), ("--beta-mi", weights.betaMI), ("--beta-gate", weights.betaGate), ("--beta-top", weights.betaTop),
                             ("--lambda1", weights.lambda1), ("--lambda2", weights.lambda2)] {
             try check(w >= 0 && w.isFinite, option, "must be >= 0, got \(w)")
         }
