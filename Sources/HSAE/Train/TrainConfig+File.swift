@@ -2,7 +2,8 @@ import Foundation
 
 extension TrainConfig {
     /// Defaults overlaid with the keys of a JSON file (any subset of TrainConfig's keys, as
-    /// written in RUN/config.json's "config"). Unknown keys are an error naming the key.
+    /// written in RUN/config.json's "config"; within "weights", any subset of its keys). Unknown
+    /// keys are an error naming the key.
     public static func load(file path: String, over base: TrainConfig = TrainConfig()) throws -> TrainConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HSAEError.badInput(path: path, message: "cannot read the configuration file")
@@ -18,6 +19,13 @@ extension TrainConfig {
         }
         var merged = baseObject
         for (k, v) in user { merged[k] = v }
+        // "weights" is a record of numbers: a file may give some of them ({"weights": {"betaMI": 0}}).
+        if let given = user["weights"] as? [String: Any], let defaults = baseObject["weights"] as? [String: Any] {
+            if let unknown = given.keys.sorted().first(where: { defaults[$0] == nil }) {
+                throw HSAEError.badInput(path: path, message: "unknown key 'weights.\(unknown)'; known keys: \(defaults.keys.sorted().joined(separator: ", "))")
+            }
+            merged["weights"] = defaults.merging(given) { $1 }
+        }
         do {
             return try JSONDecoder().decode(TrainConfig.self, from: try JSONSerialization.data(withJSONObject: merged))
         } catch {

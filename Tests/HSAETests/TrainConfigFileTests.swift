@@ -1,0 +1,44 @@
+import Foundation
+import HSAE
+import XCTest
+
+/// `hsae train --config FILE`: defaults overlaid with the file's keys; old run configurations
+/// (written before `betaTop` existed) keep the weight they were trained with.
+final class TrainConfigFileTests: XCTestCase {
+    func write(_ json: String) -> String {
+        let path = temporaryDirectory(self) + "/config.json"
+        try! json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testAFileGivesAnySubsetOfKeysAndOfWeights() throws {
+        let c = try TrainConfig.load(file: write(#"{"lr": 0.002, "weights": {"betaMI": 0, "betaTop": 0.5}}"#))
+        XCTAssertEqual(c.lr, 0.002)
+        XCTAssertEqual(c.weights.betaMI, 0)
+        XCTAssertEqual(c.weights.betaTop, 0.5)
+        XCTAssertEqual(c.weights.betaOrth, TrainConfig().weights.betaOrth, "unnamed weights keep their defaults")
+        XCTAssertEqual(c.weights.betaGate, TrainConfig().weights.betaGate)
+    }
+
+    func testUnknownKeysAreNamed() {
+        let path = write(#"{"weights": {"betaMi": 0}}"#)
+        XCTAssertThrowsError(try TrainConfig.load(file: path)) { error in
+            XCTAssertTrue("\(error)".contains("\(path): unknown key 'weights.betaMi'"), "\(error)")
+        }
+        let top = write(#"{"learningRate": 0.1}"#)
+        XCTAssertThrowsError(try TrainConfig.load(file: top)) { error in
+            XCTAssertTrue("\(error)".contains("unknown key 'learningRate'"), "\(error)")
+        }
+    }
+
+    /// A run or checkpoint written before `betaTop` existed was trained with the top-path term at
+    /// weight 1; decoding its configuration must not silently switch it to the new default.
+    func testWeightsWithoutBetaTopDecodeAsTheWeightTheyWereTrainedWith() throws {
+        let old = #"{"betaGate": 0.01, "betaMI": 1, "betaOrth": 1, "lambda1": 2.5, "lambda2": 1}"#
+        let w = try JSONDecoder().decode(LossWeights.self, from: Data(old.utf8))
+        XCTAssertEqual(w.betaTop, 1)
+        XCTAssertEqual(w.lambda1, 2.5)
+        let roundTrip = try JSONDecoder().decode(LossWeights.self, from: try JSONEncoder().encode(LossWeights(betaTop: 0.25)))
+        XCTAssertEqual(roundTrip, LossWeights(betaTop: 0.25))
+    }
+}
