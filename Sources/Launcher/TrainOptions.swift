@@ -64,8 +64,8 @@ struct LossOptions: ParsableArguments {
     @Option(help: "Weight of the orthogonality term between layers (default 1).") var betaOrth: Double?
     @Option(help: "Weight of the mutual-information term (default 1).") var betaMI: Double?
     @Option(help: "Weight of the gate term (default 0.01).") var betaGate: Double?
-    @Option(help: ArgumentHelp("Weight of the top-path term L_top (default 0.1; DESIGN §3 has 1).",
-                               discussion: "In phase 3 it sets how much reconstruction the bottom layer gives up to make its code reproducible by the top layer: at 1 the FVU doubles there. See docs/DECISIONS.md."))
+    @Option(help: ArgumentHelp("Weight of the top-path term L_top (default 1, as DESIGN §3; 0.1 with topk layers).",
+                               discussion: "In phase 3 it sets how much reconstruction the bottom layer gives up to make its code reproducible by the top layer. With topk layers 0.1 keeps phase 2's FVU where 1 doubles it (the demo uses 0.1); with relu layers keep 1. See docs/DECISIONS.md."))
     var betaTop: Double?
     @Option(help: "Gain κ of the λ controller (default 0.002; see docs/DECISIONS.md).") var controllerGain: Double?
     @Option(help: "Switch a loss term off (repeatable): rec, top, l1_bottom, l1_top, gate, orth, mi.") var disable: [String] = []

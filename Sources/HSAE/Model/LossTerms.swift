@@ -31,13 +31,14 @@ public struct LossWeights: Codable, Equatable, Sendable {
     public var betaGate: Double
     public var betaOrth: Double
     public var betaMI: Double
-    /// Weight of L_top. DESIGN §3 gives it none (1); in phase 3 it is the exchange rate at which
-    /// the bottom layer gives up reconstruction to make its code reproducible by the top layer.
-    /// Default 0.1: at 1 phase 3 doubles the FVU (docs/DECISIONS.md, "The top-path weight").
+    /// Weight of L_top; DESIGN §3 gives it none (1), the default. In phase 3 it is the exchange
+    /// rate at which the bottom layer gives up reconstruction to make its code reproducible by the
+    /// top layer: with topk layers 0.1 keeps the FVU of phase 2, where 1 doubles it; with relu
+    /// layers 0.1 lets the λ controller wind up (docs/DECISIONS.md, "The top-path weight").
     public var betaTop: Double
 
     public init(lambda1: Double = 1, lambda2: Double = 1, betaGate: Double = 0.01, betaOrth: Double = 1, betaMI: Double = 1,
-                betaTop: Double = 0.1) {
+                betaTop: Double = 1) {
         self.lambda1 = lambda1
         self.lambda2 = lambda2
         self.betaGate = betaGate
@@ -49,7 +50,7 @@ public struct LossWeights: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey { case lambda1, lambda2, betaGate, betaOrth, betaMI, betaTop }
 
     /// Configurations and checkpoints written before `betaTop` existed were trained with weight 1
-    /// and decode with 1, not with the newer default.
+    /// and decode with 1.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(lambda1: try c.decode(Double.self, forKey: .lambda1), lambda2: try c.decode(Double.self, forKey: .lambda2),
