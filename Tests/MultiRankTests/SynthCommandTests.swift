@@ -34,7 +34,7 @@ final class SynthCommandTests: XCTestCase {
         let inspect = try Harness.single(["inspect", out])
         XCTAssertEqual(inspect.status, 0, inspect.stderr)
         for expected in ["data set \(out) (dataset.json)", "  d = 32, 20000 rows, 4 shard(s)",
-                         "    shard-00000.npy  F32   5000 rows  + labels, truth", "  labels: 6 kind(s)",
+                         "    shard-00000.npy  F32   5000 rows  + labels, truth", "  labels: 10 kind(s)",
                          "    parent [parent]: 9 classes; ", "    child [child]: 33 classes; ",
                          "  ground truth: geometry A, exclusive children, seed 1, noise σ = 0.02",
                          "    8 roots × 4 children + 8 singletons = 48 true features, 48 directions in d = 32",
