@@ -21,14 +21,8 @@ public enum SyntheticLabels {
         var kinds = [DatasetManifest.LabelKind(name: "parent", classes: parents, level: "parent"),
                      DatasetManifest.LabelKind(name: "child", classes: children, level: "child")]
         let binary = min(layout.roots, binaryParents)
-        for r in 0 ..< binary {
-            kinds.append(.init(name: "parent_\(r)", classes: ["off", "on"], level: "parent"))
-        }
-        if layout.children > 0 {
-            for r in 0 ..< binary {
-                kinds.append(.init(name: "child_\(r)", classes: ["off", "on"], level: "child"))
-            }
-        }
+        kinds += (0 ..< binary).map { .init(name: "parent_\($0)", classes: ["off", "on"], level: "parent") }
+        kinds += (0 ..< binary).map { .init(name: "child_\($0)", classes: ["off", "on"], level: "child") }
         return kinds
     }
 
@@ -37,16 +31,18 @@ public enum SyntheticLabels {
         var parent: Int32 = 0, child: Int32 = 0
         var parentBest = -Float.infinity, childBest = -Float.infinity
         let binary = min(layout.roots, binaryParents)
-        let withChildren = layout.children > 0
-        var on = [Int32](repeating: 0, count: withChildren ? 2 * binary : binary)
+        var on = [Int32](repeating: 0, count: 2 * binary)  // parent_r, then child_r
         for (f32, m) in zip(features, magnitudes) {
             let f = Int(f32)
-            if layout.parentRange.contains(f) {
+            switch layout.kind(of: f) {
+            case let .parent(root):
                 if m > parentBest { (parent, parentBest) = (Int32(1 + f), m) }
-                if f < binary { on[f] = 1 }
-            } else if layout.childRange.contains(f) {
+                if root < binary { on[root] = 1 }
+            case let .child(root, j):
                 if m > childBest { (child, childBest) = (Int32(1 + f - layout.roots), m) }
-                for r in 0 ..< binary where f == layout.child(r, 0) { on[binary + r] = 1 }
+                if j == 0, root < binary { on[binary + root] = 1 }
+            case .singleton:
+                break
             }
         }
         labels.append(parent)
