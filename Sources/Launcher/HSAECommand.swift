@@ -26,6 +26,18 @@ struct HSAECommand: ParsableCommand {
                       CorpusCommand.self, HarvestCommand.self, TrainCommand.self, ExportCommand.self, EvalCommand.self,
                       SweepCommand.self]
     )
+
+    /// ArgumentParser's entry point, after making sure OpenBLAS runs the best kernels this CPU
+    /// has (which may re-execute the program once, before anything else has started).
+    static func main() {
+        BLASKernel.ensureBest()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 struct VersionCommand: ParsableCommand {
@@ -36,5 +48,9 @@ struct VersionCommand: ParsableCommand {
         print("hsae \(HSAEVersion.string)")
         print("checkpoint format \(HSAEVersion.checkpointFormat), report schema \(HSAEVersion.reportSchema)")
         print("BLAS: OpenBLAS, \(BLASRuntime.threads) thread(s) by default")
+        let kernel = BLASKernel.describe()
+        print(kernel.line)
+        print("sgemm: \(String(format: "%.1f", BLASKernel.measureSGEMM())) GFLOP/s on one thread (1024×1024×1024, best of 3)")
+        if let warning = kernel.warning { print("warning: \(warning)") }
     }
 }

@@ -30,13 +30,14 @@ enum Harness {
     }
 
     /// Runs `executable args`; a run longer than `timeout` is killed (a hang) and reported as such.
-    static func run(_ executable: String, _ args: [String], environment: [String: String] = [:],
+    static func run(_ executable: String, _ args: [String], environment: [String: String] = [:], unsetting: [String] = [],
                     timeout: TimeInterval = 120, currentDirectory: URL? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = args
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
+        for k in unsetting { env[k] = nil }
         process.environment = env
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("hsae-test-\(UUID()).out")

@@ -6,6 +6,9 @@ extension Trainer {
     /// every `checkpointEvery` steps, and writes RUN/model.safetensors at the end.
     public func train() throws {
         try comm.agreeing { if comm.isRoot { try prepareRunDirectory() } }
+        let kernel = BLASKernel.describe()
+        log.info(kernel.line)
+        if let warning = kernel.warning { log.warning(warning) }
         let watchdog = Watchdog(timeout: config.watchdogSeconds, rank: comm.rank)
         watchdog.start()
         defer { watchdog.stop() }
