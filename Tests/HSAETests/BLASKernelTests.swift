@@ -1,5 +1,5 @@
 import XCTest
-@testable import HSAE
+import HSAE
 
 /// The kernel choice as a pure function: OpenBLAS's core name, the CPU's flags, the environment.
 final class BLASKernelTests: XCTestCase {

@@ -6,10 +6,12 @@ import XCTest
 final class GradientCheckTests: XCTestCase {
     let (d, m1, m2, b) = (5, 8, 3, 7)
 
-    func makeModel(_ act1: ActivationKind, _ act2: ActivationKind, gate: GateMode = .learned, seed: UInt64 = 1) -> HierarchicalSAE<Double> {
+    func makeModel(_ act1: ActivationKind, _ act2: ActivationKind, gate: GateMode = .learned, seed: UInt64 = 1,
+                   kernels: KernelChoice = .dense) -> HierarchicalSAE<Double> {
         let config = ModelConfig(d: d, bottom: LayerSpec(latents: m1, activation: act1, target: .l0(3)),
                                  top: LayerSpec(latents: m2, activation: act2, target: .l0(2)), gate: gate)
         let model = HierarchicalSAE<Double>(config: config)
+        model.kernels = kernels
         var rng = SplitMix64(seed: seed)
         for i in 0..<model.params.count { model.params[i] = 0.6 * rng.nextSigned() }
         // Positive-leaning encoders so that codes are not all zero; a non-negative top decoder.
@@ -38,8 +40,8 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func check(_ terms: LossTerms, act1: ActivationKind = .relu, act2: ActivationKind = .relu, usesTop: Bool = true,
-               gate: GateMode = .learned, file: StaticString = #filePath, line: UInt = #line) {
-        let model = makeModel(act1, act2, gate: gate)
+               gate: GateMode = .learned, kernels: KernelChoice = .dense, file: StaticString = #filePath, line: UInt = #line) {
+        let model = makeModel(act1, act2, gate: gate, kernels: kernels)
         let ws = Workspace<Double>(config: model.config, rows: b)
         let x = makeBatch()
         let weights = LossWeights(lambda1: 0.3, lambda2: 0.7, betaGate: 0.9, betaOrth: 1.3, betaMI: 2.1, betaTop: 0.6)
@@ -103,4 +105,15 @@ final class GradientCheckTests: XCTestCase {
     func testTopKBothLayers() { check([.reconstruction, .topPath, .mutualInformation, .orthogonality], act1: .topk, act2: .topk) }
     func testBatchTopKBothLayers() { check([.reconstruction, .topPath, .mutualInformation], act1: .batchtopk, act2: .batchtopk) }
     func testTopKPhase1() { check(.reconstruction, act1: .topk, usesTop: false) }
+
+    // The same checks through the sparse kernels (every product with a code over its active entries).
+    func testSparseReconstructionPhase1() { check([.reconstruction, .l1Bottom], usesTop: false, kernels: .sparse) }
+    func testSparseTopKPhase1() { check(.reconstruction, act1: .topk, usesTop: false, kernels: .sparse) }
+    func testSparseAllTerms() { check(.all, kernels: .sparse) }
+    func testSparseTopKBothLayers() {
+        check([.reconstruction, .topPath, .mutualInformation, .orthogonality], act1: .topk, act2: .topk, kernels: .sparse)
+    }
+    func testSparseBatchTopKBothLayers() {
+        check([.reconstruction, .topPath, .mutualInformation], act1: .batchtopk, act2: .batchtopk, kernels: .sparse)
+    }
 }

@@ -26,7 +26,9 @@ public struct MicrobatchWeights: Sendable {
 extension HierarchicalSAE {
     /// The data terms of one microbatch after `forward`, and, when `grads` is given, their
     /// gradients with respect to the `trainable` tensors, added into `grads` (same layout).
-    /// Legend: w = rowWeight; derivation in the comments, DESIGN §3 for the terms.
+    /// Legend: w = rowWeight; derivation in the comments, DESIGN §3 for the terms. With a
+    /// sparse bottom code (KernelChoice) every product with Z1 or its gradient touches only
+    /// Z1's active entries: ∂L/∂Z1 is needed only there, since P1's gradient is masked by Z1 > 0.
     @discardableResult
     public func dataTerms(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, microbatch mw: MicrobatchWeights,
                           usesTop: Bool, trainable: Trainable, grads: TensorBuffer<T>?) -> LossParts {
@@ -35,6 +37,8 @@ extension HierarchicalSAE {
         let wDec1 = view(.bottomWDec)
         let g = grads
         let trainsBottom = trainable.contains(.bottom) && g != nil
+        let hasTop = usesTop && !config.isBaseline
+        let sparse1 = kernels.usesSparse(ws.code1)
         var parts = LossParts()
 
         // L_rec = w Σ‖x̂ − x‖²;  ∂/∂X̂ = 2w(X̂ − X).
@@ -43,34 +47,87 @@ extension HierarchicalSAE {
         let recOn = terms.contains(.reconstruction)
         if !recOn { parts.values[0] = 0 }
         T.scal(b * d, recOn ? 2 * w : 0, ws.dxhat.base)
+        if !hasTop, sparse1 {
+            return layerTermsSparse(ws, terms: terms, weights: weights, rowWeight: w, grads: trainsBottom ? g : nil, parts: parts)
+        }
+        // X̂ = M W_dec¹ + b_dec (M = Z1 without the top layer):  dW_dec¹ += Mᵀ dX̂,  ∂/∂M = dX̂ W_dec¹ᵀ.
         if let g, trainsBottom {
-            Kernels.gemm(ws.mix, .transposed, ws.dxhat, .none, layout.view(.bottomWDec, in: g), beta: 1)
+            Kernels.gemm(hasTop ? ws.mix : ws.z1, .transposed, ws.dxhat, .none, layout.view(.bottomWDec, in: g), beta: 1)
             Kernels.columnSums(ws.dxhat, into: layout.view(.bottomBDec, in: g).base)
         }
-        // ∂/∂M = ∂/∂X̂ · W_dec¹ᵀ
-        Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dm)
-
-        if usesTop, !config.isBaseline, let g {
-            topPathBackward(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g, parts: &parts)
-        } else if usesTop, !config.isBaseline {
-            parts = parts + topPathLosses(ws, terms: terms, weights: weights, mw: mw)
-        } else {
-            ws.dz1.copy(from: ws.dm)
+        // ∂L/∂Z1: dense in ws.dz1, or (sparse bottom code under a top layer) at Z1's entries only in dzActive.
+        var dzActive: [T]? = nil
+        if hasTop {
+            Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dm)
+            if let g {
+                topPathBackward(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g,
+                                sparseBottom: sparse1, parts: &parts)
+            } else {
+                parts = parts + topPathLosses(ws, terms: terms, weights: weights, mw: mw)
+            }
+            if sparse1, trainsBottom {
+                // dZ1 += dP2 W_enc²ᵀ, needed at Z1's entries only.
+                let fromTop = SparseKernels.gatherDots(ws.code1, ws.dp2, view(.topWEnc))
+                dzActive = zip(SparseKernels.gather(ws.code1, ws.dz1), fromTop).map { $0 + $1 }
+            }
+        } else if trainsBottom {
+            Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dz1)
         }
 
         // L1 bottom: λ1 w Σ_i z1_i ‖W_dec¹[i]‖ (relu only).
         if terms.contains(.l1Bottom), config.bottom.activation == .relu {
-            let train = trainsBottom ? g : nil
-            parts.values[2] = Double(decoderWeightedL1(ws.z1, decoder: .bottomWDec, lambda: T(weights.lambda1), rowWeight: w,
-                                                       dz: train.map { _ in ws.dz1 }, dW: train.map { layout.view(.bottomWDec, in: $0) }))
+            let l1 = l1Bottom(ws, weights: weights, rowWeight: w, grads: trainsBottom ? g : nil)
+            parts.values[2] = Double(l1.value)
+            if trainsBottom {
+                if dzActive != nil {
+                    for e in 0..<ws.code1.count { dzActive![e] += l1.perLatent[Int(ws.code1.index[e])] }
+                } else {
+                    Kernels.addRow(ws.dz1, l1.perLatent)
+                }
+            }
         }
         guard let g, trainsBottom else { return parts }
-        // Through act₁, the encoder, and the centring by b_dec.
-        Activation.backward(ws.dz1, code: ws.z1, into: ws.dp1)
-        Kernels.gemm(ws.xc, .transposed, ws.dp1, .none, layout.view(.bottomWEnc, in: g), beta: 1)
-        Kernels.columnSums(ws.dp1, into: layout.view(.bottomBEnc, in: g).base)
-        Kernels.gemm(ws.dp1, .none, view(.bottomWEnc), .transposed, ws.dxc)
+        // Through act₁ (dP1 = dZ1 at Z1 > 0), the encoder (held transposed), and the centring by b_dec:
+        // dW_enc¹ᵀ += dP1ᵀ Xc,  db_enc¹ += Σ_rows dP1,  dXc = dP1 W_enc¹ᵀ,  db_dec −= Σ_rows dXc.
+        let dWEnc = layout.view(.bottomWEnc, in: g), dBEnc = layout.view(.bottomBEnc, in: g).base
+        if let dp = dzActive {
+            SparseKernels.scatterOuter(ws.code1, values: dp, ws.xc, into: dWEnc)
+            SparseKernels.columnSums(ws.code1, values: dp, into: dBEnc)
+            SparseKernels.product(ws.code1, values: dp, view(.bottomWEnc), into: ws.dxc)
+        } else {
+            Activation.backward(ws.dz1, code: ws.z1, into: ws.dp1)
+            Kernels.gemm(ws.dp1, .transposed, ws.xc, .none, dWEnc, beta: 1)
+            Kernels.columnSums(ws.dp1, into: dBEnc)
+            Kernels.gemm(ws.dp1, .none, view(.bottomWEnc), .none, ws.dxc)
+        }
         Kernels.columnSums(ws.dxc, into: layout.view(.bottomBDec, in: g).base, alpha: -1)
+        return parts
+    }
+
+    /// The bottom layer's L1 term (value, ∂L/∂z per latent; ∂L/∂W_dec¹ added when training).
+    private func l1Bottom(_ ws: Workspace<T>, weights: LossWeights, rowWeight w: T, grads: TensorBuffer<T>?) -> (value: T, perLatent: [T]) {
+        decoderWeightedL1(code: ws.code1, decoder: .bottomWDec, lambda: T(weights.lambda1), rowWeight: w,
+                          dW: grads.map { layout.view(.bottomWDec, in: $0) })
+    }
+
+    /// The rest of `dataTerms` for a layer alone (phase 1, baseline) with a sparse code, once dX̂
+    /// is known: one latent-ordered pass (SparseKernels.layerBackward) for every gradient.
+    private func layerTermsSparse(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, rowWeight w: T,
+                                  grads g: TensorBuffer<T>?, parts: LossParts) -> LossParts {
+        var parts = parts
+        var penalty: [T]? = nil
+        if terms.contains(.l1Bottom), config.bottom.activation == .relu {
+            let l1 = l1Bottom(ws, weights: weights, rowWeight: w, grads: g)
+            parts.values[2] = Double(l1.value)
+            penalty = l1.perLatent
+        }
+        guard let g else { return parts }
+        let dBDec = layout.view(.bottomBDec, in: g).base
+        Kernels.columnSums(ws.dxhat, into: dBDec)
+        SparseKernels.layerBackward(ws.code1, dxhat: ws.dxhat, xc: ws.xc, wDec: view(.bottomWDec), wEncT: view(.bottomWEnc), l1: penalty,
+                                    dWDec: layout.view(.bottomWDec, in: g), dWEncT: layout.view(.bottomWEnc, in: g),
+                                    dBEnc: layout.view(.bottomBEnc, in: g).base, dxc: ws.dxc)
+        Kernels.columnSums(ws.dxc, into: dBDec, alpha: -1)
         return parts
     }
 
@@ -80,7 +137,7 @@ extension HierarchicalSAE {
         let w = T(mw.rowWeight)
         if terms.contains(.topPath) { parts.values[1] = Double(w * T(weights.betaTop) * Kernels.sumOfSquares(ws.t.count, ws.t.base)) }
         if terms.contains(.l1Top), config.top?.activation == .relu {
-            parts.values[3] = Double(decoderWeightedL1(ws.z2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w, dz: nil, dW: nil))
+            parts.values[3] = Double(decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w, dW: nil).value)
         }
         if terms.contains(.mutualInformation), config.m2 > 0 {
             let miW = T(weights.betaMI) / T(config.m1 * config.m2) * T(mw.miWeight)

@@ -21,6 +21,26 @@ public struct ForwardOptions: Equatable, Sendable {
     }
 }
 
+/// Dense or sparse kernels for the products with a layer's code (DESIGN §8: the sparse kernels
+/// are the same model; the dense path stays available and is what the sparse one is tested
+/// against). `auto` takes the sparse kernels for a microbatch whose code has at most
+/// `sparseDensityLimit` of its entries active — a choice made from the data alone, so every
+/// rank count makes the same one.
+public enum KernelChoice: String, Codable, Sendable, CaseIterable {
+    case auto, dense, sparse
+
+    /// Above this density a BLAS GEMM over the whole code beats the row-by-row sparse kernels.
+    public static let sparseDensityLimit = 1.0 / 16
+
+    func usesSparse<T>(_ code: SparseCode<T>) -> Bool {
+        switch self {
+        case .auto: return code.density <= Self.sparseDensityLimit
+        case .dense: return false
+        case .sparse: return true
+        }
+    }
+}
+
 /// batchtopk thresholds seen in a training forward pass (nil for other kinds).
 public struct BatchThresholds: Equatable, Sendable {
     public var bottom: Double?
@@ -34,26 +54,42 @@ extension HierarchicalSAE {
         precondition(ws.x.cols == config.d, "workspace width \(ws.x.cols) vs model d \(config.d)")
         var seen = BatchThresholds()
         let bDec = view(.bottomBDec)
-        ws.xc.copy(from: ws.x)
-        Kernels.addRow(ws.xc, bDec.base, scale: -1)
-        Kernels.gemm(ws.xc, .none, view(.bottomWEnc), .none, ws.p1)
-        Kernels.addRow(ws.p1, view(.bottomBEnc).base)
+        for i in 0..<ws.b {
+            let (x, xc) = (ws.x.row(i), ws.xc.row(i))
+            for j in 0..<config.d { xc[j] = x[j] - bDec[j] }
+        }
+        // P1 = Xc W_enc¹, W_enc¹ held transposed (m1 × d).
+        Kernels.gemm(ws.xc, .none, view(.bottomWEnc), .transposed, ws.z1)
         let bottom = config.bottom
-        let t1 = Activation.apply(bottom.activation, ws.p1, into: ws.z1, k: bottom.target.k(latents: config.m1),
-                                  threshold: options.training ? nil : bottomThreshold, scratch: &ws.scratch)
+        let t1 = Activation.apply(bottom.activation, ws.z1, bias: view(.bottomBEnc).base, into: ws.z1, code: ws.code1,
+                                  k: bottom.target.k(latents: config.m1), threshold: options.training ? nil : bottomThreshold,
+                                  scratch: &ws.scratch)
         seen.bottom = t1.map { Double($0) }
 
         guard options.usesTop, let top = config.top else {
-            ws.mix.copy(from: ws.z1)
-            decode(ws)
+            // X̂ = Z1 W_dec¹ + b_dec
+            if kernels.usesSparse(ws.code1) {
+                SparseKernels.product(ws.code1, values: ws.code1.value, view(.bottomWDec), into: ws.xhat)
+            } else {
+                Kernels.gemm(ws.z1, .none, view(.bottomWDec), .none, ws.xhat)
+            }
+            Kernels.addRow(ws.xhat, bDec.base)
             return seen
         }
-        Kernels.gemm(ws.z1, .none, view(.topWEnc), .none, ws.p2)
-        Kernels.addRow(ws.p2, view(.topBEnc).base)
-        let t2 = Activation.apply(top.activation, ws.p2, into: ws.z2, k: top.target.k(latents: config.m2),
-                                  threshold: options.training ? nil : topThreshold, scratch: &ws.scratch)
+        if kernels.usesSparse(ws.code1) {
+            SparseKernels.product(ws.code1, values: ws.code1.value, view(.topWEnc), into: ws.z2)
+        } else {
+            Kernels.gemm(ws.z1, .none, view(.topWEnc), .none, ws.z2)
+        }
+        let t2 = Activation.apply(top.activation, ws.z2, bias: view(.topBEnc).base, into: ws.z2, code: ws.code2,
+                                  k: top.target.k(latents: config.m2), threshold: options.training ? nil : topThreshold,
+                                  scratch: &ws.scratch)
         seen.top = t2.map { Double($0) }
-        Kernels.gemm(ws.z2, .none, view(.topWDec), .none, ws.q)
+        if kernels.usesSparse(ws.code2) {
+            SparseKernels.product(ws.code2, values: ws.code2.value, view(.topWDec), into: ws.q)
+        } else {
+            Kernels.gemm(ws.z2, .none, view(.topWDec), .none, ws.q)
+        }
         Kernels.addRow(ws.q, view(.topBDec).base)
         Activation.relu(ws.q, into: ws.zhat)
         gateValues(options.gate, into: ws.gate)

@@ -14,6 +14,8 @@ public final class HierarchicalSAE<T: BLASScalar> {
     /// batchtopk inference thresholds (running estimates), per layer.
     public var bottomThreshold: T = 0
     public var topThreshold: T = 0
+    /// Dense or sparse kernels for products with the codes (not part of the model's meaning).
+    public var kernels: KernelChoice = .auto
 
     public init(config: ModelConfig) {
         self.config = config
@@ -21,7 +23,14 @@ public final class HierarchicalSAE<T: BLASScalar> {
         params = TensorBuffer(count: layout.count)
     }
 
+    /// Tensor `id` in memory orientation (bottom.W_enc is m1 × d here; see ParameterLayout).
     public func view(_ id: TensorID) -> View<T> { layout.view(id, in: params) }
+
+    /// Tensor `id`'s values in file orientation (bottom.W_enc as d × m1, DESIGN §2).
+    public func fileValues(_ id: TensorID) -> [T] {
+        let e = layout.entry(id)
+        return e.fileOrder(UnsafeBufferPointer(rebasing: params.buffer[e.range]))
+    }
 
     /// A copy in another precision (Double models for finite-difference checks).
     public func converted<U: BLASScalar>(to: U.Type = U.self) -> HierarchicalSAE<U> {
@@ -34,7 +43,7 @@ public final class HierarchicalSAE<T: BLASScalar> {
     }
 
     /// DESIGN §4 initialisation: bottom.W_dec rows random unit vectors × 0.1,
-    /// bottom.W_enc = bottom.W_decᵀ, bottom.b_dec = `mean` (of a data sample, already scaled),
+    /// bottom.W_enc = bottom.W_decᵀ (in memory: equal to W_dec, being held transposed), bottom.b_dec = `mean` (of a data sample, already scaled),
     /// other biases 0, gate.logits 0. The top layer mirrors it over the bottom code with a
     /// non-negative dictionary when that constraint is on: top.W_dec rows |unit| × 0.1,
     /// top.W_enc = top.W_decᵀ.
@@ -42,15 +51,16 @@ public final class HierarchicalSAE<T: BLASScalar> {
         precondition(mean.count == config.d, "mean has \(mean.count) entries, d = \(config.d)")
         params.zero()
         var rng = SplitMix64(seed: seed)
-        initialiseTied(dec: view(.bottomWDec), enc: view(.bottomWEnc), rng: &rng, nonNegative: false)
+        initialiseTied(dec: view(.bottomWDec), enc: view(.bottomWEnc), rng: &rng, nonNegative: false, encTransposed: true)
         let bDec = view(.bottomBDec)
         for j in 0..<config.d { bDec[j] = mean[j] }
         if !config.isBaseline {
-            initialiseTied(dec: view(.topWDec), enc: view(.topWEnc), rng: &rng, nonNegative: config.topDecoderNonNegative)
+            initialiseTied(dec: view(.topWDec), enc: view(.topWEnc), rng: &rng, nonNegative: config.topDecoderNonNegative,
+                           encTransposed: false)
         }
     }
 
-    private func initialiseTied(dec: View<T>, enc: View<T>, rng: inout SplitMix64, nonNegative: Bool) {
+    private func initialiseTied(dec: View<T>, enc: View<T>, rng: inout SplitMix64, nonNegative: Bool, encTransposed: Bool) {
         for i in 0..<dec.rows {
             let row = dec.row(i)
             var norm: Double = 0
@@ -63,7 +73,7 @@ public final class HierarchicalSAE<T: BLASScalar> {
             let s = T(0.1 / max(norm.squareRoot(), 1e-12))
             for j in 0..<dec.cols { row[j] *= s }
         }
-        for i in 0..<dec.rows { for j in 0..<dec.cols { enc[j, i] = dec[i, j] } }
+        if encTransposed { enc.copy(from: dec) } else { for i in 0..<dec.rows { for j in 0..<dec.cols { enc[j, i] = dec[i, j] } } }
     }
 
     /// ‖row i‖ of a decoder, for the L1 penalty's weighting and the topk renormalisation.

@@ -8,8 +8,11 @@ extension HierarchicalSAE {
     ///     Ẑ1 = ReLU(Q), Q = Z2 W_dec² + b_dec²              dQ = dẐ1 ⊙ [Q > 0],  dW_dec² = Z2ᵀ dQ,  dZ2 = dQ W_dec²ᵀ
     ///     L1 top = λ2 w Σ z2_j ‖W_dec²[j]‖                  dZ2 += λ2 w ‖W_dec²[j]‖,  dW_dec²[j] += λ2 w Σz2_j n_j
     ///     Z2 = act₂(Z1 W_enc² + b_enc²)                     dP2 = dZ2 ⊙ [Z2 > 0],  dW_enc² = Z1ᵀ dP2,  dZ1 += dP2 W_enc²ᵀ
+    ///
+    /// With `sparseBottom`, the products with Z1 use its sparse rows and the last term
+    /// (dZ1 += dP2 W_enc²ᵀ) is left to the caller, which needs it at Z1's entries only.
     func topPathBackward(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, mw: MicrobatchWeights,
-                         trainable: Trainable, grads g: TensorBuffer<T>, parts: inout LossParts) {
+                         trainable: Trainable, grads g: TensorBuffer<T>, sparseBottom: Bool, parts: inout LossParts) {
         let w = T(mw.rowWeight)
         let (b, d, m1, m2) = (ws.b, config.d, config.m1, config.m2)
         let trainsBottom = trainable.contains(.bottom), trainsTop = trainable.contains(.top)
@@ -51,22 +54,32 @@ extension HierarchicalSAE {
         // Through Ẑ1 = ReLU(Q) and the top decoder (dQ in place of dẐ1).
         Activation.backward(ws.dzhat, code: ws.zhat, into: ws.dzhat)
         if trainsTop {
-            Kernels.gemm(ws.z2, .transposed, ws.dzhat, .none, layout.view(.topWDec, in: g), beta: 1)
+            if kernels.usesSparse(ws.code2) {
+                SparseKernels.scatterOuter(ws.code2, values: ws.code2.value, ws.dzhat, into: layout.view(.topWDec, in: g))
+            } else {
+                Kernels.gemm(ws.z2, .transposed, ws.dzhat, .none, layout.view(.topWDec, in: g), beta: 1)
+            }
             Kernels.columnSums(ws.dzhat, into: layout.view(.topBDec, in: g).base)
         }
         Kernels.gemm(ws.dzhat, .none, wDec2, .transposed, ws.dz2, beta: 1)
 
         if terms.contains(.l1Top), config.top?.activation == .relu {
-            parts.values[3] = Double(decoderWeightedL1(ws.z2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w,
-                                                       dz: trainsTop ? ws.dz2 : nil, dW: trainsTop ? layout.view(.topWDec, in: g) : nil))
+            let l1 = decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w,
+                                       dW: trainsTop ? layout.view(.topWDec, in: g) : nil)
+            parts.values[3] = Double(l1.value)
+            if trainsTop { Kernels.addRow(ws.dz2, l1.perLatent) }
         }
 
         // Through act₂ and the top encoder.
         Activation.backward(ws.dz2, code: ws.z2, into: ws.dp2)
         if trainsTop {
-            Kernels.gemm(ws.z1, .transposed, ws.dp2, .none, layout.view(.topWEnc, in: g), beta: 1)
+            if sparseBottom {
+                SparseKernels.scatterOuter(ws.code1, values: ws.code1.value, ws.dp2, into: layout.view(.topWEnc, in: g))
+            } else {
+                Kernels.gemm(ws.z1, .transposed, ws.dp2, .none, layout.view(.topWEnc, in: g), beta: 1)
+            }
             Kernels.columnSums(ws.dp2, into: layout.view(.topBEnc, in: g).base)
         }
-        if trainsBottom { Kernels.gemm(ws.dp2, .none, view(.topWEnc), .transposed, ws.dz1, beta: 1) }
+        if trainsBottom, !sparseBottom { Kernels.gemm(ws.dp2, .none, view(.topWEnc), .transposed, ws.dz1, beta: 1) }
     }
 }

@@ -48,8 +48,10 @@ public enum Checkpoint {
         var state = state
         let modelData = try ModelFile.serialize(model)
         var opt = SafeTensorsWriter(metadata: ["format": "hsae-optimizer"])
-        opt.add("adam.m", shape: [adam.m.count], values: adam.m.array)
-        opt.add("adam.v", shape: [adam.v.count], values: adam.v.array)
+        // Moments in file order (bottom.W_enc as d × m1), like the model file: the file does not
+        // depend on how this hsae lays tensors out in memory.
+        opt.add("adam.m", shape: [adam.m.count], values: model.layout.fileOrder(UnsafeBufferPointer(adam.m.buffer)))
+        opt.add("adam.v", shape: [adam.v.count], values: model.layout.fileOrder(UnsafeBufferPointer(adam.v.buffer)))
         opt.add("dead.steps_since_fired", shape: [sinceFired.count], int64: sinceFired)
         let optData = opt.serialized()
         state.checksums = [Self.model: modelData.withUnsafeBytes(Checksum.hex), Self.optimizer: optData.withUnsafeBytes(Checksum.hex)]
@@ -97,10 +99,12 @@ public enum Checkpoint {
         }
         let model = try ModelFile.load(path: directory + "/" + Self.model)
         let opt = try SafeTensorsFile(path: directory + "/" + Self.optimizer)
-        let m: [Float] = try opt.values("adam.m"), v: [Float] = try opt.values("adam.v")
-        guard m.count == model.layout.count, v.count == model.layout.count else {
-            throw bad("optimizer state has \(m.count) entries, the model \(model.layout.count)")
+        let mFile: [Float] = try opt.values("adam.m"), vFile: [Float] = try opt.values("adam.v")
+        guard mFile.count == model.layout.count, vFile.count == model.layout.count else {
+            throw bad("optimizer state has \(mFile.count) entries, the model \(model.layout.count)")
         }
+        let m = mFile.withUnsafeBufferPointer { model.layout.memoryOrder($0) }
+        let v = vFile.withUnsafeBufferPointer { model.layout.memoryOrder($0) }
         let since = try opt.integers("dead.steps_since_fired").map(Int64.init)
         return Loaded(directory: directory, model: model, adamM: m, adamV: v, sinceFired: since, state: state)
     }

@@ -20,7 +20,7 @@ public enum SAELensExport {
         var written: [String] = []
         let c = model.inputScale
         let d = model.config.d, m1 = model.config.m1
-        let wEnc = model.view(.bottomWEnc).array.map { $0 * c }
+        let wEnc = model.fileValues(.bottomWEnc).map { $0 * c }
         let bEnc = model.view(.bottomBEnc).array
         let wDec = model.view(.bottomWDec).array.map { $0 / c }
         let bDec = model.view(.bottomBDec).array.map { $0 / c }

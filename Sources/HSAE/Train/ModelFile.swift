@@ -19,7 +19,7 @@ public enum ModelFile {
             "model_config": configJSON,
         ])
         for e in model.layout.entries {
-            writer.add(e.id.name, shape: e.shape, values: Array(model.params.buffer[e.range]))
+            writer.add(e.id.name, shape: e.fileShape, values: e.fileOrder(UnsafeBufferPointer(rebasing: model.params.buffer[e.range])))
         }
         return writer.serialized()
     }
@@ -38,8 +38,9 @@ public enum ModelFile {
         for e in model.layout.entries {
             let values = try file.values(e.id.name, as: Float.self)
             let info = try file.info(e.id.name)
-            guard info.shape == e.shape else { throw bad("tensor '\(e.id.name)' has shape \(info.shape), expected \(e.shape)") }
-            values.withUnsafeBufferPointer { (model.params.base + e.offset).update(from: $0.baseAddress!, count: e.count) }
+            guard info.shape == e.fileShape else { throw bad("tensor '\(e.id.name)' has shape \(info.shape), expected \(e.fileShape)") }
+            let memory = values.withUnsafeBufferPointer { e.memoryOrder($0) }
+            memory.withUnsafeBufferPointer { (model.params.base + e.offset).update(from: $0.baseAddress!, count: e.count) }
         }
         guard let scale = file.metadata["input_scale"].flatMap(Float.init), let t1 = file.metadata["bottom_threshold"].flatMap(Float.init),
               let t2 = file.metadata["top_threshold"].flatMap(Float.init) else { throw bad("model metadata lacks input_scale or thresholds") }

@@ -32,7 +32,11 @@ extension Trainer {
             let startStep = state.stepInPhase
             while state.stepInPhase < phase.steps {
                 reducer.beginStep()
+                let stepStart = DispatchTime.now().uptimeNanoseconds
                 let (stats, norm, lr) = try step(phase, reducer: reducer)
+                stepTimes.append(StepTime(phase: phase.number, seconds: Double(DispatchTime.now().uptimeNanoseconds - stepStart) * 1e-9,
+                                          allreduceSeconds: reducer.lastAllreduceSeconds,
+                                          l0: stats.nonZero.map { $0 / Double(config.batch) }))
                 watchdog.kick()
                 let done = state.stepInPhase == phase.steps
                 let rate = Double((state.stepInPhase - startStep) * config.batch) / max(1e-9, Date().timeIntervalSince(clock))

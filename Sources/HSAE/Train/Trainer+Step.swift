@@ -61,7 +61,7 @@ extension Trainer {
                 try data.read(rows: rows, into: ws.x.base)
                 Float.scal(b * model.config.d, model.inputScale, ws.x.base)
                 let seen = model.forward(ws, ForwardOptions(usesTop: phase.usesTop, training: true))
-                grads.zero()
+                for r in trainRanges { (grads.base + r.lowerBound).update(repeating: 0, count: r.count) }
                 var stats = StepStats(latents: m1 + m2)
                 stats.losses = model.dataTerms(ws, terms: terms, weights: weights(), microbatch: mw, usesTop: phase.usesTop,
                                                trainable: phase.trains, grads: grads)
@@ -69,8 +69,8 @@ extension Trainer {
                     throw HSAEError.badConfig(option: "--lr", message: "non-finite loss or gradient in \(phase.name), step \(state.stepInPhase), "
                         + "microbatch \(q). Lower --lr (now \(config.lr)).")
                 }
-                countFiring(ws.z1, into: &stats.fires, offset: 0, total: &stats.nonZero[0])
-                if phase.usesTop, m2 > 0 { countFiring(ws.z2, into: &stats.fires, offset: m1, total: &stats.nonZero[1]) }
+                countFiring(ws.code1, into: &stats.fires, offset: 0, total: &stats.nonZero[0])
+                if phase.usesTop, m2 > 0 { countFiring(ws.code2, into: &stats.fires, offset: m1, total: &stats.nonZero[1]) }
                 stats.thresholds = [seen.bottom ?? 0, seen.top ?? 0]
                 add(grads, stats)
             } catch {
@@ -81,14 +81,11 @@ extension Trainer {
         return nil
     }
 
-    func countFiring(_ z: View<Float>, into fires: inout [Double], offset: Int, total: inout Double) {
-        var counts = [Int](repeating: 0, count: z.cols)
-        for i in 0..<z.rows {
-            let row = z.row(i)
-            for j in 0..<z.cols where row[j] > 0 { counts[j] += 1 }
-        }
-        for j in 0..<z.cols { fires[offset + j] += Double(counts[j]) }
-        total += Double(counts.reduce(0, +))
+    func countFiring(_ code: SparseCode<Float>, into fires: inout [Double], offset: Int, total: inout Double) {
+        var counts = [Int](repeating: 0, count: code.latents)
+        for j in code.index { counts[Int(j)] += 1 }
+        for j in 0..<code.latents { fires[offset + j] += Double(counts[j]) }
+        total += Double(code.count)
     }
 
     func maxAbs(_ buffer: TensorBuffer<Float>, _ r: Range<Int>) -> Double {

@@ -1,6 +1,15 @@
 import Dist
 import Foundation
 
+/// One step's timing and sparsity, as `hsae bench` reports them.
+public struct StepTime: Sendable {
+    public let phase: Int
+    public let seconds: Double
+    public let allreduceSeconds: Double
+    /// Mean active latents per token, bottom and top (global batch).
+    public let l0: [Double]
+}
+
 /// Runs the phases of DESIGN §4 on every rank: the same collectives in the same order,
 /// one allreduce per step, rank 0 writes checkpoints and logs.
 public final class Trainer {
@@ -20,6 +29,8 @@ public final class Trainer {
     let grads: TensorBuffer<Float>
     let reduced: TensorBuffer<Float>
     var metrics: MetricsLog?
+    /// Wall time of every step this process ran (phase, seconds, allreduce seconds, L0s), for `hsae bench`.
+    public internal(set) var stepTimes: [StepTime] = []
     /// Called on every rank after each completed step with the global step (fault injection
     /// in tests, external monitoring). Must not issue collectives.
     public var afterStep: ((Int) -> Void)?

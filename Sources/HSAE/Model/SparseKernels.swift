@@ -1,0 +1,115 @@
+/// Kernels over a `SparseCode` (b rows, m latents, nnz active entries): the products a dense
+/// GEMM would compute with a mostly-zero operand, at the cost of the active entries only.
+/// Each is checked against its dense GEMM in SparseKernelTests. Legend: Z the sparse code
+/// (b × m), e an entry (row i, latent j), W a latent-major matrix (m × n, row j contiguous),
+/// Y a row-major b × n matrix, u a value per entry (Z's own values, or a gradient at Z's entries).
+/// Entries are visited in row order, so every result is deterministic.
+public enum SparseKernels {
+    /// out ← β·out + Σ_e u_e · W[j_e] into row i_e:  out = U W, U the b × m matrix with u at Z's entries.   (b·k·n)
+    public static func product<T>(_ code: SparseCode<T>, values u: [T], _ w: View<T>, into out: View<T>, beta: T = 0) {
+        precondition(u.count == code.count && w.rows == code.latents && out.rows == code.rows && out.cols == w.cols,
+                     "sparse product: \(code.rows)×\(code.latents) code (\(code.count) entries, \(u.count) values), "
+                     + "W \(w.rows)×\(w.cols), out \(out.rows)×\(out.cols)")
+        let n = w.cols
+        if beta == 0 { out.zero() } else if beta != 1 { T.scal(out.count, beta, out.base) }
+        code.index.withUnsafeBufferPointer { idx in
+            u.withUnsafeBufferPointer { val in
+                for i in 0..<code.rows {
+                    let o = out.row(i)
+                    for e in code.start[i] ..< code.start[i + 1] {
+                        T.axpy(n, val[e], w.row(Int(idx[e])), o)
+                    }
+                }
+            }
+        }
+    }
+
+    /// dW[j_e] += u_e · Y[i_e]:  dW += Uᵀ Y.   (b·k·n)
+    public static func scatterOuter<T>(_ code: SparseCode<T>, values u: [T], _ y: View<T>, into dw: View<T>) {
+        precondition(u.count == code.count && dw.rows == code.latents && y.rows == code.rows && y.cols == dw.cols,
+                     "sparse outer product: \(code.rows)×\(code.latents) code (\(u.count) values), Y \(y.rows)×\(y.cols), "
+                     + "dW \(dw.rows)×\(dw.cols)")
+        let n = y.cols
+        code.index.withUnsafeBufferPointer { idx in
+            u.withUnsafeBufferPointer { val in
+                for i in 0..<code.rows {
+                    let yi = y.row(i)
+                    for e in code.start[i] ..< code.start[i + 1] where val[e] != 0 {
+                        T.axpy(n, val[e], yi, dw.row(Int(idx[e])))
+                    }
+                }
+            }
+        }
+    }
+
+    /// g_e = Y[i_e] · W[j_e]: the entries of Y Wᵀ at Z's active positions only.   (b·k·n)
+    public static func gatherDots<T>(_ code: SparseCode<T>, _ y: View<T>, _ w: View<T>) -> [T] {
+        precondition(w.rows == code.latents && y.rows == code.rows && y.cols == w.cols,
+                     "sparse dots: \(code.rows)×\(code.latents) code, Y \(y.rows)×\(y.cols), W \(w.rows)×\(w.cols)")
+        var g = [T](repeating: 0, count: code.count)
+        let n = y.cols
+        code.index.withUnsafeBufferPointer { idx in
+            g.withUnsafeMutableBufferPointer { out in
+                for i in 0..<code.rows {
+                    let yi = y.row(i)
+                    for e in code.start[i] ..< code.start[i + 1] {
+                        out[e] = T.dot(n, yi, 1, w.row(Int(idx[e])), 1)
+                    }
+                }
+            }
+        }
+        return g
+    }
+
+    /// The entries of a dense b × m matrix at Z's active positions.
+    public static func gather<T>(_ code: SparseCode<T>, _ y: View<T>) -> [T] {
+        precondition(y.rows == code.rows && y.cols == code.latents, "gather: code \(code.rows)×\(code.latents), Y \(y.rows)×\(y.cols)")
+        var g = [T](repeating: 0, count: code.count)
+        for i in 0..<code.rows {
+            let yi = y.row(i)
+            for e in code.start[i] ..< code.start[i + 1] { g[e] = yi[Int(code.index[e])] }
+        }
+        return g
+    }
+
+    /// out[j] += α · Σ_{e at latent j} u_e: column sums of U (bias gradients).
+    public static func columnSums<T>(_ code: SparseCode<T>, values u: [T], into out: UnsafeMutablePointer<T>, alpha: T = 1) {
+        precondition(u.count == code.count, "column sums: \(u.count) values for \(code.count) entries")
+        for e in 0..<code.count { out[Int(code.index[e])] += alpha * u[e] }
+    }
+}
+
+extension SparseKernels {
+    /// The whole backward pass of a layer without a top layer above it (phase 1, the baselines),
+    /// latent by latent, so that each latent's four rows (W_dec[j], W_enc[:, j] held as a row,
+    /// and their gradients) are read and written once per microbatch instead of once per entry:
+    ///
+    ///     dz_e = dX̂_i · W_dec[j] + l1_j          (∂L/∂z at the entry; dP = dZ where z > 0)
+    ///     dW_dec[j] += z_e dX̂_i    dW_encᵀ[j] += dz_e Xc_i    db_enc[j] += dz_e    dXc_i += dz_e W_encᵀ[j]
+    ///
+    /// `dxc` is overwritten. Equals the dense path (Zᵀ dX̂, dX̂ W_decᵀ ⊙ [Z > 0], dPᵀ Xc, dP W_encᵀ).
+    public static func layerBackward<T>(_ code: SparseCode<T>, dxhat: View<T>, xc: View<T>, wDec: View<T>, wEncT: View<T>,
+                                        l1: [T]?, dWDec: View<T>, dWEncT: View<T>, dBEnc: UnsafeMutablePointer<T>, dxc: View<T>) {
+        precondition(wDec.rows == code.latents && wEncT.rows == code.latents && dxhat.rows == code.rows && xc.rows == code.rows
+                     && dxc.rows == code.rows && wDec.cols == dxhat.cols && wEncT.cols == xc.cols,
+                     "layer backward: code \(code.rows)×\(code.latents), dX̂ \(dxhat.rows)×\(dxhat.cols), Xc \(xc.rows)×\(xc.cols), "
+                     + "W_dec \(wDec.rows)×\(wDec.cols), W_encᵀ \(wEncT.rows)×\(wEncT.cols)")
+        let n = wDec.cols
+        code.buildColumns()
+        dxc.zero()
+        for j in 0..<code.latents where code.latentStart[j] < code.latentStart[j + 1] {
+            let (wd, we, gd, ge) = (wDec.row(j), wEncT.row(j), dWDec.row(j), dWEncT.row(j))
+            let penalty = l1?[j] ?? 0
+            for s in code.latentStart[j] ..< code.latentStart[j + 1] {
+                let e = Int(code.byLatent[s])
+                let i = Int(code.entryRow[e])
+                let (dx, x) = (dxhat.row(i), xc.row(i))
+                let dz = T.dot(n, dx, 1, wd, 1) + penalty
+                T.axpy(n, code.value[e], dx, gd)
+                T.axpy(n, dz, x, ge)
+                dBEnc[j] += dz
+                T.axpy(n, dz, we, dxc.row(i))
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Dist
+import Foundation
+import HSAE
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Training speed on random data of any shape: tokens/s, FLOP/s, allreduce share and peak RSS per phase.",
+        discussion: """
+            Runs the real trainer (same kernels, reduction and collectives as `hsae train`) on seeded N(0, 1) rows that every rank writes to node-local shared memory (/dev/shm) and removes at the end: no files to give. Checkpoints are off. Each phase runs --warmup steps, then --steps timed steps; the figures are medians of the timed steps. GFLOP/s are dense-equivalent (10·B·d·m per step, the peer scripts' convention): sparse kernels show above the dense peak. % peak is against W × this machine's one-thread sgemm.
+
+            A relu bottom layer starts at its target L0 (encoder bias set from the initial weights), since its speed depends on its sparsity; the table shows the L0 it ran at.
+
+            Examples:
+              hsae bench --d 768 --m1 16384 --activation topk --bottom-l0 64 --phases 1
+              hsae bench --d 768 --m1 16384 --m2 4096 --activation topk --bottom-l0 64 --top-l0 16
+              scripts/mpirun -np 2 .build/release/hsae bench --d 768 --m1 16384 --activation relu --bottom-l0 64 --phases 1 --microbatch 2048
+            """)
+
+    @Option(help: "Input width d.") var d = 768
+    @Option(help: "Timed steps per phase.") var steps = 8
+    @Option(help: "Untimed steps at the start of each phase.") var warmup = 2
+    @Option(help: "Phases to run: 1, 12, 123 (or 'all'), or 'baseline' (the single-layer SAE with m1 + m2 latents).")
+    var phases = "all"
+    @Option(help: "Distinct random rows (cycled).") var rows = 32768
+
+    @OptionGroup(title: "Model") var model: ModelOptions
+    @OptionGroup(title: "Optimisation") var optimisation: OptimisationOptions
+    @OptionGroup(title: "Data and system") var system: SystemOptions
+
+    func validate() throws {
+        guard d > 0, steps > 0, warmup >= 0, rows > 0 else {
+            throw ValidationError("--d, --steps and --rows must be > 0 and --warmup >= 0 (got d \(d), steps \(steps), rows \(rows), warmup \(warmup))")
+        }
+        guard ["1", "12", "123", "all", "baseline"].contains(phases) else {
+            throw ValidationError("--phases must be 1, 12, 123, all or baseline, got '\(phases)'")
+        }
+        guard optimisation.steps == nil, optimisation.tokens == nil else { throw ValidationError("bench sets the phase lengths: use --steps and --warmup") }
+    }
+
+    func config() throws -> TrainConfig {
+        var c = TrainConfig()
+        c.microbatch = 4096
+        try model.apply(to: &c)
+        try optimisation.apply(to: &c)
+        system.apply(to: &c)
+        let n = warmup + steps
+        c.baseline = phases == "baseline"
+        c.phaseSteps = phases == "1" || phases == "baseline" ? [n, 0, 0] : phases == "12" ? [n, n, 0] : [n, n, n]
+        c.checkpointEvery = Int.max / 2
+        c.logEvery = Int.max / 2
+        c.evalFraction = 0
+        return c
+    }
+
+    func run() throws {
+        Session.run { comm, log in
+            let config = try config()
+            let root = "/dev/shm/hsae-bench-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            let data = try comm.agreeing { try Bench.writeRandomData(rows: max(rows, config.batch), d: d, seed: config.seed, under: root) }
+            let dataset = try ActivationDataset(path: data)
+            let logger = Logger(rank: comm.rank)
+            logger.quiet = true
+            let trainer = try Trainer(comm: comm, log: logger, config: config, data: dataset, run: root + "/run")
+            Bench.startAtTargetDensity(trainer.model)
+            let mc = trainer.model.config
+            log.info("bench: d \(d), m1 \(mc.m1)\(mc.isBaseline ? " (baseline)" : ", m2 \(mc.m2)"), \(mc.bottom.activation.rawValue), "
+                     + "B \(config.batch), b \(config.microbatch), \(comm.size) rank(s), \(config.reduction.rawValue) reduction, "
+                     + "\(BLASRuntime.threads) BLAS thread(s) per rank")
+            let peak = BLASKernel.measureSGEMM()
+            try trainer.train()
+            var rss = [Bench.peakRSS()]
+            try comm.allreduce(&rss, op: .max)
+            let results = Bench.summarise(trainer.stepTimes, warmup: warmup, batch: config.batch, d: d, m: mc.m1)
+            guard comm.isRoot else { return }
+            print(BLASKernel.describe().line)
+            print(String(format: "sgemm peak: %.1f GFLOP/s per thread (measured now)", peak))
+            print("phase  steps  tok/s     ms/step  GFLOP/s(dense-eq)  %peak  allreduce  L0 bottom  L0 top")
+            for r in results {
+                let share = r.allreduceSeconds / r.secondsPerStep
+                print(String(format: "%-5d  %5d  %8.0f  %7.1f  %17.1f  %5.0f  %8.1f%%  %9.1f  %6.1f", r.phase, r.steps, r.tokensPerSecond,
+                             r.secondsPerStep * 1e3, r.denseEquivalentGFLOPs, 100 * r.denseEquivalentGFLOPs / (peak * Double(comm.size)),
+                             100 * share, r.l0[0], r.l0[1]))
+                print(String(format: "RESULT phase=%d tokens_per_s=%.1f ms_per_step=%.2f allreduce_share=%.4f l0_bottom=%.2f ranks=%d",
+                             r.phase, r.tokensPerSecond, r.secondsPerStep * 1e3, share, r.l0[0], comm.size))
+            }
+            print(String(format: "peak RSS (max over ranks): %.0f MiB", rss[0] / 1_048_576))
+        }
+    }
+}
