@@ -60,15 +60,14 @@ extension HierarchicalSAE {
         if hasTop {
             Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dm)
             if let g {
-                topPathBackward(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g,
-                                sparseBottom: sparse1, parts: &parts)
+                let fromTopEncoder = topPathBackward(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g,
+                                                     sparseBottom: sparse1, parts: &parts)
+                if let fromTopEncoder, trainsBottom {
+                    // dZ1 = (the mix's and top path's part, dense) + dP2 W_enc²ᵀ, at Z1's entries only.
+                    dzActive = zip(SparseKernels.gather(ws.code1, ws.dz1), fromTopEncoder).map { $0 + $1 }
+                }
             } else {
                 parts = parts + topPathLosses(ws, terms: terms, weights: weights, mw: mw)
-            }
-            if sparse1, trainsBottom {
-                // dZ1 += dP2 W_enc²ᵀ, needed at Z1's entries only.
-                let fromTop = SparseKernels.gatherDots(ws.code1, ws.dp2, view(.topWEnc))
-                dzActive = zip(SparseKernels.gather(ws.code1, ws.dz1), fromTop).map { $0 + $1 }
             }
         } else if trainsBottom {
             Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dz1)
@@ -141,7 +140,10 @@ extension HierarchicalSAE {
         }
         if terms.contains(.mutualInformation), config.m2 > 0 {
             let miW = T(weights.betaMI) / T(config.m1 * config.m2) * T(mw.miWeight)
-            parts.values[6] = Double(miTerm(ws).evaluate(z2: ws.z2, r: ws.r, weight: miW, dz2: nil, dr: nil))
+            var none: [T] = []
+            parts.values[6] = kernels.usesSparse(ws.code2)
+                ? Double(miTerm(ws).evaluateSparse(code: ws.code2, r: ws.r, weight: miW, dz2: &none, dr: nil))
+                : Double(miTerm(ws).evaluate(z2: ws.z2, r: ws.r, weight: miW, dz2: nil, dr: nil))
         }
         return parts
     }

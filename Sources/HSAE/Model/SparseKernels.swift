@@ -113,3 +113,49 @@ extension SparseKernels {
         }
     }
 }
+
+extension SparseKernels {
+    /// dW[j1, j2] += z1_e1 · u_e2 for every pair of entries of the same row: dW += Z1ᵀ U, U the
+    /// b × m2 matrix with u at Z2's entries (the top encoder's gradient).   (b·k1·k2)
+    public static func outerOfCodes<T>(_ code1: SparseCode<T>, _ code2: SparseCode<T>, values u: [T], into dw: View<T>) {
+        precondition(code1.rows == code2.rows && u.count == code2.count && dw.rows == code1.latents && dw.cols == code2.latents,
+                     "outer of codes: \(code1.rows)×\(code1.latents) and \(code2.rows)×\(code2.latents) (\(u.count) values), dW \(dw.rows)×\(dw.cols)")
+        for i in 0..<code1.rows {
+            let (r2, end2) = (code2.start[i], code2.start[i + 1])
+            guard r2 < end2 else { continue }
+            for e1 in code1.start[i] ..< code1.start[i + 1] {
+                let row = dw.row(Int(code1.index[e1]))
+                let z = code1.value[e1]
+                for e2 in r2 ..< end2 { row[Int(code2.index[e2])] += z * u[e2] }
+            }
+        }
+    }
+
+    /// g_e1 = Σ_{e2 in the same row} u_e2 · W[j1, j2]: (U Wᵀ) at Z1's entries, W m1 × m2.   (b·k1·k2)
+    public static func rowDotsOfCodes<T>(_ code1: SparseCode<T>, _ code2: SparseCode<T>, values u: [T], _ w: View<T>) -> [T] {
+        precondition(code1.rows == code2.rows && u.count == code2.count && w.rows == code1.latents && w.cols == code2.latents,
+                     "row dots of codes: \(code1.rows)×\(code1.latents) and \(code2.rows)×\(code2.latents), W \(w.rows)×\(w.cols)")
+        var g = [T](repeating: 0, count: code1.count)
+        for i in 0..<code1.rows {
+            let (r2, end2) = (code2.start[i], code2.start[i + 1])
+            for e1 in code1.start[i] ..< code1.start[i + 1] {
+                let row = w.row(Int(code1.index[e1]))
+                var s: T = 0
+                for e2 in r2 ..< end2 { s += u[e2] * row[Int(code2.index[e2])] }
+                g[e1] = s
+            }
+        }
+        return g
+    }
+
+    /// out = U: the b × m matrix with u at the code's entries and zeros elsewhere.
+    public static func scatter<T>(_ code: SparseCode<T>, values u: [T], into out: View<T>) {
+        precondition(u.count == code.count && out.rows == code.rows && out.cols == code.latents,
+                     "scatter: code \(code.rows)×\(code.latents) (\(u.count) values) into \(out.rows)×\(out.cols)")
+        out.zero()
+        for i in 0..<code.rows {
+            let row = out.row(i)
+            for e in code.start[i] ..< code.start[i + 1] { row[Int(code.index[e])] = u[e] }
+        }
+    }
+}

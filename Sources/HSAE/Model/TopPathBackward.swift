@@ -10,13 +10,18 @@ extension HierarchicalSAE {
     ///     Z2 = act₂(Z1 W_enc² + b_enc²)                     dP2 = dZ2 ⊙ [Z2 > 0],  dW_enc² = Z1ᵀ dP2,  dZ1 += dP2 W_enc²ᵀ
     ///
     /// With `sparseBottom`, the products with Z1 use its sparse rows and the last term
-    /// (dZ1 += dP2 W_enc²ᵀ) is left to the caller, which needs it at Z1's entries only.
+    /// (dZ1 += dP2 W_enc²ᵀ) is returned at Z1's entries only (the caller needs no more). With a
+    /// sparse top code, ∂L/∂Z2 is computed at Z2's entries only (dP2 is masked by Z2 > 0), and
+    /// the MI term takes its sparse form (MutualInformationTerm.evaluateSparse).
     func topPathBackward(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, mw: MicrobatchWeights,
-                         trainable: Trainable, grads g: TensorBuffer<T>, sparseBottom: Bool, parts: inout LossParts) {
+                         trainable: Trainable, grads g: TensorBuffer<T>, sparseBottom: Bool, parts: inout LossParts) -> [T]? {
         let w = T(mw.rowWeight)
         let (b, d, m1, m2) = (ws.b, config.d, config.m1, config.m2)
         let trainsBottom = trainable.contains(.bottom), trainsTop = trainable.contains(.top)
         let wDec1 = view(.bottomWDec), wDec2 = view(.topWDec)
+        let sparseTop = kernels.usesSparse(ws.code2)
+        // ∂L/∂Z2 at Z2's entries (sparse top code) or dense in ws.dz2.
+        var dz2 = [T](repeating: 0, count: sparseTop ? ws.code2.count : 0)
 
         // Top path: dT = 2β_top·wT; dR = dT W_dec¹ᵀ, held in dz1 until the mix below.
         if terms.contains(.topPath) {
@@ -28,10 +33,12 @@ extension HierarchicalSAE {
         } else {
             ws.dz1.zero()
         }
-        ws.dz2.zero()
+        if !sparseTop { ws.dz2.zero() }
         if terms.contains(.mutualInformation), m2 > 0 {
             let miW = T(weights.betaMI) / T(m1 * m2) * T(mw.miWeight)
-            parts.values[6] = Double(miTerm(ws).evaluate(z2: ws.z2, r: ws.r, weight: miW, dz2: ws.dz2, dr: ws.dz1))
+            parts.values[6] = sparseTop
+                ? Double(miTerm(ws).evaluateSparse(code: ws.code2, r: ws.r, weight: miW, dz2: &dz2, dr: ws.dz1))
+                : Double(miTerm(ws).evaluate(z2: ws.z2, r: ws.r, weight: miW, dz2: ws.dz2, dr: ws.dz1))
         }
 
         // The mix and the gate.
@@ -54,32 +61,53 @@ extension HierarchicalSAE {
         // Through Ẑ1 = ReLU(Q) and the top decoder (dQ in place of dẐ1).
         Activation.backward(ws.dzhat, code: ws.zhat, into: ws.dzhat)
         if trainsTop {
-            if kernels.usesSparse(ws.code2) {
+            if sparseTop {
                 SparseKernels.scatterOuter(ws.code2, values: ws.code2.value, ws.dzhat, into: layout.view(.topWDec, in: g))
             } else {
                 Kernels.gemm(ws.z2, .transposed, ws.dzhat, .none, layout.view(.topWDec, in: g), beta: 1)
             }
             Kernels.columnSums(ws.dzhat, into: layout.view(.topBDec, in: g).base)
         }
-        Kernels.gemm(ws.dzhat, .none, wDec2, .transposed, ws.dz2, beta: 1)
+        if sparseTop {
+            for (e, v) in SparseKernels.gatherDots(ws.code2, ws.dzhat, wDec2).enumerated() { dz2[e] += v }
+        } else {
+            Kernels.gemm(ws.dzhat, .none, wDec2, .transposed, ws.dz2, beta: 1)
+        }
 
         if terms.contains(.l1Top), config.top?.activation == .relu {
             let l1 = decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w,
                                        dW: trainsTop ? layout.view(.topWDec, in: g) : nil)
             parts.values[3] = Double(l1.value)
-            if trainsTop { Kernels.addRow(ws.dz2, l1.perLatent) }
+            if trainsTop {
+                if sparseTop { for e in 0..<dz2.count { dz2[e] += l1.perLatent[Int(ws.code2.index[e])] } }
+                else { Kernels.addRow(ws.dz2, l1.perLatent) }
+            }
         }
 
-        // Through act₂ and the top encoder.
-        Activation.backward(ws.dz2, code: ws.z2, into: ws.dp2)
-        if trainsTop {
-            if sparseBottom {
-                SparseKernels.scatterOuter(ws.code1, values: ws.code1.value, ws.dp2, into: layout.view(.topWEnc, in: g))
-            } else {
-                Kernels.gemm(ws.z1, .transposed, ws.dp2, .none, layout.view(.topWEnc, in: g), beta: 1)
+        // Through act₂ (dP2 = dZ2 at Z2 > 0) and the top encoder.
+        let wEnc2 = view(.topWEnc)
+        if sparseTop {
+            if trainsTop {
+                SparseKernels.outerOfCodes(ws.code1, ws.code2, values: dz2, into: layout.view(.topWEnc, in: g))
+                SparseKernels.columnSums(ws.code2, values: dz2, into: layout.view(.topBEnc, in: g).base)
             }
-            Kernels.columnSums(ws.dp2, into: layout.view(.topBEnc, in: g).base)
+            guard trainsBottom else { return nil }
+            if sparseBottom { return SparseKernels.rowDotsOfCodes(ws.code1, ws.code2, values: dz2, wEnc2) }
+            SparseKernels.scatter(ws.code2, values: dz2, into: ws.dp2)
+        } else {
+            Activation.backward(ws.dz2, code: ws.z2, into: ws.dp2)
+            if trainsTop {
+                if sparseBottom {
+                    SparseKernels.scatterOuter(ws.code1, values: ws.code1.value, ws.dp2, into: layout.view(.topWEnc, in: g))
+                } else {
+                    Kernels.gemm(ws.z1, .transposed, ws.dp2, .none, layout.view(.topWEnc, in: g), beta: 1)
+                }
+                Kernels.columnSums(ws.dp2, into: layout.view(.topBEnc, in: g).base)
+            }
+            guard trainsBottom else { return nil }
+            if sparseBottom { return SparseKernels.gatherDots(ws.code1, ws.dp2, wEnc2) }
         }
-        if trainsBottom, !sparseBottom { Kernels.gemm(ws.dp2, .none, view(.topWEnc), .transposed, ws.dz1, beta: 1) }
+        Kernels.gemm(ws.dp2, .none, wEnc2, .transposed, ws.dz1, beta: 1)
+        return nil
     }
 }

@@ -53,6 +53,8 @@ public final class GradientReducer {
     public var exponents: [Int]
     static let realExponent = 30
     let limit: Int64
+    /// Wall time of the last step's collective (for `hsae bench`).
+    public private(set) var lastAllreduceSeconds = 0.0
 
     public init(mode: ReductionMode, ranges: [Range<Int>], latents: Int, microbatchesPerBatch n: Int) {
         self.mode = mode
@@ -65,8 +67,9 @@ public final class GradientReducer {
         realsAcc = []
         countsAcc = []
         exponents = [Int](repeating: 0, count: ranges.count)
-        // n microbatch values of magnitude ≤ limit sum without overflow.
-        limit = Int64.max / Int64(max(1, n)) / 2
+        // n microbatch values of magnitude ≤ limit sum without overflow; ≤ 2^50 so that the
+        // conversion can use the exact float trick of `FixedPoint.accumulate`.
+        limit = min(Int64(1) << 50, Int64.max / Int64(max(1, n)) / 2)
     }
 
     public func beginStep() {
@@ -98,16 +101,10 @@ public final class GradientReducer {
         case .exact:
             var k = 0
             var saturated: Int64 = 0
-            let lim = limit
             exact.withUnsafeMutableBufferPointer { buf in
                 for (t, r) in ranges.enumerated() {
-                    let scale = Foundation.scalbn(1.0, exponents[t])
-                    let g = grads.base + r.lowerBound
-                    for i in 0..<r.count {
-                        let q = (Double(g[i]) * scale).rounded()
-                        if abs(q) >= Double(lim) { saturated += 1; buf[k + i] &+= q > 0 ? lim : -lim }
-                        else { buf[k + i] &+= Int64(q) }
-                    }
+                    saturated += FixedPoint.accumulate(grads.base + r.lowerBound, count: r.count, scale: Foundation.scalbn(1.0, exponents[t]),
+                                                       limit: limit, into: buf.baseAddress! + k)
                     k += r.count
                 }
                 let realScale = Foundation.scalbn(1.0, Self.realExponent)
@@ -134,7 +131,9 @@ public final class GradientReducer {
         var k = 0
         switch mode {
         case .fast:
+            let start = DispatchTime.now().uptimeNanoseconds
             try comm.allreduce(&fast)
+            lastAllreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             fast.withUnsafeBufferPointer { buf in
                 for r in ranges {
                     (grads.base + r.lowerBound).update(from: buf.baseAddress! + k, count: r.count)
@@ -144,12 +143,13 @@ public final class GradientReducer {
             reals = fast[k ..< k + StepStats.realCount].map(Double.init)
             counts = fast[(k + StepStats.realCount)...].map(Double.init)
         case .exact:
+            let start = DispatchTime.now().uptimeNanoseconds
             try comm.allreduce(&exact)
+            lastAllreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             exact.withUnsafeBufferPointer { buf in
                 for (t, r) in ranges.enumerated() {
-                    let inv = Foundation.scalbn(1.0, -exponents[t])
-                    let g = grads.base + r.lowerBound
-                    for i in 0..<r.count { g[i] = Float(Double(buf[k + i]) * inv) }
+                    FixedPoint.decode(buf.baseAddress! + k, count: r.count, scale: Foundation.scalbn(1.0, -exponents[t]),
+                                      into: grads.base + r.lowerBound)
                     k += r.count
                 }
             }

@@ -1,0 +1,30 @@
+/// The conversions of exact mode (DESIGN §5), written so that the compiler vectorises them:
+/// no branches, no trapping float-to-integer conversion.
+enum FixedPoint {
+    /// 1.5 · 2^52: adding it to a Double of magnitude < 2^51 rounds to an integer (to nearest,
+    /// ties to even) and leaves that integer in the low mantissa bits, so that
+    /// bits(v + magic) − bits(magic) is the rounded value as an Int64.
+    static let magic = 6_755_399_441_055_744.0
+
+    /// acc[i] += round(g[i] · scale), clamped to ±limit (limit ≤ 2^50). Returns how many values
+    /// were clamped (exact mode saturating: the gradient exceeded the headroom of its exponent).
+    static func accumulate(_ g: UnsafePointer<Float>, count n: Int, scale: Double, limit: Int64,
+                           into acc: UnsafeMutablePointer<Int64>) -> Int64 {
+        precondition(limit <= Int64(1) << 50, "fixed-point limit \(limit) exceeds 2^50")
+        let lim = Double(limit)
+        let magicBits = Int64(bitPattern: magic.bitPattern)
+        var clamped: Int64 = 0
+        for i in 0..<n {
+            let v = Double(g[i]) * scale
+            let c = min(max(v, -lim), lim)
+            clamped &+= abs(v) > lim ? 1 : 0
+            acc[i] &+= Int64(bitPattern: (c + magic).bitPattern) &- magicBits
+        }
+        return clamped
+    }
+
+    /// g[i] = Float(acc[i] · scale).
+    static func decode(_ acc: UnsafePointer<Int64>, count n: Int, scale: Double, into g: UnsafeMutablePointer<Float>) {
+        for i in 0..<n { g[i] = Float(Double(acc[i]) * scale) }
+    }
+}
