@@ -24,6 +24,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Phases to run: 1, 12, 123 (or 'all'), or 'baseline' (the single-layer SAE with m1 + m2 latents).")
     var phases = "all"
     @Option(help: "Distinct random rows (cycled).") var rows = 32768
+    @Flag(help: "Time the allreduce alone instead (Int64 buffers of 8 B to 256 MiB, as exact mode sends): α from 8 B, β from 256 MiB.")
+    var allreduce = false
 
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Optimisation") var optimisation: OptimisationOptions
@@ -56,6 +58,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         Session.run { comm, log in
+            if allreduce { return try Self.allreduceSweep(comm) }
             let config = try config()
             let root = "/dev/shm/hsae-bench-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: root) }
@@ -87,6 +90,33 @@ struct BenchCommand: ParsableCommand {
                              r.phase, r.tokensPerSecond, r.secondsPerStep * 1e3, share, r.l0[0], comm.size))
             }
             print(String(format: "peak RSS (max over ranks): %.0f MiB", rss[0] / 1_048_576))
+        }
+    }
+
+    /// Median allreduce time of Int64 buffers from 1 to 2^25 elements, and the least-squares α, β.
+    static func allreduceSweep(_ comm: Communicator) throws {
+        var points: [(bytes: Double, seconds: Double)] = []
+        for exponent in stride(from: 0, through: 25, by: 1) {
+            let n = 1 << exponent
+            var buffer = [Int64](repeating: 1, count: n)
+            let reps = max(3, min(50, (1 << 22) / n))
+            var times: [Double] = []
+            for _ in 0..<(reps + 1) {
+                try comm.barrier()
+                let start = DispatchTime.now().uptimeNanoseconds
+                try comm.allreduce(&buffer)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+            }
+            var t = [times.dropFirst().sorted()[reps / 2]]
+            try comm.allreduce(&t, op: .max)
+            points.append((Double(n * 8), t[0]))
+            if comm.isRoot { print(String(format: "RESULT allreduce ranks=%d bytes=%d seconds=%.6e", comm.size, n * 8, t[0])) }
+        }
+        // α from the smallest message (latency), β from the largest (bandwidth term).
+        let alpha = points[0].seconds
+        let beta = (points[points.count - 1].seconds - alpha) / points[points.count - 1].bytes
+        if comm.isRoot {
+            print(String(format: "fit: α = %.2f µs, β = %.3f ns/byte (%.2f GB/s effective), %d ranks", alpha * 1e6, beta * 1e9, 1 / beta / 1e9, comm.size))
         }
     }
 }

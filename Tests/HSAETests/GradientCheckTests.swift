@@ -28,25 +28,27 @@ final class GradientCheckTests: XCTestCase {
 
     /// Total loss of the selected terms (data terms over the microbatch + parameter terms).
     func loss(_ model: HierarchicalSAE<Double>, _ ws: Workspace<Double>, _ x: [Double], _ terms: LossTerms,
-              _ weights: LossWeights, usesTop: Bool, grads: TensorBuffer<Double>?) -> Double {
+              _ weights: LossWeights, usesTop: Bool, grads: TensorBuffer<Double>?, orthRows: [Int]? = nil) -> Double {
         for i in 0..<x.count { ws.x.base[i] = x[i] }
         model.forward(ws, ForwardOptions(usesTop: usesTop))
         let mw = MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 0.5)
         let trainable: Trainable = usesTop ? [.bottom, .top, .gate] : [.bottom]
         let data = model.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, usesTop: usesTop,
                                    trainable: trainable, grads: grads)
-        let params = usesTop ? model.parameterTerms(terms, weights: weights, trainsGate: true, trainsTop: true, grads: grads) : LossParts()
+        let params = usesTop ? model.parameterTerms(terms, weights: weights, trainsGate: true, trainsTop: true, grads: grads,
+                                                    orthRows: orthRows) : LossParts()
         return data.total + params.total
     }
 
     func check(_ terms: LossTerms, act1: ActivationKind = .relu, act2: ActivationKind = .relu, usesTop: Bool = true,
-               gate: GateMode = .learned, kernels: KernelChoice = .dense, file: StaticString = #filePath, line: UInt = #line) {
+               gate: GateMode = .learned, kernels: KernelChoice = .dense, orthRows: [Int]? = nil,
+               file: StaticString = #filePath, line: UInt = #line) {
         let model = makeModel(act1, act2, gate: gate, kernels: kernels)
         let ws = Workspace<Double>(config: model.config, rows: b)
         let x = makeBatch()
         let weights = LossWeights(lambda1: 0.3, lambda2: 0.7, betaGate: 0.9, betaOrth: 1.3, betaMI: 2.1, betaTop: 0.6)
         let grads = TensorBuffer<Double>(count: model.layout.count)
-        let value = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: grads)
+        let value = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: grads, orthRows: orthRows)
         XCTAssertTrue(value.isFinite && value != 0, "\(terms) loss is \(value)", file: file, line: line)
         let h = 1e-6
         var checked = 0
@@ -57,9 +59,9 @@ final class GradientCheckTests: XCTestCase {
             for i in entry.range {
                 let saved = model.params[i]
                 model.params[i] = saved + h
-                let up = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: nil)
+                let up = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: nil, orthRows: orthRows)
                 model.params[i] = saved - h
-                let down = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: nil)
+                let down = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: nil, orthRows: orthRows)
                 model.params[i] = saved
                 let numeric = (up - down) / (2 * h)
                 diff += (grads[i] - numeric) * (grads[i] - numeric)
@@ -99,6 +101,19 @@ final class GradientCheckTests: XCTestCase {
     func testL1Top() { check(.l1Top) }
     func testGate() { check(.gate) }
     func testOrthogonality() { check(.orthogonality) }
+    func testOrthogonalityOnASample() { check(.orthogonality, orthRows: [0, 2]) }
+
+    /// The sample: distinct, sorted, the same for the same (seed, step), exact when it covers m2.
+    func testOrthogonalitySampleIsDeterministic() {
+        let a = OrthogonalitySample.rows(latents: 4096, sample: 512, seed: 3, step: 17)
+        XCTAssertEqual(a, OrthogonalitySample.rows(latents: 4096, sample: 512, seed: 3, step: 17))
+        XCTAssertNotEqual(a, OrthogonalitySample.rows(latents: 4096, sample: 512, seed: 3, step: 18))
+        XCTAssertEqual(a?.count, 512)
+        XCTAssertEqual(Set(a ?? []).count, 512)
+        XCTAssertEqual(a, a?.sorted())
+        XCTAssertNil(OrthogonalitySample.rows(latents: 128, sample: 512, seed: 3, step: 17))
+        XCTAssertNil(OrthogonalitySample.rows(latents: 4096, sample: 0, seed: 3, step: 17))
+    }
     func testMutualInformation() { check(.mutualInformation) }
     func testAllTermsTogether() { check(.all) }
     func testAllTermsFixedGate() { check(.all, gate: .fixed) }

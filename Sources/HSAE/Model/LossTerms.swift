@@ -36,27 +36,32 @@ public struct LossWeights: Codable, Equatable, Sendable {
     /// top layer: with topk layers 0.1 keeps the FVU of phase 2, where 1 doubles it; with relu
     /// layers 0.1 lets the λ controller wind up (docs/DECISIONS.md, "The top-path weight").
     public var betaTop: Double
+    /// The orthogonality term over a random subset of this many top latents per step (an unbiased
+    /// estimate of DESIGN's mean over all pairs, O(s²·m1) instead of O(m2²·m1)); 0 or ≥ m2: exact.
+    public var orthSample: Int
 
     public init(lambda1: Double = 1, lambda2: Double = 1, betaGate: Double = 0.01, betaOrth: Double = 1, betaMI: Double = 1,
-                betaTop: Double = 1) {
+                betaTop: Double = 1, orthSample: Int = 512) {
         self.lambda1 = lambda1
         self.lambda2 = lambda2
         self.betaGate = betaGate
         self.betaOrth = betaOrth
         self.betaMI = betaMI
         self.betaTop = betaTop
+        self.orthSample = orthSample
     }
 
-    private enum CodingKeys: String, CodingKey { case lambda1, lambda2, betaGate, betaOrth, betaMI, betaTop }
+    private enum CodingKeys: String, CodingKey { case lambda1, lambda2, betaGate, betaOrth, betaMI, betaTop, orthSample }
 
     /// Configurations and checkpoints written before `betaTop` existed were trained with weight 1
-    /// and decode with 1.
+    /// and decode with 1; before `orthSample`, with the exact term (0).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(lambda1: try c.decode(Double.self, forKey: .lambda1), lambda2: try c.decode(Double.self, forKey: .lambda2),
                   betaGate: try c.decode(Double.self, forKey: .betaGate), betaOrth: try c.decode(Double.self, forKey: .betaOrth),
                   betaMI: try c.decode(Double.self, forKey: .betaMI),
-                  betaTop: try c.decodeIfPresent(Double.self, forKey: .betaTop) ?? 1)
+                  betaTop: try c.decodeIfPresent(Double.self, forKey: .betaTop) ?? 1,
+                  orthSample: try c.decodeIfPresent(Int.self, forKey: .orthSample) ?? 0)
     }
 }
 

@@ -9,8 +9,11 @@ extension HierarchicalSAE {
 
     /// Adds the selected parameter-only terms' gradients into `grads`; returns their values
     /// as LossParts (gate at index 4, orth at index 5).
+    ///
+    /// `orthRows` restricts the orthogonality term to those top latents (a per-step sample,
+    /// `OrthogonalitySample`); nil: all of them, DESIGN's exact term.
     public func parameterTerms(_ terms: LossTerms, weights: LossWeights, trainsGate: Bool, trainsTop: Bool,
-                               grads: TensorBuffer<T>?) -> LossParts {
+                               grads: TensorBuffer<T>?, orthRows: [Int]? = nil) -> LossParts {
         var parts = LossParts()
         guard !config.isBaseline else { return parts }
         let m1 = config.m1, m2 = config.m2
@@ -26,29 +29,32 @@ extension HierarchicalSAE {
             }
             parts.values[4] = Double(beta * sum / T(m1))
         }
-        if terms.contains(.orthogonality), m2 > 1 {
+        let rows = orthRows ?? Array(0..<m2)
+        if terms.contains(.orthogonality), rows.count > 1 {
+            // Over the rows S (all of them, or a sample): β' = β_orth/(s(s−1)), the mean over pairs of S.
+            let s = rows.count
             let w = view(.topWDec)
-            let n = TensorBuffer<T>(count: m2 * m1), c = TensorBuffer<T>(count: m2 * m2)
-            let N = n.view(rows: m2, cols: m1), C = c.view(rows: m2, cols: m2)
-            var norms = [T](repeating: 0, count: m2)
-            for j in 0..<m2 {
-                norms[j] = max(T.nrm2(m1, w.row(j)), Self.normEpsilon)
-                for i in 0..<m1 { N[j, i] = w[j, i] / norms[j] }
+            let n = TensorBuffer<T>(count: s * m1), c = TensorBuffer<T>(count: s * s)
+            let N = n.view(rows: s, cols: m1), C = c.view(rows: s, cols: s)
+            var norms = [T](repeating: 0, count: s)
+            for (j, r) in rows.enumerated() {
+                norms[j] = max(T.nrm2(m1, w.row(r)), Self.normEpsilon)
+                for i in 0..<m1 { N[j, i] = w[r, i] / norms[j] }
             }
             Kernels.gemm(N, .none, N, .transposed, C)
-            let betaP = T(weights.betaOrth) / T(m2 * (m2 - 1))
+            let betaP = T(weights.betaOrth) / T(s * (s - 1))
             var sum: T = 0
-            for j in 0..<m2 { for k in 0..<m2 where k != j { sum += C[j, k] * C[j, k] } }
+            for j in 0..<s { for k in 0..<s where k != j { sum += C[j, k] * C[j, k] } }
             parts.values[5] = Double(betaP * sum)
             if trainsTop, let grads {
-                for j in 0..<m2 { C[j, j] = 0 }
-                let dn = TensorBuffer<T>(count: m2 * m1)
-                let dN = dn.view(rows: m2, cols: m1)
+                for j in 0..<s { C[j, j] = 0 }
+                let dn = TensorBuffer<T>(count: s * m1)
+                let dN = dn.view(rows: s, cols: m1)
                 Kernels.gemm(C, .none, N, .none, dN, alpha: 4 * betaP)
                 let dw = layout.view(.topWDec, in: grads)
-                for j in 0..<m2 {
+                for (j, r) in rows.enumerated() {
                     let proj = T.dot(m1, N.row(j), 1, dN.row(j), 1)
-                    for i in 0..<m1 { dw[j, i] += (dN[j, i] - N[j, i] * proj) / norms[j] }
+                    for i in 0..<m1 { dw[r, i] += (dN[j, i] - N[j, i] * proj) / norms[j] }
                 }
             }
         }

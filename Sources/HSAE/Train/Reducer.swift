@@ -12,7 +12,7 @@ public enum ReductionMode: String, Codable, Sendable, CaseIterable {
 /// What one step reduces besides gradients, summed over the global batch.
 public struct StepStats: Sendable {
     public var losses = LossParts()
-    public var nonZero = [Double](repeating: 0, count: 2)   // Σ nnz(Z1), Σ nnz(Z2)
+    public var nonZero = [Double](repeating: 0, count: 3)   // Σ nnz(Z1), Σ nnz(Z2), Σ nnz(Ẑ1)
     public var thresholds = [Double](repeating: 0, count: 2) // Σ over microbatches of batchtopk thresholds
     public var fires: [Double]                               // per latent (m1 then m2): firing count
     public var failed: Double = 0                             // ranks that hit an error this step
@@ -27,10 +27,10 @@ public struct StepStats: Sendable {
     mutating func set(reals r: [Double], counts c: [Double]) {
         losses = LossParts(values: Array(r[0..<LossParts.count]))
         thresholds = Array(r[LossParts.count...])
-        nonZero = Array(c[0..<2])
-        fires = Array(c[2 ..< 2 + fires.count])
-        failed = c[2 + fires.count]
-        saturated = c[3 + fires.count]
+        nonZero = Array(c[0..<3])
+        fires = Array(c[3 ..< 3 + fires.count])
+        failed = c[3 + fires.count]
+        saturated = c[4 + fires.count]
     }
 }
 
@@ -61,7 +61,7 @@ public final class GradientReducer {
         self.ranges = ranges
         gradCount = ranges.reduce(0) { $0 + $1.count }
         statsLatents = latents
-        let total = gradCount + StepStats.realCount + latents + 4
+        let total = gradCount + StepStats.realCount + 3 + latents + 2
         exact = mode == .exact ? [Int64](repeating: 0, count: total) : []
         fast = mode == .fast ? [Float](repeating: 0, count: total) : []
         realsAcc = []
@@ -119,7 +119,7 @@ public final class GradientReducer {
 
     /// Marks this rank as failed for this step (its buffer still takes part in the collective).
     public func markFailed() {
-        let i = gradCount + StepStats.realCount + statsLatents + 2
+        let i = gradCount + StepStats.realCount + 3 + statsLatents
         if mode == .exact { exact[i] += 1 } else { fast[i] += 1 }
     }
 

@@ -114,6 +114,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                             ("--lambda1", weights.lambda1), ("--lambda2", weights.lambda2)] {
             try check(w >= 0 && w.isFinite, option, "must be >= 0, got \(w)")
         }
+        try check(weights.orthSample == 0 || weights.orthSample >= 2, "--orth-sample",
+                  "must be 0 (exact) or at least 2 top latents, got \(weights.orthSample)")
         try modelConfig(d: 1).validate()
     }
 }

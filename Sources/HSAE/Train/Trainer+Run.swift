@@ -114,6 +114,7 @@ extension Trainer {
             record["sparsity_top"] = 1 - l0t / Double(c.m2)
             record["lambda2"] = state.lambda2
             record["dead_top"] = deadFraction(layer: 1)
+            record["density_zhat"] = stats.nonZero[2] / (tokens * Double(c.m1))
         }
         metrics?.append(record)
         let remaining = Double(phase.steps - state.stepInPhase) * tokens / max(tokensPerSecond, 1e-9)

@@ -26,8 +26,10 @@ extension Trainer {
             throw HSAEError.io(path: run, message: "a rank reported a failure but none was agreed")  // unreachable
         }
         let trainRanges = ranges(phase)
+        let orthRows = OrthogonalitySample.rows(latents: model.config.m2, sample: config.weights.orthSample,
+                                                seed: config.seed, step: state.globalStep)
         let paramParts = model.parameterTerms(terms, weights: weights(), trainsGate: phase.trains.contains(.gate),
-                                              trainsTop: phase.trains.contains(.top), grads: reduced)
+                                              trainsTop: phase.trains.contains(.top), grads: reduced, orthRows: orthRows)
         stats.losses = stats.losses + paramParts
         guard stats.losses.total.isFinite else {
             throw HSAEError.badConfig(option: "--lr", message: "training diverged at \(phase.name), step \(state.stepInPhase): "
@@ -70,7 +72,12 @@ extension Trainer {
                         + "microbatch \(q). Lower --lr (now \(config.lr)).")
                 }
                 countFiring(ws.code1, into: &stats.fires, offset: 0, total: &stats.nonZero[0])
-                if phase.usesTop, m2 > 0 { countFiring(ws.code2, into: &stats.fires, offset: m1, total: &stats.nonZero[1]) }
+                if phase.usesTop, m2 > 0 {
+                    countFiring(ws.code2, into: &stats.fires, offset: m1, total: &stats.nonZero[1])
+                    var active = 0
+                    for i in 0..<ws.zhat.count where ws.zhat.base[i] > 0 { active += 1 }
+                    stats.nonZero[2] += Double(active)
+                }
                 stats.thresholds = [seen.bottom ?? 0, seen.top ?? 0]
                 add(grads, stats)
             } catch {
