@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Runs the real trainer (same kernels, reduction and collectives as `hsae train`) on seeded N(0, 1) rows that every rank writes to node-local shared memory (/dev/shm) and removes at the end: no files to give. Checkpoints are off. Each phase runs --warmup steps, then --steps timed steps; the figures are medians of the timed steps. GFLOP/s are dense-equivalent (10·B·d·m per step, the peer scripts' convention): sparse kernels show above the dense peak. % peak is against W × this machine's one-thread sgemm.
 
-            A relu bottom layer starts at its target L0 (encoder bias set from the initial weights), since its speed depends on its sparsity; the table shows the L0 it ran at.
+            A relu bottom layer starts at its target L0 (encoder bias set from the initial weights) and, at the default learning rate of 1e-6, stays there, since its speed depends on its sparsity; the table shows the L0 it ran at.
 
             Examples:
               hsae bench --d 768 --m1 16384 --activation topk --bottom-l0 64 --phases 1
@@ -44,6 +44,9 @@ struct BenchCommand: ParsableCommand {
     func config() throws -> TrainConfig {
         var c = TrainConfig()
         c.microbatch = 4096
+        // Speed does not depend on the learning rate, but a relu code's sparsity does: at a tiny
+        // rate the code stays at the L0 it starts at (--lr overrides).
+        c.lr = 1e-6
         try model.apply(to: &c)
         try optimisation.apply(to: &c)
         system.apply(to: &c)

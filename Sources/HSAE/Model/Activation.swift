@@ -27,7 +27,7 @@ public enum Activation {
             for i in 0..<b {
                 let tau = TopK.threshold(z.row(i), count: m, keep: k, scratch: &scratch)
                 var ties = tau.ties
-                keep(z.row(i), count: m, tau: tau.value, ties: &ties, code: code)
+                keep(z.row(i), count: m, tau: tau.value, ties: &ties, code: code, scratch: &scratch)
             }
             return nil
         case .batchtopk:
@@ -39,7 +39,7 @@ public enum Activation {
             var ties = tau.ties
             var smallest = T.infinity
             for i in 0..<b {
-                keep(z.row(i), count: m, tau: tau.value, ties: &ties, code: code)
+                keep(z.row(i), count: m, tau: tau.value, ties: &ties, code: code, scratch: &scratch)
             }
             for v in code.value { smallest = min(smallest, v) }
             return smallest.isFinite ? smallest : 0
@@ -48,27 +48,43 @@ public enum Activation {
 
     /// z ← z where z > floor, else 0 (all rows), recording the kept entries.
     private static func keep<T>(_ z: View<T>, above floor: T, code: SparseCode<T>) {
-        for i in 0..<z.rows {
-            let row = z.row(i)
-            for j in 0..<z.cols {
-                let v = row[j]
-                if v > floor { code.append(j, v) } else { row[j] = 0 }
+        var rowIndex = [Int32](repeating: 0, count: z.cols), rowValue = [T](repeating: 0, count: z.cols)
+        rowIndex.withUnsafeMutableBufferPointer { ri in
+            rowValue.withUnsafeMutableBufferPointer { rv in
+                for i in 0..<z.rows {
+                    let row = z.row(i)
+                    var n = 0
+                    for j in 0..<z.cols {
+                        let v = row[j]
+                        if v > floor { ri[n] = Int32(truncatingIfNeeded: j); rv[n] = v; n += 1 } else { row[j] = 0 }
+                    }
+                    code.appendRow(index: UnsafeBufferPointer(rebasing: ri[0..<n]), value: UnsafeBufferPointer(rebasing: rv[0..<n]))
+                }
             }
-            code.endRow()
         }
     }
 
     /// One row of a top-k selection: keeps v > τ, and v == τ while `ties` last (lower index
     /// first), ReLU'd; zeros the rest; records the kept entries and closes the row.
     @inline(__always)
-    private static func keep<T>(_ row: UnsafeMutablePointer<T>, count m: Int, tau: T, ties: inout Int, code: SparseCode<T>) {
-        for j in 0..<m {
-            let v = row[j]
-            var kept = v > tau
-            if !kept, v == tau, ties > 0 { kept = true; ties -= 1 }
-            if kept, v > 0 { code.append(j, v) } else { row[j] = 0 }
+    private static func keep<T>(_ row: UnsafeMutablePointer<T>, count m: Int, tau: T, ties: inout Int, code: SparseCode<T>,
+                                scratch: inout TopKScratch<T>) {
+        if scratch.rowIndex.count < m {
+            scratch.rowIndex = [Int32](repeating: 0, count: m)
+            scratch.rowValue = [T](repeating: 0, count: m)
         }
-        code.endRow()
+        var n = 0
+        scratch.rowIndex.withUnsafeMutableBufferPointer { ri in
+            scratch.rowValue.withUnsafeMutableBufferPointer { rv in
+                for j in 0..<m {
+                    let v = row[j]
+                    var kept = v > tau
+                    if !kept, v == tau, ties > 0 { kept = true; ties -= 1 }
+                    if kept, v > 0 { ri[n] = Int32(truncatingIfNeeded: j); rv[n] = v; n += 1 } else { row[j] = 0 }
+                }
+                code.appendRow(index: UnsafeBufferPointer(rebasing: ri[0..<n]), value: UnsafeBufferPointer(rebasing: rv[0..<n]))
+            }
+        }
     }
 
     public static func relu<T>(_ p: View<T>, into z: View<T>) {

@@ -123,10 +123,10 @@ extension HierarchicalSAE {
         guard let g else { return parts }
         let dBDec = layout.view(.bottomBDec, in: g).base
         Kernels.columnSums(ws.dxhat, into: dBDec)
-        SparseKernels.layerBackward(ws.code1, dxhat: ws.dxhat, xc: ws.xc, wDec: view(.bottomWDec), wEncT: view(.bottomWEnc), l1: penalty,
-                                    dWDec: layout.view(.bottomWDec, in: g), dWEncT: layout.view(.bottomWEnc, in: g),
-                                    dBEnc: layout.view(.bottomBEnc, in: g).base, dxc: ws.dxc)
-        Kernels.columnSums(ws.dxc, into: dBDec, alpha: -1)
+        let dxcSum = SparseKernels.layerBackward(ws.code1, dxhat: ws.dxhat, xc: ws.xc, wDec: view(.bottomWDec), wEncT: view(.bottomWEnc),
+                                                 l1: penalty, dWDec: layout.view(.bottomWDec, in: g), dWEncT: layout.view(.bottomWEnc, in: g),
+                                                 dBEnc: layout.view(.bottomBEnc, in: g).base)
+        for j in 0..<config.d { dBDec[j] -= dxcSum[j] }
         return parts
     }
 

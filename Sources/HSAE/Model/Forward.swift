@@ -69,11 +69,11 @@ extension HierarchicalSAE {
         guard options.usesTop, let top = config.top else {
             // X̂ = Z1 W_dec¹ + b_dec
             if kernels.usesSparse(ws.code1) {
-                SparseKernels.product(ws.code1, values: ws.code1.value, view(.bottomWDec), into: ws.xhat)
+                SparseKernels.decodeByLatent(ws.code1, view(.bottomWDec), bias: bDec.base, into: ws.xhat)
             } else {
                 Kernels.gemm(ws.z1, .none, view(.bottomWDec), .none, ws.xhat)
+                Kernels.addRow(ws.xhat, bDec.base)
             }
-            Kernels.addRow(ws.xhat, bDec.base)
             return seen
         }
         if kernels.usesSparse(ws.code1) {

@@ -23,6 +23,7 @@ public final class SparseCode<T: BLASScalar> {
 
     public func reset(reservingPerRow perRow: Int, rows b: Int) {
         rows = 0
+        columnsBuilt = false
         start.removeAll(keepingCapacity: true)
         start.append(0)
         index.removeAll(keepingCapacity: true)
@@ -34,6 +35,13 @@ public final class SparseCode<T: BLASScalar> {
     @inline(__always) func append(_ j: Int, _ v: T) {
         index.append(Int32(truncatingIfNeeded: j))
         value.append(v)
+    }
+
+    /// Appends a row's entries at once (cheaper than one `append` per entry) and closes the row.
+    @inline(__always) func appendRow(index rowIndex: UnsafeBufferPointer<Int32>, value rowValue: UnsafeBufferPointer<T>) {
+        index.append(contentsOf: rowIndex)
+        value.append(contentsOf: rowValue)
+        endRow()
     }
 
     /// Closes the current row.
@@ -49,9 +57,12 @@ public final class SparseCode<T: BLASScalar> {
     /// Row of each entry (for latent-ordered passes).
     public private(set) var entryRow: [Int32] = []
     private var next: [Int] = []
+    private var columnsBuilt = false
 
-    /// Builds `latentStart`, `byLatent` and `entryRow` (a counting sort, O(nnz + m)).
+    /// Builds `latentStart`, `byLatent` and `entryRow` (a counting sort, O(nnz + m)), once per code.
     public func buildColumns() {
+        guard !columnsBuilt else { return }
+        columnsBuilt = true
         // Reuses the arrays' storage: a microbatch's code is rebuilt every step.
         latentStart.removeAll(keepingCapacity: true)
         latentStart.append(contentsOf: repeatElement(0, count: latents + 1))
@@ -76,6 +87,7 @@ public final class SparseCode<T: BLASScalar> {
     /// Rebuilds the code from a dense b × m matrix (entries > 0).
     public func build(from z: View<T>) {
         reset(reservingPerRow: 0, rows: z.rows)
+        columnsBuilt = false
         for i in 0..<z.rows {
             let row = z.row(i)
             for j in 0..<z.cols where row[j] > 0 { append(j, row[j]) }

@@ -80,26 +80,45 @@ public enum SparseKernels {
 }
 
 extension SparseKernels {
+    /// out = b + Σ_e z_e · W[j_e] into row i_e (a layer's decoder), latent by latent: each row of
+    /// W is read once per microbatch while the b × n output stays in cache.
+    public static func decodeByLatent<T>(_ code: SparseCode<T>, _ w: View<T>, bias: UnsafePointer<T>, into out: View<T>) {
+        precondition(w.rows == code.latents && out.rows == code.rows && out.cols == w.cols,
+                     "decode: code \(code.rows)×\(code.latents), W \(w.rows)×\(w.cols), out \(out.rows)×\(out.cols)")
+        let n = w.cols
+        for i in 0..<out.rows { out.row(i).update(from: bias, count: n) }
+        code.buildColumns()
+        for j in 0..<code.latents {
+            let wj = w.row(j)
+            for s in code.latentStart[j] ..< code.latentStart[j + 1] {
+                let e = Int(code.byLatent[s])
+                T.axpy(n, code.value[e], wj, out.row(Int(code.entryRow[e])))
+            }
+        }
+    }
+
     /// The whole backward pass of a layer without a top layer above it (phase 1, the baselines),
     /// latent by latent, so that each latent's four rows (W_dec[j], W_enc[:, j] held as a row,
     /// and their gradients) are read and written once per microbatch instead of once per entry:
     ///
     ///     dz_e = dX̂_i · W_dec[j] + l1_j          (∂L/∂z at the entry; dP = dZ where z > 0)
-    ///     dW_dec[j] += z_e dX̂_i    dW_encᵀ[j] += dz_e Xc_i    db_enc[j] += dz_e    dXc_i += dz_e W_encᵀ[j]
+    ///     dW_dec[j] += z_e dX̂_i    dW_encᵀ[j] += dz_e Xc_i    db_enc[j] += dz_e
+    ///     Σ_rows dXc = Σ_j (Σ_e dz_e) W_encᵀ[j]    (only the column sums of dXc are needed: b_dec's gradient)
     ///
-    /// `dxc` is overwritten. Equals the dense path (Zᵀ dX̂, dX̂ W_decᵀ ⊙ [Z > 0], dPᵀ Xc, dP W_encᵀ).
+    /// Returns Σ_rows dXc (length n). Equals the dense path (Zᵀ dX̂, dX̂ W_decᵀ ⊙ [Z > 0], dPᵀ Xc, dP W_encᵀ).
     public static func layerBackward<T>(_ code: SparseCode<T>, dxhat: View<T>, xc: View<T>, wDec: View<T>, wEncT: View<T>,
-                                        l1: [T]?, dWDec: View<T>, dWEncT: View<T>, dBEnc: UnsafeMutablePointer<T>, dxc: View<T>) {
+                                        l1: [T]?, dWDec: View<T>, dWEncT: View<T>, dBEnc: UnsafeMutablePointer<T>) -> [T] {
         precondition(wDec.rows == code.latents && wEncT.rows == code.latents && dxhat.rows == code.rows && xc.rows == code.rows
-                     && dxc.rows == code.rows && wDec.cols == dxhat.cols && wEncT.cols == xc.cols,
+                     && wDec.cols == dxhat.cols && wEncT.cols == xc.cols,
                      "layer backward: code \(code.rows)×\(code.latents), dX̂ \(dxhat.rows)×\(dxhat.cols), Xc \(xc.rows)×\(xc.cols), "
                      + "W_dec \(wDec.rows)×\(wDec.cols), W_encᵀ \(wEncT.rows)×\(wEncT.cols)")
         let n = wDec.cols
         code.buildColumns()
-        dxc.zero()
+        var dxcSum = [T](repeating: 0, count: xc.cols)
         for j in 0..<code.latents where code.latentStart[j] < code.latentStart[j + 1] {
-            let (wd, we, gd, ge) = (wDec.row(j), wEncT.row(j), dWDec.row(j), dWEncT.row(j))
+            let (wd, gd, ge) = (wDec.row(j), dWDec.row(j), dWEncT.row(j))
             let penalty = l1?[j] ?? 0
+            var dzSum: T = 0
             for s in code.latentStart[j] ..< code.latentStart[j + 1] {
                 let e = Int(code.byLatent[s])
                 let i = Int(code.entryRow[e])
@@ -107,10 +126,12 @@ extension SparseKernels {
                 let dz = T.dot(n, dx, 1, wd, 1) + penalty
                 T.axpy(n, code.value[e], dx, gd)
                 T.axpy(n, dz, x, ge)
-                dBEnc[j] += dz
-                T.axpy(n, dz, we, dxc.row(i))
+                dzSum += dz
             }
+            dBEnc[j] += dzSum
+            T.axpy(xc.cols, dzSum, wEncT.row(j), &dxcSum)
         }
+        return dxcSum
     }
 }
 

@@ -1,47 +1,53 @@
-/// Every intermediate of one microbatch's forward and backward pass (llm.c's ActivationTensors).
-/// Each buffer is allocated on first use and kept: a phase-1 pass with sparse kernels touches
-/// only x, xc, z1, xhat, dxhat and dxc, so the b × m1 buffers of the top path and of the dense
-/// backward cost nothing until a pass needs them. Legend: b rows, d input width, m1/m2 latents.
+/// Every intermediate of one microbatch's forward and backward pass, allocated once
+/// (llm.c's ActivationTensors). The storage comes from the OS zero-filled and is committed page
+/// by page as it is first written, so buffers a pass never touches (a phase-1 pass with sparse
+/// kernels uses x, xc, z1, xhat, dxhat and dxc) cost no memory. Legend: b rows, d input width,
+/// m1/m2 latents.
 public final class Workspace<T: BLASScalar> {
     public let b: Int
-    let d: Int, m1: Int, m2: Int
-    private var buffers: [TensorBuffer<T>] = []
-
-    public private(set) lazy var x = make(b, d)         // input (scaled)
-    private(set) lazy var xc = make(b, d)               // x − b_dec
-    public private(set) lazy var z1 = make(b, m1)       // bottom pre-activations, then (in place) the bottom code
-    public private(set) lazy var z2 = make(b, m2)       // top pre-activations, then the top code
-    public private(set) lazy var q = make(b, m1)        // Z2 W_dec² + b_dec²
-    public private(set) lazy var zhat = make(b, m1)     // ReLU(q): top's reconstruction of the bottom code
-    public private(set) lazy var mix = make(b, m1)      // M = g z1 + (1 − g) ẑ1
-    public private(set) lazy var xhat = make(b, d)
-    private(set) lazy var r = make(b, m1)               // z1 − ẑ1
-    private(set) lazy var t = make(b, d)                // r W_dec¹ (top path)
-    private(set) lazy var dxhat = make(b, d)
-    private(set) lazy var dt = make(b, d)
-    private(set) lazy var dxc = make(b, d)
-    private(set) lazy var dm = make(b, m1)
-    private(set) lazy var dz1 = make(b, m1)
-    private(set) lazy var dzhat = make(b, m1)
-    private(set) lazy var dp1 = make(b, m1)
-    private(set) lazy var dz2 = make(b, m2)
-    private(set) lazy var dp2 = make(b, m2)
-    private(set) lazy var gate = make(1, m1)            // g used in this pass
-    public let code1: SparseCode<T>                     // z1 as sparse rows
-    public let code2: SparseCode<T>                     // z2 as sparse rows
-    var scratch = TopKScratch<T>()                      // selection scratch for top-k
-    var mi: AnyObject?                                  // MutualInformationTerm scratch, made on first use
+    let storage: TensorBuffer<T>
+    public let x: View<T>       // b × d   input (scaled)
+    let xc: View<T>             // b × d   x − b_dec
+    public let z1: View<T>      // b × m1  bottom pre-activations, then (in place) the bottom code
+    public let z2: View<T>      // b × m2  top pre-activations, then the top code
+    public let q: View<T>       // b × m1  Z2 W_dec² + b_dec²
+    public let zhat: View<T>    // b × m1  ReLU(q): top's reconstruction of the bottom code
+    public let mix: View<T>     // b × m1  M = g z1 + (1 − g) ẑ1
+    public let xhat: View<T>    // b × d
+    let r: View<T>              // b × m1  z1 − ẑ1
+    let t: View<T>              // b × d   r W_dec¹ (top path)
+    let dxhat: View<T>          // b × d
+    let dt: View<T>             // b × d
+    let dxc: View<T>            // b × d
+    let dm: View<T>             // b × m1
+    let dz1: View<T>            // b × m1
+    let dzhat: View<T>          // b × m1
+    let dp1: View<T>            // b × m1
+    let dz2: View<T>            // b × m2
+    let dp2: View<T>            // b × m2
+    let gate: View<T>           // 1 × m1  g used in this pass
+    public let code1: SparseCode<T>   // z1 as sparse rows
+    public let code2: SparseCode<T>   // z2 as sparse rows
+    var scratch = TopKScratch<T>()    // selection scratch for top-k
+    var mi: AnyObject?          // MutualInformationTerm scratch, made on first use
 
     public init(config: ModelConfig, rows b: Int) {
+        let (d, m1, m2) = (config.d, config.m1, config.m2)
+        let shapes: [(Int, Int)] = [(b, d), (b, d), (b, m1), (b, m2), (b, m1), (b, m1), (b, m1),
+                                    (b, d), (b, m1), (b, d), (b, d), (b, d), (b, d), (b, m1), (b, m1), (b, m1),
+                                    (b, m1), (b, m2), (b, m2), (1, m1)]
+        storage = TensorBuffer(zeroedLazily: shapes.reduce(0) { $0 + $1.0 * $1.1 })
+        var offset = 0
+        var views: [View<T>] = []
+        for (r, c) in shapes {
+            views.append(storage.view(offset: offset, rows: r, cols: c))
+            offset += r * c
+        }
         self.b = b
-        (d, m1, m2) = (config.d, config.m1, config.m2)
+        (x, xc, z1, z2, q, zhat, mix) = (views[0], views[1], views[2], views[3], views[4], views[5], views[6])
+        (xhat, r, t, dxhat, dt, dxc, dm, dz1, dzhat) = (views[7], views[8], views[9], views[10], views[11], views[12], views[13], views[14], views[15])
+        (dp1, dz2, dp2, gate) = (views[16], views[17], views[18], views[19])
         code1 = SparseCode(latents: m1)
         code2 = SparseCode(latents: m2)
-    }
-
-    private func make(_ rows: Int, _ cols: Int) -> View<T> {
-        let buffer = TensorBuffer<T>(count: rows * cols)
-        buffers.append(buffer)
-        return buffer.view(rows: rows, cols: cols)
     }
 }

@@ -1,15 +1,31 @@
+import Foundation
+
 /// A fixed-size, zero-initialised buffer that owns its memory (llm.c's flat tensors):
 /// parameters, gradients and optimizer moments each live in one of these, and named
 /// `View`s into it stay valid for the buffer's lifetime. Never resized.
 public final class TensorBuffer<T: BLASScalar>: @unchecked Sendable {
     public let count: Int
     public let base: UnsafeMutablePointer<T>
+    private let fromCalloc: Bool
 
     public init(count: Int) {
         precondition(count >= 0, "buffer size must be >= 0, got \(count)")
         self.count = count
         base = .allocate(capacity: max(1, count))
         base.initialize(repeating: 0, count: max(1, count))
+        fromCalloc = false
+    }
+
+    /// Zeros from the OS (calloc): a large buffer's pages are committed only when first written,
+    /// so parts that are never used take no memory.
+    public init(zeroedLazily count: Int) {
+        precondition(count >= 0, "buffer size must be >= 0, got \(count)")
+        self.count = count
+        guard let raw = calloc(max(1, count), MemoryLayout<T>.stride) else {
+            preconditionFailure("cannot allocate \(count) × \(MemoryLayout<T>.stride) bytes")
+        }
+        base = raw.bindMemory(to: T.self, capacity: max(1, count))
+        fromCalloc = true
     }
 
     public convenience init(_ values: [T]) {
@@ -17,7 +33,9 @@ public final class TensorBuffer<T: BLASScalar>: @unchecked Sendable {
         values.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        if fromCalloc { free(base) } else { base.deallocate() }
+    }
 
     public var buffer: UnsafeMutableBufferPointer<T> { UnsafeMutableBufferPointer(start: base, count: count) }
     public var array: [T] { Array(buffer) }

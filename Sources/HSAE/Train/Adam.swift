@@ -13,8 +13,8 @@ public final class Adam {
     public var t: Int = 0
 
     public init(count: Int) {
-        m = TensorBuffer(count: count)
-        v = TensorBuffer(count: count)
+        m = TensorBuffer(zeroedLazily: count)
+        v = TensorBuffer(zeroedLazily: count)
     }
 
     public func reset() {

@@ -98,8 +98,8 @@ public final class Trainer {
         }
         self.sinceFired = sinceFired ?? [Int64](repeating: 0, count: model.config.m1 + model.config.m2)
         ws = Workspace(config: model.config, rows: config.microbatch)
-        grads = TensorBuffer(count: model.layout.count)
-        reduced = TensorBuffer(count: model.layout.count)
+        grads = TensorBuffer(zeroedLazily: model.layout.count)
+        reduced = TensorBuffer(zeroedLazily: model.layout.count)
     }
 
     /// Training rows: 0..<count, minus rows with NaN/Inf when skipping them (a full pass).
