@@ -11,7 +11,12 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         let temp = dir + "/.\(url.lastPathComponent).tmp-\(getpid())"
-        try writeSynced(data, to: temp)
+        do {
+            try writeSynced(data, to: temp)
+        } catch {
+            unlink(temp)  // a failed write (disk full) must not leave its temporary behind
+            throw error
+        }
         guard rename(temp, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temp)

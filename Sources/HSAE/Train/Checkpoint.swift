@@ -23,6 +23,10 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var ranks: Int
     /// file name → checksum (Checksum.hex) of the checkpoint's other files.
     public var checksums: [String: String] = [:]
+    /// The data set the run trains on, per shard (nil in checkpoints written before fingerprints).
+    public var dataFingerprint: DataFingerprint?
+    /// Checksum of this file itself (see StateChecksum).
+    public var stateChecksum: String?
 }
 
 /// A checkpoint directory `RUN/checkpoints/<phase>-<step>/` (DESIGN §6): model.safetensors,
@@ -53,10 +57,15 @@ public enum Checkpoint {
         opt.add("dead.steps_since_fired", shape: [sinceFired.count], int64: sinceFired)
         let optData = opt.serialized()
         state.checksums = [Self.model: modelData.withUnsafeBytes(Checksum.hex), Self.optimizer: optData.withUnsafeBytes(Checksum.hex)]
-        try AtomicFile.writeSynced(modelData, to: temp + "/" + Self.model)
-        try AtomicFile.writeSynced(optData, to: temp + "/" + Self.optimizer)
-        try AtomicFile.writeSynced(try JSONEncoder.sorted.encode(state), to: temp + "/" + Self.state)
-        try AtomicFile.syncDirectory(temp)
+        do {
+            try AtomicFile.writeSynced(modelData, to: temp + "/" + Self.model)
+            try AtomicFile.writeSynced(optData, to: temp + "/" + Self.optimizer)
+            try AtomicFile.writeSynced(try StateChecksum.encode(state), to: temp + "/" + Self.state)
+            try AtomicFile.syncDirectory(temp)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temp)  // e.g. disk full: leave nothing half-written
+            throw error
+        }
         if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
         guard rename(temp, final) == 0 else {
             throw HSAEError.io(path: final, message: "cannot rename checkpoint into place: \(String(cString: strerror(errno)))")
@@ -85,6 +94,7 @@ public enum Checkpoint {
         guard let state = try? JSONDecoder().decode(TrainerState.self, from: stateData) else {
             throw bad("\(Self.state) is not a valid trainer state")
         }
+        if let problem = StateChecksum.problem(in: stateData) { throw bad("\(Self.state) \(problem)") }
         guard state.formatVersion == HSAEVersion.checkpointFormat else {
             throw bad("checkpoint format \(state.formatVersion) is not supported (this hsae writes \(HSAEVersion.checkpointFormat))")
         }
@@ -102,22 +112,17 @@ public enum Checkpoint {
             throw bad("optimizer state has \(m.count) entries, the model \(model.layout.count)")
         }
         let since = try opt.integers("dead.steps_since_fired").map(Int64.init)
+        try state.validate(model: model.config, sinceFired: since.count, path: directory + "/" + Self.state)
         return Loaded(directory: directory, model: model, adamM: m, adamV: v, sinceFired: since, state: state)
     }
 
-    /// The newest checkpoint of `run` that loads and verifies, trying `latest` first, then the
-    /// others newest first. Skipped ones are reported through `skipped`.
+    /// The newest checkpoint of `run` (highest global step) that loads and verifies; skipped
+    /// ones are reported through `skipped`. `latest` is not trusted: it may be stale (a crash
+    /// between the rename of a checkpoint and the update of `latest`), and the directory
+    /// names say the same thing.
     public static func newestValid(run: String, skipped: (String) -> Void) throws -> Loaded? {
         let root = run + "/checkpoints"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
-            .filter { !$0.hasPrefix(".") && $0 != "latest" }
-            .sorted { ($0.split(separator: "-").last.flatMap { Int($0) } ?? -1, $0) > ($1.split(separator: "-").last.flatMap { Int($0) } ?? -1, $1) }
-        var order = names
-        if let latest = try? String(contentsOfFile: root + "/latest", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-           let i = order.firstIndex(of: latest) {
-            order.remove(at: i)
-            order.insert(latest, at: 0)
-        }
+        let order = names(run: run)
         for name in order {
             do {
                 return try load(root + "/" + name)

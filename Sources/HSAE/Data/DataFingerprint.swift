@@ -1,0 +1,92 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a run trained on, per shard: the file's name, size and checksum (Checksum.hex over
+/// its bytes). Recorded in every checkpoint's state.json; `--resume` refuses a data set whose
+/// fingerprint differs, naming the shard, unless told `--allow-data-change`.
+///
+/// A checksum reads the whole shard once. It is cached in the data set directory
+/// (`.hsae-fingerprint.json`), keyed by name, size, modification time and inode, so later runs
+/// and resumes only stat the files. A shard rewritten with the same size, mtime and inode would
+/// be taken from the cache — that needs deliberate effort (`touch -r`), and is documented in
+/// docs/SECURITY.md. When the directory is read-only the checksums are computed every time.
+public struct DataFingerprint: Codable, Equatable, Sendable {
+    public struct Shard: Codable, Equatable, Sendable {
+        public var file: String
+        public var bytes: Int
+        public var checksum: String
+    }
+
+    public var shards: [Shard]
+
+    public static let cacheName = ".hsae-fingerprint.json"
+
+    /// The fingerprint of an opened data set (its shard files, in manifest order).
+    public init(dataset: ActivationDataset) throws {
+        let directory = dataset.directory
+        let cachePath = directory + "/" + Self.cacheName
+        let cache = Self.readCache(cachePath)
+        var fresh: [String: CacheEntry] = [:]
+        var shards: [Shard] = []
+        for (entry, reader) in zip(dataset.manifest.shards, dataset.shards) {
+            let key = try CacheEntry.key(path: reader.path)
+            let checksum: String
+            if let hit = cache[entry.file], hit.matches(key) {
+                checksum = hit.checksum
+            } else {
+                checksum = Checksum.hex(try MappedFile(path: reader.path).bytes)
+            }
+            fresh[entry.file] = CacheEntry(size: key.size, mtimeNanoseconds: key.mtime, inode: key.inode, checksum: checksum)
+            shards.append(Shard(file: entry.file, bytes: key.size, checksum: checksum))
+        }
+        self.shards = shards
+        if fresh != cache.filter({ fresh[$0.key] != nil }), let data = try? JSONEncoder.sorted.encode(cache.merging(fresh) { $1 }) {
+            try? AtomicFile.write(data, to: cachePath)  // best effort: a read-only data set is fine
+        }
+    }
+
+    /// Why `self` (the data now) is not the data `recorded` (what the run trained on), or nil.
+    public func difference(from recorded: DataFingerprint) -> String? {
+        let now = Dictionary(shards.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+        for old in recorded.shards {
+            guard let new = now[old.file] else { return "shard \(old.file) is missing (the run trained on it)" }
+            if new.bytes != old.bytes { return "shard \(old.file) has \(new.bytes) bytes, the run trained on \(old.bytes)" }
+            if new.checksum != old.checksum {
+                return "shard \(old.file) has changed (checksum \(new.checksum), the run trained on \(old.checksum))"
+            }
+        }
+        let added = shards.map(\.file).filter { name in !recorded.shards.contains { $0.file == name } }
+        if let first = added.first { return "shard \(first) is new (the run did not train on it)" }
+        if shards.map(\.file) != recorded.shards.map(\.file) { return "the shards are in a different order" }
+        return nil
+    }
+
+    struct CacheEntry: Codable, Equatable {
+        var size: Int
+        var mtimeNanoseconds: Int
+        var inode: UInt64
+        var checksum: String
+
+        static func key(path: String) throws -> (size: Int, mtime: Int, inode: UInt64) {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                throw HSAEError.badInput(path: path, message: "cannot stat: \(String(cString: strerror(errno)))")
+            }
+            let mtime = Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec)
+            return (Int(info.st_size), mtime, UInt64(info.st_ino))
+        }
+
+        func matches(_ key: (size: Int, mtime: Int, inode: UInt64)) -> Bool {
+            size == key.size && mtimeNanoseconds == key.mtime && inode == key.inode
+        }
+    }
+
+    /// The cache, or empty when it is missing or unreadable (it is only a cache).
+    static func readCache(_ path: String) -> [String: CacheEntry] {
+        guard let data = FileManager.default.contents(atPath: path),
+              let cache = try? JSONDecoder().decode([String: CacheEntry].self, from: data) else { return [:] }
+        return cache
+    }
+}
