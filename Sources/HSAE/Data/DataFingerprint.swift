@@ -36,7 +36,8 @@ public struct DataFingerprint: Codable, Equatable, Sendable {
             if let hit = cache[entry.file], hit.matches(key) {
                 checksum = hit.checksum
             } else {
-                checksum = Checksum.hex(try MappedFile(path: reader.path).bytes)
+                let file = try MappedFile(path: reader.path)
+                checksum = withExtendedLifetime(file) { Checksum.hex(file.bytes) }
             }
             fresh[entry.file] = CacheEntry(size: key.size, mtimeNanoseconds: key.mtime, inode: key.inode, checksum: checksum)
             shards.append(Shard(file: entry.file, bytes: key.size, checksum: checksum))

@@ -74,14 +74,12 @@ public struct SafeTensorsFile {
     }
 
     /// A JSON array of integers (numbers that are whole and fit Int), or nil. JSONSerialization
-    /// gives NSNumber; `as? [Int]` would accept 1.5 or 1e30 by truncating or trap on some values.
+    /// gives NSNumber; `as? [Int]` would truncate 1.5 or fail unpredictably on 1e30.
     static func integers(_ value: Any?) -> [Int]? {
         guard let array = value as? [Any] else { return nil }
         var out: [Int] = []
         for element in array {
-            guard let number = element as? NSNumber else { return nil }
-            let d = number.doubleValue
-            guard d.isFinite, d == d.rounded(), abs(d) < 9.0e18, let i = Int(exactly: number.int64Value), Double(i) == d else { return nil }
+            guard let number = element as? NSNumber, let i = Int(exactly: number) else { return nil }
             out.append(i)
         }
         return out

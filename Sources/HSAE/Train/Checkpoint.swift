@@ -100,7 +100,7 @@ public enum Checkpoint {
         }
         for file in [Self.model, Self.optimizer] {
             let mapped = try MappedFile(path: directory + "/" + file)
-            let sum = Checksum.hex(mapped.bytes)
+            let sum = withExtendedLifetime(mapped) { Checksum.hex(mapped.bytes) }
             guard sum == state.checksums[file] else {
                 throw bad("\(file) is corrupt (checksum \(sum), state.json records \(state.checksums[file] ?? "none"))")
             }

@@ -6,13 +6,13 @@ import Foundation
 /// Appends happen on rank 0 between collectives, so a failed append (disk full) cannot be
 /// thrown there without the other ranks waiting forever: it is remembered in `failure`, later
 /// appends are skipped, and the trainer raises it at its next agreement (the next checkpoint).
-final class MetricsLog {
-    let path: String
+public final class MetricsLog {
+    public let path: String
     private let handle: FileHandle
     /// The first append that failed, as an error naming the file.
-    private(set) var failure: HSAEError?
+    public private(set) var failure: HSAEError?
 
-    init(path: String, truncatingAfter globalStep: Int) throws {
+    public init(path: String, truncatingAfter globalStep: Int) throws {
         self.path = path
         let fm = FileManager.default
         if let existing = fm.contents(atPath: path) {
@@ -32,7 +32,13 @@ final class MetricsLog {
         handle = h
     }
 
-    func append(_ record: [String: Any]) {
+    /// A log appending to an already open handle (tests: a handle that cannot be written).
+    public init(path: String, handle: FileHandle) {
+        self.path = path
+        self.handle = handle
+    }
+
+    public func append(_ record: [String: Any]) {
         guard failure == nil else { return }
         do {
             // Non-finite numbers are not JSON; they are written as null rather than dropping the line.

@@ -5,12 +5,12 @@ import Foundation
 /// over the file's bytes with the `stateChecksum` value replaced by 16 zeros, then written in
 /// place of those zeros. Verification undoes the replacement on the bytes as read — no
 /// re-encoding, so it does not depend on how JSON numbers are formatted.
-enum StateChecksum {
+public enum StateChecksum {
     static let key = Array("\"stateChecksum\"".utf8)
     static let placeholder = String(repeating: "0", count: 16)
 
     /// `state` encoded with its checksum filled in.
-    static func encode(_ state: TrainerState) throws -> Data {
+    public static func encode(_ state: TrainerState) throws -> Data {
         var state = state
         state.stateChecksum = placeholder
         var bytes = Array(try JSONEncoder.sorted.encode(state))
@@ -21,7 +21,7 @@ enum StateChecksum {
     }
 
     /// Whether the bytes of a state.json carry a correct checksum; the problem otherwise.
-    static func problem(in data: Data) -> String? {
+    public static func problem(in data: Data) -> String? {
         var bytes = Array(data)
         guard let range = valueRange(in: bytes) else {
             return "has no stateChecksum (written by an older hsae, or edited by hand)"

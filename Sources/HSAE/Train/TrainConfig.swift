@@ -91,9 +91,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         func check(_ ok: Bool, _ option: String, _ message: String) throws {
             if !ok { throw HSAEError.badConfig(option: option, message: message) }
         }
-        try check(m1 > 0, "--m1", "must be > 0, got \(m1)")
+        try check(m1 > 0 && m1 <= 1 << 30, "--m1", "must be in 1...\(1 << 30), got \(m1)")
         if let m2 { try check(m2 > 0 && m2 <= m1, "--m2", "must be in 1...m1 (\(m1)), got \(m2)") }
         try check(microbatch > 0, "--microbatch", "must be > 0, got \(microbatch)")
+        if let baselineL0 { try check(baselineL0.isFinite && baselineL0 > 0, "--baseline-l0", "must be > 0, got \(baselineL0)") }
         try check(batch > 0 && batch % microbatch == 0, "--batch",
                   "must be a positive multiple of --microbatch (\(microbatch)), got \(batch)")
         let n = batch / max(1, microbatch)
