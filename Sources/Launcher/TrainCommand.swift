@@ -41,6 +41,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: .hidden) var injectKill: String?
     @Option(help: .hidden) var injectStall: String?
+    @Option(help: .hidden) var injectKillAtWrite: String?
 
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Loss terms") var losses: LossOptions
@@ -76,6 +77,21 @@ struct TrainCommand: ParsableCommand {
         return { step in if rank == parts[0], step == parts[1] { fault() } }
     }
 
+    /// `--inject-kill-at-write POINT:STEP` (hidden, for tests): SIGKILL at a point inside the
+    /// write of the checkpoint of global step STEP (or the pruning after it).
+    static func writeFaultHook(_ spec: String) throws -> (Checkpoint.WritePoint, String) -> Void {
+        let parts = spec.split(separator: ":")
+        guard parts.count == 2, let point = Checkpoint.WritePoint(rawValue: String(parts[0])), let step = Int(parts[1]) else {
+            throw ValidationError("--inject-kill-at-write needs POINT:STEP with POINT one of "
+                + Checkpoint.WritePoint.allCases.map(\.rawValue).joined(separator: ", ") + ", got '\(spec)'")
+        }
+        var writing = -1  // the step whose checkpoint is being written (pruning follows it)
+        return { reached, name in
+            if reached == .start { writing = Checkpoint.globalStep(ofName: name) ?? -1 }
+            if reached == point, writing == step { kill(getpid(), SIGKILL) }
+        }
+    }
+
     func run() throws {
         Session.run { comm, log in
             // Every rank opens its own inputs (checkpoint, data) inside one agreement: a path
@@ -83,6 +99,7 @@ struct TrainCommand: ParsableCommand {
             let trainer = try comm.onEveryRank { try makeTrainer(comm: comm, log: log) }
             if let injectKill { trainer.afterStep = try Self.faultHook(injectKill, rank: comm.rank) { kill(getpid(), SIGKILL) } }
             if let injectStall { trainer.afterStep = try Self.faultHook(injectStall, rank: comm.rank) { sleep(3600) } }
+            if let injectKillAtWrite { Checkpoint.faultHook = try Self.writeFaultHook(injectKillAtWrite) }
             try trainer.train()
         }
     }

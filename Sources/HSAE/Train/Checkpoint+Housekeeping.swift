@@ -23,6 +23,9 @@ extension Checkpoint {
         return (step, phase)
     }
 
+    /// The global step in a checkpoint's name (`3-0000070` → 70), or nil.
+    public static func globalStep(ofName name: String) -> Int? { parse(name)?.step }
+
     /// The checkpoint directories of `run`, newest (highest global step, then phase) first.
     static func names(run: String) -> [String] {
         let all = (try? FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints")) ?? []
@@ -43,7 +46,9 @@ extension Checkpoint {
             guard let (step, _) = parse(name), !phaseEnds.contains(step) else { continue }
             let doomed = root + "/.tmp-pruned-\(name)-\(getpid())"
             guard rename(root + "/" + name, doomed) == 0 else { continue }
+            reach(.pruneRenamed, name)
             try? FileManager.default.removeItem(atPath: doomed)
+            reach(.pruneRemoved, name)
             deleted.append(name)
         }
         return deleted

@@ -44,11 +44,13 @@ public enum Checkpoint {
     public static func write(run: String, name: String, model: HierarchicalSAE<Float>, adam: Adam,
                              sinceFired: [Int64], state: TrainerState) throws -> String {
         let root = run + "/checkpoints"
+        reach(.start, name)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let final = root + "/" + name
         let temp = root + "/.tmp-\(name)-\(getpid())"
         try? FileManager.default.removeItem(atPath: temp)
         try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: false)
+        reach(.tempCreated, name)
         var state = state
         let modelData = try ModelFile.serialize(model)
         var opt = SafeTensorsWriter(metadata: ["format": "hsae-optimizer"])
@@ -59,9 +61,13 @@ public enum Checkpoint {
         state.checksums = [Self.model: modelData.withUnsafeBytes(Checksum.hex), Self.optimizer: optData.withUnsafeBytes(Checksum.hex)]
         do {
             try AtomicFile.writeSynced(modelData, to: temp + "/" + Self.model)
+            reach(.modelWritten, name)
             try AtomicFile.writeSynced(optData, to: temp + "/" + Self.optimizer)
+            reach(.optimizerWritten, name)
             try AtomicFile.writeSynced(try StateChecksum.encode(state), to: temp + "/" + Self.state)
+            reach(.stateWritten, name)
             try AtomicFile.syncDirectory(temp)
+            reach(.tempSynced, name)
         } catch {
             try? FileManager.default.removeItem(atPath: temp)  // e.g. disk full: leave nothing half-written
             throw error
@@ -70,10 +76,26 @@ public enum Checkpoint {
         guard rename(temp, final) == 0 else {
             throw HSAEError.io(path: final, message: "cannot rename checkpoint into place: \(String(cString: strerror(errno)))")
         }
+        reach(.renamed, name)
         try AtomicFile.syncDirectory(root)
-        try AtomicFile.write(Data((name + "\n").utf8), to: root + "/latest")
+        reach(.rootSynced, name)
+        try AtomicFile.write(Data((name + "\n").utf8), to: root + "/latest") { reach(.latestTempWritten, name) }
+        reach(.latestWritten, name)
         return final
     }
+
+    /// Points inside a checkpoint write (and the pruning after it) where a test may SIGKILL the
+    /// process, to show that no interruption damages the previous checkpoint or leaves
+    /// temporaries behind after the next start. `faultHook` is nil outside tests.
+    public enum WritePoint: String, CaseIterable, Sendable {
+        case start, tempCreated, modelWritten, optimizerWritten, stateWritten, tempSynced, renamed, rootSynced
+        case latestTempWritten, latestWritten, pruneRenamed, pruneRemoved
+    }
+
+    /// Called at every `WritePoint` with the checkpoint's name (hidden --inject-kill-at-write).
+    nonisolated(unsafe) public static var faultHook: ((WritePoint, String) -> Void)?
+
+    static func reach(_ point: WritePoint, _ name: String) { faultHook?(point, name) }
 
     /// A loaded, verified checkpoint.
     public struct Loaded {
