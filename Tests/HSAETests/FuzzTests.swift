@@ -7,7 +7,7 @@ import XCTest
 
 /// Seeded fuzzing of every file format hsae reads: random mutations of valid files must give
 /// a valid result or a clear HSAEError — never a trap (a trap ends this test process, so a
-/// green run is the proof). 6,400 cases in all; the seeds are fixed, so a failure reproduces.
+/// green run is the proof). 7,400 cases in all; the seeds are fixed, so a failure reproduces.
 final class FuzzTests: XCTestCase {
     static let smallModel = ModelConfig(d: 4, bottom: LayerSpec(latents: 8, activation: .relu, target: .sparsity(0.9)),
                                         top: LayerSpec(latents: 2, activation: .relu, target: .sparsity(0.7)))
@@ -103,6 +103,35 @@ final class FuzzTests: XCTestCase {
             try c.modelConfig(d: 8).validate()
         }
         XCTAssertEqual(t.cases, 700)
+    }
+
+    func testBertConfig() throws {
+        let dir = temporaryDirectory(self)
+        let path = dir + "/config.json"
+        let seed = Data(#"{"model_type": "bert", "hidden_act": "gelu", "hidden_size": 8, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 16, "max_position_embeddings": 32, "vocab_size": 40, "type_vocab_size": 2, "layer_norm_eps": 1e-12, "position_embedding_type": "absolute"}"#.utf8)
+        let t = fuzz("BERT config.json", seed: seed, path: path, cases: 500, rngSeed: 9) {
+            let c = try BertConfig(path: path)
+            XCTAssertLessThanOrEqual(c.expectedShapes.count, 5 + 16 * 1024)
+        }
+        XCTAssertEqual(t.cases, 500)
+    }
+
+    func testCorpus() throws {
+        let dir = temporaryDirectory(self)
+        let documents = (0..<4).map { CorpusDocument(id: "d\($0)", genre: $0 % 2 == 0 ? "prose" : "code", language: "en",
+                                                     source: "test", text: "document number \($0)") }
+        try Corpus(documents: documents, seed: 1, provenance: ["by": "test"]).write(to: dir)
+        var total = 0
+        for (name, seed) in [(Corpus.manifestName, UInt64(10)), (Corpus.documentsName, 11)] {
+            let path = dir + "/" + name
+            let original = try Data(contentsOf: URL(fileURLWithPath: path))
+            let t = fuzz("corpus \(name)", seed: original, path: path, cases: 250, rngSeed: seed) {
+                _ = try Corpus.read(from: dir)
+            }
+            overwrite(original, path)
+            total += t.cases
+        }
+        XCTAssertEqual(total, 500)
     }
 
     /// state.json in a checkpoint: once as written (the checksum refuses nearly every change),
