@@ -7,7 +7,7 @@ import XCTest
 
 /// Seeded fuzzing of every file format hsae reads: random mutations of valid files must give
 /// a valid result or a clear HSAEError — never a trap (a trap ends this test process, so a
-/// green run is the proof). 7,400 cases in all; the seeds are fixed, so a failure reproduces.
+/// green run is the proof). 7,900 cases in all; the seeds are fixed, so a failure reproduces.
 final class FuzzTests: XCTestCase {
     static let smallModel = ModelConfig(d: 4, bottom: LayerSpec(latents: 8, activation: .relu, target: .sparsity(0.9)),
                                         top: LayerSpec(latents: 2, activation: .relu, target: .sparsity(0.7)))
@@ -132,6 +132,22 @@ final class FuzzTests: XCTestCase {
             total += t.cases
         }
         XCTAssertEqual(total, 500)
+    }
+
+    /// The ground truth of a synthetic data set (truth/truth.safetensors, read by eval).
+    func testGroundTruth() throws {
+        let dir = temporaryDirectory(self)
+        let config = SyntheticConfig(d: 8, roots: 2, children: 2, singletons: 2, rows: 60, shardRows: 30,
+                                     geometry: .a, childMode: .exclusive, childProbability: 0.4,
+                                     probabilityMax: 0.5, probabilityMin: 0.1, noise: 0.05, seed: 5)
+        _ = try SyntheticGenerator.generate(config: config, to: dir)
+        let path = dir + "/" + TruthFiles.hierarchyFile
+        let seed = try Data(contentsOf: URL(fileURLWithPath: path))
+        let t = fuzz("truth.safetensors", seed: seed, path: path, cases: 500, rngSeed: 12) {
+            let truth = try GroundTruth(datasetPath: dir)
+            _ = truth.leafDirections
+        }
+        XCTAssertEqual(t.cases, 500)
     }
 
     /// state.json in a checkpoint: once as written (the checksum refuses nearly every change),
