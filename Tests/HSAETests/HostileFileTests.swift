@@ -109,3 +109,22 @@ final class HostileFileTests: XCTestCase {
         }
     }
 }
+
+/// Model sizes are checked against memory with overflow-checked arithmetic.
+final class ModelMemoryTests: XCTestCase {
+    func testSizesBeyondMemoryOrIntAreRefused() {
+        var c = TrainConfig()
+        c.m1 = 1 << 30
+        c.m2 = 1
+        assertThrows("--m1: a model with d = 384, m1 = 1073741824, m2 = 1 needs 16600.0 GB per rank (parameters, gradients and Adam moments), more than this machine's 16.0 GB") {
+            try c.checkMemory(d: 384, physicalBytes: 16_000_000_000)
+        }
+        c.m1 = 512
+        c.m2 = nil
+        XCTAssertNoThrow(try c.checkMemory(d: 384, physicalBytes: 16_000_000_000))
+        c.m1 = 1 << 30
+        assertThrows("--m1: a model with d = \(Int.max / 2), m1 = 1073741824, m2 = 268435456 needs more than 2^63 bytes per rank (parameters, gradients and Adam moments), more than this machine's 16.0 GB") {
+            try c.checkMemory(d: Int.max / 2, physicalBytes: 16_000_000_000)
+        }
+    }
+}

@@ -12,11 +12,16 @@ import Glibc
 /// and resumes only stat the files. A shard rewritten with the same size, mtime and inode would
 /// be taken from the cache — that needs deliberate effort (`touch -r`), and is documented in
 /// docs/SECURITY.md. When the directory is read-only the checksums are computed every time.
+///
+/// The same pass finds each shard's first row with NaN or ±Inf, so a run refuses such data at
+/// its start (naming shard and row) instead of when a batch happens to read the row.
 public struct DataFingerprint: Codable, Equatable, Sendable {
     public struct Shard: Codable, Equatable, Sendable {
         public var file: String
         public var bytes: Int
         public var checksum: String
+        /// The first row holding NaN or ±Inf, found in the same pass (not part of the comparison).
+        public var firstNonFiniteRow: Int?
     }
 
     public var shards: [Shard]
@@ -32,20 +37,33 @@ public struct DataFingerprint: Codable, Equatable, Sendable {
         var shards: [Shard] = []
         for (entry, reader) in zip(dataset.manifest.shards, dataset.shards) {
             let key = try CacheEntry.key(path: reader.path)
-            let checksum: String
-            if let hit = cache[entry.file], hit.matches(key) {
-                checksum = hit.checksum
+            let checksum: String, nonFinite: Int
+            if let hit = cache[entry.file], hit.matches(key), let scanned = hit.firstNonFiniteRow {
+                (checksum, nonFinite) = (hit.checksum, scanned)
             } else {
                 let file = try MappedFile(path: reader.path)
                 checksum = withExtendedLifetime(file) { Checksum.hex(file.bytes) }
+                nonFinite = reader.firstNonFiniteRow() ?? -1
             }
-            fresh[entry.file] = CacheEntry(size: key.size, mtimeNanoseconds: key.mtime, inode: key.inode, checksum: checksum)
-            shards.append(Shard(file: entry.file, bytes: key.size, checksum: checksum))
+            fresh[entry.file] = CacheEntry(size: key.size, mtimeNanoseconds: key.mtime, inode: key.inode, checksum: checksum,
+                                           firstNonFiniteRow: nonFinite)
+            shards.append(Shard(file: entry.file, bytes: key.size, checksum: checksum, firstNonFiniteRow: nonFinite < 0 ? nil : nonFinite))
         }
         self.shards = shards
         if fresh != cache.filter({ fresh[$0.key] != nil }), let data = try? JSONEncoder.sorted.encode(cache.merging(fresh) { $1 }) {
             try? AtomicFile.write(data, to: cachePath)  // best effort: a read-only data set is fine
         }
+    }
+
+    /// The first training row (global index below `trainingRows`) holding NaN or ±Inf, as the
+    /// error that reading it would raise; nil when there is none.
+    public func nonFiniteError(dataset: ActivationDataset, trainingRows: Int) -> HSAEError? {
+        for (i, shard) in shards.enumerated() {
+            guard let local = shard.firstNonFiniteRow, i < dataset.shards.count, dataset.shardStarts[i] + local < trainingRows else { continue }
+            return .badInput(path: dataset.shards[i].path, message: "row \(local) contains NaN or Inf "
+                + "(rerun with --skip-nonfinite to skip such rows)")
+        }
+        return nil
     }
 
     /// Why `self` (the data now) is not the data `recorded` (what the run trained on), or nil.
@@ -69,6 +87,8 @@ public struct DataFingerprint: Codable, Equatable, Sendable {
         var mtimeNanoseconds: Int
         var inode: UInt64
         var checksum: String
+        /// -1: every row finite; nil: not scanned (a cache written by an older hsae).
+        var firstNonFiniteRow: Int?
 
         static func key(path: String) throws -> (size: Int, mtime: Int, inode: UInt64) {
             var info = stat()

@@ -31,9 +31,17 @@ public final class Trainer {
     public convenience init(comm: Communicator, log: Logger, config: TrainConfig, data: ActivationDataset, run: String) throws {
         let trainRows = data.evaluationSplit(fraction: config.evalFraction).lowerBound
         try config.validate(trainingRows: trainRows, ranks: comm.size)
+        try config.modelConfig(d: data.d).validate()
+        try config.checkMemory(d: data.d)
+        // Rank 0 writes the checkpoints, so only it reads every shard for the fingerprint; the
+        // same pass finds rows with NaN/Inf before anything is trained or written.
+        var fingerprint: DataFingerprint?
+        if comm.isRoot {
+            fingerprint = try DataFingerprint(dataset: data)
+            if !config.skipNonfinite, let error = fingerprint?.nonFiniteError(dataset: data, trainingRows: trainRows) { throw error }
+        }
         let rows = try Self.trainingRows(data: data, count: trainRows, skip: config.skipNonfinite, log: log)
         let model = HierarchicalSAE<Float>(config: config.modelConfig(d: data.d))
-        try model.config.validate()
         let order = DataOrder(count: trainRows, rows: rows, seed: config.seed, batch: config.batch, microbatch: config.microbatch)
         let sample = try Self.scaleSample(data: data, order: order, count: config.scaleSampleRows)
         model.inputScale = sample.scale
@@ -42,8 +50,7 @@ public final class Trainer {
         var state = TrainerState(lambda1: config.weights.lambda1, lambda2: config.weights.lambda2,
                                  dataVariance: sample.variance, config: config, dataset: data.path,
                                  datasetRows: data.rows, d: data.d, ranks: comm.size)
-        // Rank 0 writes the checkpoints, so only it reads every shard for the fingerprint.
-        if comm.isRoot { state.dataFingerprint = try DataFingerprint(dataset: data) }
+        state.dataFingerprint = fingerprint
         try self.init(comm: comm, log: log, run: run, config: config, data: data, order: order, model: model, state: state,
                       adamMoments: nil, sinceFired: nil)
     }
@@ -70,6 +77,7 @@ public final class Trainer {
         state.ranks = comm.size
         if comm.isRoot {
             let now = try DataFingerprint(dataset: data)
+            if !config.skipNonfinite, let error = now.nonFiniteError(dataset: data, trainingRows: trainRows) { throw error }
             if let recorded = loaded.state.dataFingerprint, let change = now.difference(from: recorded) {
                 guard allowDataChange else {
                     throw HSAEError.badInput(path: data.path, message: "the data changed since the run started: \(change). "
