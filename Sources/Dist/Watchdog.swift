@@ -7,6 +7,12 @@ import Foundation
 /// second; when no kick has come for `timeout` seconds it writes one message to stderr and
 /// terminates the process with `_exit`, which makes `mpirun` end the other ranks. It never
 /// calls MPI itself (MPI runs in FUNNELED mode: only the main thread may).
+///
+/// Across a network partition `_exit` is not enough: a rank on a remote host is the child of
+/// an `orted` that tries to tell the unreachable mpirun, and waits on TCP retransmission
+/// (~16 minutes). So when this process's parent is an `orted`, the watchdog ends it too; the
+/// mpirun side is ended by the supervisor in scripts/mpirun, which also names the ranks it
+/// never heard from (README, troubleshooting).
 public final class Watchdog: @unchecked Sendable {
     public let timeout: TimeInterval
     private let rank: Int
@@ -39,6 +45,15 @@ public final class Watchdog: @unchecked Sendable {
         lock.lock(); stopped = true; lock.unlock()
     }
 
+    /// The parent's PID when the parent is OpenMPI's remote daemon (`orted`), else nil: under
+    /// a local mpirun, srun or no launcher the parent is left alone.
+    static func parentDaemon() -> pid_t? {
+        let parent = getppid()
+        guard parent > 1, let comm = try? String(contentsOfFile: "/proc/\(parent)/comm", encoding: .utf8),
+              comm.trimmingCharacters(in: .whitespacesAndNewlines) == "orted" else { return nil }
+        return parent
+    }
+
     private func run() {
         while true {
             Thread.sleep(forTimeInterval: min(1, timeout / 4))
@@ -52,6 +67,7 @@ public final class Watchdog: @unchecked Sendable {
                     + "(limit \(Int(timeout)) s); another rank is probably lost (network partition or a killed "
                     + "process). Ending the job; resume from the newest checkpoint with --resume.\n"
                 FileHandle.standardError.write(Data(message.utf8))
+                if let daemon = Self.parentDaemon() { kill(daemon, SIGKILL) }
                 _exit(3)
             }
         }

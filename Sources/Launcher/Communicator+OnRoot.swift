@@ -10,3 +10,14 @@ extension Communicator {
         return try agreeing { isRoot ? try body() : nil }
     }
 }
+
+extension Communicator {
+    /// Collective: runs `body` on every rank and agrees on the outcome, so that a failure on
+    /// one rank (its own data path missing, a file it cannot read) stops every rank with one
+    /// message naming that rank, instead of an error only that rank knows. With one rank the
+    /// error passes through unchanged.
+    func onEveryRank<R>(_ body: () throws -> R) throws -> R {
+        if size == 1 { return try body() }
+        return try agreeing(body)
+    }
+}

@@ -39,8 +39,11 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         Session.run { comm, log in
             BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
-            let inputs = try EvalInputs(run: runPath, model: try loadModel(runPath), baselineRun: baseline,
-                                        baseline: try baseline.map(loadModel), dataPath: data)
+            // Each rank opens its own copy of the inputs; a failure on one is named and stops all.
+            let inputs = try comm.onEveryRank {
+                try EvalInputs(run: runPath, model: try loadModel(runPath), baselineRun: baseline,
+                               baseline: try baseline.map(loadModel), dataPath: data)
+            }
             let report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
             try comm.onRoot { try report!.write(to: out) }
             log.info("wrote \(out)/\(EvalReport.jsonName), \(EvalReport.markdownName), \(EvalReport.htmlName)")

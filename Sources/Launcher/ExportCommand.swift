@@ -23,7 +23,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         Session.run { comm, log in
-            let model = try loadModel(runPath)
+            let model = try comm.onEveryRank { try loadModel(runPath) }
             guard comm.isRoot else { return }
             var provenance: [String: String] = [:]
             if let modelName { provenance["model_name"] = modelName }

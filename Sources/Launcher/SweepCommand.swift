@@ -76,8 +76,9 @@ struct SweepCommand: ParsableCommand {
                 for v in variants where !v.isBaseline {
                     BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
                     let run = runPath(v, seed), reportPath = "\(out)/reports/\(v.name)-seed\(seed)"
-                    let inputs = try EvalInputs(run: run, model: try loadModel(run), baselineRun: baseline,
-                                                baseline: try baseline.map(loadModel))
+                    let inputs = try comm.onEveryRank {
+                        try EvalInputs(run: run, model: try loadModel(run), baselineRun: baseline, baseline: try baseline.map(loadModel))
+                    }
                     let report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
                     try comm.onRoot { try report!.write(to: reportPath) }  // collective: every rank calls it
                     log.info("wrote \(reportPath)")
@@ -112,6 +113,13 @@ struct SweepCommand: ParsableCommand {
     /// when its configuration differs from the variant's (the trainer's resume check).
     func train(_ c: TrainConfig, run: String, comm: Communicator, log: Logger) throws {
         BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: c.reduction == .exact)
+        // Every rank opens its inputs inside one agreement (a failure on one rank is named).
+        let trainer: Trainer? = try comm.onEveryRank { try makeTrainer(c, run: run, comm: comm, log: log) }
+        try trainer?.train()
+    }
+
+    /// The trainer for one run, or nil when the run is finished and reused; no collectives.
+    func makeTrainer(_ c: TrainConfig, run: String, comm: Communicator, log: Logger) throws -> Trainer? {
         let dataset = try ActivationDataset(path: data)
         let finished = FileManager.default.fileExists(atPath: run + "/" + Checkpoint.model)
         let trainer: Trainer
@@ -124,7 +132,7 @@ struct SweepCommand: ParsableCommand {
             }
             if finished {
                 log.info("reusing the finished run \(run)")
-                return
+                return nil
             }
             log.info("resuming \(run) from \(loaded.directory)")
         } else if finished {
@@ -134,6 +142,6 @@ struct SweepCommand: ParsableCommand {
             trainer = try Trainer(comm: comm, log: log, config: c, data: dataset, run: run)
             log.info("training \(run)")
         }
-        try trainer.train()
+        return trainer
     }
 }

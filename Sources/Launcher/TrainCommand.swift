@@ -36,8 +36,12 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train the single-layer baseline: m1 + m2 latents, phase-1 objective, as many tokens as all phases.")
     var baseline = false
 
+    @Flag(help: "With --resume: continue even if the data set's shards changed since the run started (otherwise refused, naming the shard).")
+    var allowDataChange = false
+
     @Option(help: .hidden) var injectKill: String?
     @Option(help: .hidden) var injectStall: String?
+    @Option(help: .hidden) var injectKillAtWrite: String?
 
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Loss terms") var losses: LossOptions
@@ -73,36 +77,60 @@ struct TrainCommand: ParsableCommand {
         return { step in if rank == parts[0], step == parts[1] { fault() } }
     }
 
+    /// `--inject-kill-at-write POINT:STEP` (hidden, for tests): SIGKILL at a point inside the
+    /// write of the checkpoint of global step STEP (or the pruning after it).
+    static func writeFaultHook(_ spec: String) throws -> (Checkpoint.WritePoint, String) -> Void {
+        let parts = spec.split(separator: ":")
+        guard parts.count == 2, let point = Checkpoint.WritePoint(rawValue: String(parts[0])), let step = Int(parts[1]) else {
+            throw ValidationError("--inject-kill-at-write needs POINT:STEP with POINT one of "
+                + Checkpoint.WritePoint.allCases.map(\.rawValue).joined(separator: ", ") + ", got '\(spec)'")
+        }
+        var writing = -1  // the step whose checkpoint is being written (pruning follows it)
+        return { reached, name in
+            if reached == .start { writing = Checkpoint.globalStep(ofName: name) ?? -1 }
+            if reached == point, writing == step { kill(getpid(), SIGKILL) }
+        }
+    }
+
     func run() throws {
         Session.run { comm, log in
-            let trainer: Trainer
-            if let resume {
-                var skippedAny = false
-                guard let loaded = try Checkpoint.newestValid(run: resume, skipped: { log.warning($0); skippedAny = true }) else {
-                    throw HSAEError.badInput(path: resume, message: skippedAny ? "no valid checkpoint to resume from (all were skipped, see above)"
-                                             : "has no checkpoints to resume from (expected \(resume)/checkpoints/<phase>-<step>/)")
-                }
-                let dataset = try ActivationDataset(path: data ?? loaded.state.dataset)
-                // Options given now apply on top of the checkpoint's configuration; only those that
-                // do not change the math (bookkeeping, reduction mode) may differ from it.
-                trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: resume,
-                                      overrides: try resolvedConfig(base: loaded.state.config))
-                log.info("resuming \(resume) from \(loaded.directory) (global step \(loaded.state.globalStep)) on \(comm.size) rank(s)")
-            } else {
-                let out = out!
-                if FileManager.default.fileExists(atPath: out + "/checkpoints") {
-                    throw HSAEError.badConfig(option: "--out", message: "\(out) already holds a run (\(out)/checkpoints); continue it with --resume \(out) or choose another --out")
-                }
-                let dataset = try ActivationDataset(path: data!)
-                let resolved = try resolvedConfig()
-                trainer = try Trainer(comm: comm, log: log, config: resolved, data: dataset, run: out)
-                let mc = trainer.model.config
-                log.info("training \(mc.isBaseline ? "baseline" : "HSAE") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(dataset.rows) rows "
-                         + "(\(comm.size) rank(s), \(resolved.reduction.rawValue) reduction, c = \(trainer.model.inputScale))")
-            }
+            // Every rank opens its own inputs (checkpoint, data) inside one agreement: a path
+            // missing on one host stops all ranks with one message naming that rank.
+            let trainer = try comm.onEveryRank { try makeTrainer(comm: comm, log: log) }
             if let injectKill { trainer.afterStep = try Self.faultHook(injectKill, rank: comm.rank) { kill(getpid(), SIGKILL) } }
             if let injectStall { trainer.afterStep = try Self.faultHook(injectStall, rank: comm.rank) { sleep(3600) } }
+            if let injectKillAtWrite { Checkpoint.faultHook = try Self.writeFaultHook(injectKillAtWrite) }
             try trainer.train()
         }
+    }
+
+    /// Opens the checkpoint (resume) and the data set and builds the trainer; no collectives.
+    func makeTrainer(comm: Communicator, log: Logger) throws -> Trainer {
+        let trainer: Trainer
+        if let resume {
+            var skippedAny = false
+            guard let loaded = try Checkpoint.newestValid(run: resume, skipped: { log.warning($0); skippedAny = true }) else {
+                throw HSAEError.badInput(path: resume, message: skippedAny ? "no valid checkpoint to resume from (all were skipped, see above)"
+                                         : "has no checkpoints to resume from (expected \(resume)/checkpoints/<phase>-<step>/)")
+            }
+            let dataset = try ActivationDataset(path: data ?? loaded.state.dataset)
+            // Options given now apply on top of the checkpoint's configuration; only those that
+            // do not change the math (bookkeeping, reduction mode) may differ from it.
+            trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: resume,
+                                  overrides: try resolvedConfig(base: loaded.state.config), allowDataChange: allowDataChange)
+            log.info("resuming \(resume) from \(loaded.directory) (global step \(loaded.state.globalStep)) on \(comm.size) rank(s)")
+        } else {
+            let out = out!
+            if FileManager.default.fileExists(atPath: out + "/checkpoints") {
+                throw HSAEError.badConfig(option: "--out", message: "\(out) already holds a run (\(out)/checkpoints); continue it with --resume \(out) or choose another --out")
+            }
+            let dataset = try ActivationDataset(path: data!)
+            let resolved = try resolvedConfig()
+            trainer = try Trainer(comm: comm, log: log, config: resolved, data: dataset, run: out)
+            let mc = trainer.model.config
+            log.info("training \(mc.isBaseline ? "baseline" : "HSAE") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(dataset.rows) rows "
+                     + "(\(comm.size) rank(s), \(resolved.reduction.rawValue) reduction, c = \(trainer.model.inputScale))")
+        }
+        return trainer
     }
 }

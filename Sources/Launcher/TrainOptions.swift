@@ -103,15 +103,34 @@ struct OptimisationOptions: ParsableArguments {
         if let phase3LRFactor { c.phase3LRFactor = phase3LRFactor }
         if let clip { c.clipNorm = clip }
         if steps != nil && tokens != nil { throw ValidationError("give --steps or --tokens, not both") }
-        if let steps { c.phaseSteps = try Self.triple(steps, "--steps").map { Int($0) } }
-        if let tokens { c.phaseSteps = try Self.triple(tokens, "--tokens").map { Int(($0 / Double(c.batch)).rounded(.up)) } }
+        if let steps {
+            c.phaseSteps = try Self.triple(steps, "--steps").map { v in
+                guard v == v.rounded(), v <= Double(Self.maxSteps) else {
+                    throw ValidationError("--steps needs whole numbers of steps up to \(Self.maxSteps) per phase, got '\(steps)'")
+                }
+                return Int(v)
+            }
+        }
+        if let tokens {
+            guard c.batch > 0 else { throw ValidationError("--batch must be > 0, got \(c.batch)") }
+            c.phaseSteps = try Self.triple(tokens, "--tokens").map { v in
+                let steps = (v / Double(c.batch)).rounded(.up)
+                guard steps <= Double(Self.maxSteps) else {
+                    throw ValidationError("--tokens gives more than \(Self.maxSteps) steps of \(c.batch) tokens in a phase, got '\(tokens)'")
+                }
+                return Int(steps)
+            }
+        }
         if endToEnd { c.phased = false }
     }
 
+    /// Phase lengths beyond this are typos (10^12 steps); the bound keeps Int conversion exact.
+    static let maxSteps = 1_000_000_000_000
+
     static func triple(_ text: String, _ option: String) throws -> [Double] {
-        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-            throw ValidationError("\(option) needs three non-negative numbers for phases 1,2,3 (e.g. 2000,1000,1000), got '\(text)'")
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3, parts.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 }) else {
+            throw ValidationError("\(option) needs three finite non-negative numbers for phases 1,2,3 (e.g. 2000,1000,1000), got '\(text)'")
         }
         return parts.map { $0! }
     }
@@ -125,7 +144,8 @@ struct SystemOptions: ParsableArguments {
     @Option(help: "Write a checkpoint every N steps (and at every phase end; default 500).") var checkpointEvery: Int?
     @Option(help: "Log to metrics.jsonl every N steps (default 10).") var logEvery: Int?
     @Option(help: "A latent is dead after this many tokens without firing (default 1e6).") var deadWindow: Int?
-    @Option(help: "Abort when a step takes longer than this many seconds (lost rank; default 600).") var watchdog: Double?
+    @Option(help: "Abort when a step takes longer than this many seconds (lost rank; 1 to 604800, default 600).") var watchdog: Double?
+    @Option(help: "Checkpoints to keep besides every phase end: the newest N (default 3).") var keepCheckpoints: Int?
 
     func apply(to c: inout TrainConfig) {
         if let seed { c.seed = seed }
@@ -136,5 +156,6 @@ struct SystemOptions: ParsableArguments {
         if let logEvery { c.logEvery = logEvery }
         if let deadWindow { c.deadWindowTokens = deadWindow }
         if let watchdog { c.watchdogSeconds = watchdog }
+        if let keepCheckpoints { c.keepCheckpoints = keepCheckpoints }
     }
 }

@@ -7,6 +7,8 @@ import Foundation
 /// manifest against shards); values are converted to Float only when rows are read.
 public final class ActivationDataset: @unchecked Sendable {
     public let path: String
+    /// The directory shard names are relative to (the path itself, or a single shard's directory).
+    public let directory: String
     public let manifest: DatasetManifest
     public let d: Int
     /// Rows over all shards.
@@ -20,7 +22,9 @@ public final class ActivationDataset: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw HSAEError.badInput(path: path, message: "no such file or directory")
         }
-        let directory = isDir.boolValue ? path : (path as NSString).deletingLastPathComponent
+        let parent = isDir.boolValue ? path : (path as NSString).deletingLastPathComponent
+        let directory = parent.isEmpty ? "." : parent
+        self.directory = directory
         var manifest: DatasetManifest
         if isDir.boolValue, FileManager.default.fileExists(atPath: path + "/" + DatasetManifest.fileName) {
             manifest = try DatasetManifest.read(from: path)

@@ -101,6 +101,7 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
             guard manifest.version == 1 else {
                 throw HSAEError.badInput(path: path, message: "version \(manifest.version) is not supported (expected 1)")
             }
+            try manifest.validate(path: path)
             return manifest
         } catch let error as HSAEError {
             throw error

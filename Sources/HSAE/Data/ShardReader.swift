@@ -72,6 +72,18 @@ final class ShardReader {
         dtype.convert(data! + local * d * dtype.size, count: d, into: out)
     }
 
+    /// The first row holding NaN or ±Inf, or nil (a full pass over the shard).
+    func firstNonFiniteRow() -> Int? {
+        var buffer = [Float](repeating: 0, count: d)
+        return buffer.withUnsafeMutableBufferPointer { buf -> Int? in
+            for row in 0..<rows {
+                convertRow(row, into: buf.baseAddress!)
+                if !ActivationDataset.isFinite(buf.baseAddress!, d) { return row }
+            }
+            return nil
+        }
+    }
+
     func label(_ local: Int, kind: Int) -> Int {
         guard let labelData, kind < labelColumns else { return -1 }
         return labelType.integer(labelData, local * labelColumns + kind)

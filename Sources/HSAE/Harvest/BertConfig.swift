@@ -34,12 +34,16 @@ public struct BertConfig: Equatable, Sendable {
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw bad("is not a JSON object")
         }
-        func int(_ key: String, default value: Int? = nil) throws -> Int {
+        // Upper bounds far above any BERT (sizes come from an untrusted file; the tensor list
+        // and the weights are sized from them).
+        func int(_ key: String, default value: Int? = nil, max: Int = 1 << 24) throws -> Int {
             guard let v = json[key] else {
                 if let value { return value }
                 throw bad("has no '\(key)', expected a positive integer")
             }
-            guard let n = v as? Int, n > 0 else { throw bad("'\(key)' is \(v), expected a positive integer") }
+            guard let number = v as? NSNumber, let n = Int(exactly: number), n > 0, n <= max else {
+                throw bad("'\(key)' is \(v), expected an integer in 1...\(max)")
+            }
             return n
         }
         if let type = json["model_type"] as? String, type != "bert" {
@@ -52,12 +56,12 @@ public struct BertConfig: Equatable, Sendable {
             throw bad("position_embedding_type is '\(pos)', expected 'absolute'")
         }
         hiddenSize = try int("hidden_size")
-        layers = try int("num_hidden_layers")
-        heads = try int("num_attention_heads")
+        layers = try int("num_hidden_layers", max: 1024)
+        heads = try int("num_attention_heads", max: 1024)
         intermediateSize = try int("intermediate_size")
         maxPositions = try int("max_position_embeddings")
         vocabSize = try int("vocab_size")
-        typeVocabSize = try int("type_vocab_size", default: 2)
+        typeVocabSize = try int("type_vocab_size", default: 2, max: 1 << 16)
         layerNormEps = Float((json["layer_norm_eps"] as? Double) ?? 1e-12)
         guard hiddenSize % heads == 0 else {
             throw bad("hidden_size \(hiddenSize) is not divisible by num_attention_heads \(heads)")

@@ -7,11 +7,18 @@ import Glibc
 /// renamed over the target; the directory is then fsynced so the rename itself is durable.
 /// A reader sees either the old file or the complete new one, never a torn write.
 public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
+    /// `beforeRename` runs between the synced temporary and the rename (fault injection in tests).
+    public static func write(_ data: Data, to path: String, beforeRename: () -> Void = {}) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         let temp = dir + "/.\(url.lastPathComponent).tmp-\(getpid())"
-        try writeSynced(data, to: temp)
+        do {
+            try writeSynced(data, to: temp)
+        } catch {
+            unlink(temp)  // a failed write (disk full) must not leave its temporary behind
+            throw error
+        }
+        beforeRename()
         guard rename(temp, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temp)

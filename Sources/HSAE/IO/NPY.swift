@@ -31,7 +31,9 @@ public struct NPYFile {
             (headerLength, headerStart) = (Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt32.self))), 12)
         default: throw bad(".npy version \(major) is not supported (expected 1, 2 or 3)")
         }
-        guard headerStart + headerLength <= b.count else { throw bad("truncated .npy header") }
+        guard headerLength <= b.count - headerStart else {
+            throw bad("truncated .npy header: header length \(headerLength) does not fit a \(b.count)-byte file")
+        }
         let header = String(decoding: b[headerStart ..< headerStart + headerLength], as: UTF8.self)
         guard let descr = NPYFile.field("descr", in: header).map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) }) else {
             throw bad(".npy header has no descr: \(header)")
@@ -52,7 +54,9 @@ public struct NPYFile {
         self.dtype = dtype
         self.shape = shape
         dataOffset = headerStart + headerLength
-        let needed = shape.reduce(1, *) * dtype.size
+        guard let needed = CheckedSize.bytes(shape, elementSize: dtype.size) else {
+            throw bad("shape \(shape) of \(descr) is too large (its byte count overflows a 64-bit integer)")
+        }
         guard b.count - dataOffset >= needed else {
             throw bad("truncated: shape \(shape) of \(descr) needs \(needed) data bytes, file has \(b.count - dataOffset)")
         }

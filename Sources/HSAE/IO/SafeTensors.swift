@@ -29,15 +29,17 @@ public struct SafeTensorsFile {
         let bytes = file.bytes
         func bad(_ message: String) -> HSAEError { .badInput(path: path, message: message) }
         guard bytes.count >= 8 else { throw bad("not a safetensors file: \(bytes.count) bytes, expected at least 8") }
-        let headerLength = Int(UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self)))
-        guard headerLength > 0, headerLength <= bytes.count - 8 else {
-            throw bad("not a safetensors file: header length \(headerLength) does not fit a \(bytes.count)-byte file")
+        let rawLength = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+        guard rawLength > 0, rawLength <= UInt64(bytes.count - 8) else {
+            throw bad("not a safetensors file: header length \(rawLength) does not fit a \(bytes.count)-byte file")
         }
+        let headerLength = Int(rawLength)
         let headerData = Data(bytes[8 ..< 8 + headerLength])
         guard let json = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
             throw bad("safetensors header is not a JSON object")
         }
         let dataStart = 8 + headerLength
+        let dataCount = bytes.count - dataStart
         var tensors: [String: TensorInfo] = [:]
         var metadata: [String: String] = [:]
         for (name, value) in json {
@@ -46,17 +48,22 @@ public struct SafeTensorsFile {
                 continue
             }
             guard let entry = value as? [String: Any], let dtypeName = entry["dtype"] as? String,
-                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
-            else { throw bad("tensor '\(name)': header entry needs dtype, shape and data_offsets") }
+                  let shape = Self.integers(entry["shape"]), let offsets = Self.integers(entry["data_offsets"]), offsets.count == 2
+            else { throw bad("tensor '\(name)': header entry needs dtype, shape and data_offsets (arrays of integers)") }
             guard let dtype = ElementType(rawValue: dtypeName) else {
                 throw bad("tensor '\(name)': unsupported dtype \(dtypeName), expected one of "
                           + ElementType.allCases.map(\.rawValue).joined(separator: ", "))
             }
-            let range = (dataStart + offsets[0]) ..< (dataStart + offsets[1])
-            let expected = shape.reduce(1, *) * dtype.size
-            guard offsets[0] >= 0, offsets[0] <= offsets[1], range.upperBound <= bytes.count else {
+            guard offsets[0] >= 0, offsets[0] <= offsets[1] else {
+                throw bad("tensor '\(name)': data offsets \(offsets) are not an increasing pair of non-negative integers")
+            }
+            guard offsets[1] <= dataCount else {
                 throw bad("tensor '\(name)': data offsets \(offsets) run past the end of the file (truncated?)")
             }
+            guard let expected = CheckedSize.bytes(shape, elementSize: dtype.size) else {
+                throw bad("tensor '\(name)': shape \(shape) is invalid (a negative dimension, or a byte count that overflows)")
+            }
+            let range = (dataStart + offsets[0]) ..< (dataStart + offsets[1])
             guard range.count == expected else {
                 throw bad("tensor '\(name)': shape \(shape) of \(dtypeName) needs \(expected) bytes, offsets give \(range.count)")
             }
@@ -64,6 +71,18 @@ public struct SafeTensorsFile {
         }
         self.tensors = tensors
         self.metadata = metadata
+    }
+
+    /// A JSON array of integers (numbers that are whole and fit Int), or nil. JSONSerialization
+    /// gives NSNumber; `as? [Int]` would truncate 1.5 or fail unpredictably on 1e30.
+    static func integers(_ value: Any?) -> [Int]? {
+        guard let array = value as? [Any] else { return nil }
+        var out: [Int] = []
+        for element in array {
+            guard let number = element as? NSNumber, let i = Int(exactly: number) else { return nil }
+            out.append(i)
+        }
+        return out
     }
 
     public func info(_ name: String) throws -> TensorInfo {

@@ -52,6 +52,12 @@ public final class GroundTruth: @unchecked Sendable {  // immutable after init; 
         guard let configJSON = file.metadata["config"], let config = try? JSONDecoder().decode(SyntheticConfig.self, from: Data(configJSON.utf8)),
               let l0JSON = file.metadata["true_l0"], let trueL0 = try? JSONDecoder().decode(TrueL0.self, from: Data(l0JSON.utf8))
         else { throw bad("metadata needs 'config' and 'true_l0' as JSON") }
+        // The config comes from the file: bound its sizes before the layout multiplies them.
+        guard (1...(1 << 20)).contains(config.d), (1...(1 << 24)).contains(config.roots),
+              (1...(1 << 16)).contains(config.children), (0...(1 << 24)).contains(config.singletons) else {
+            throw bad("metadata config has out-of-range sizes (d \(config.d), roots \(config.roots), children \(config.children), "
+                + "singletons \(config.singletons)); expected d ≤ 2^20, roots ≤ 2^24, children ≤ 2^16, singletons ≤ 2^24")
+        }
         self.config = config
         self.trueL0 = trueL0
         layout = config.layout

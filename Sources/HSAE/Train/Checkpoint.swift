@@ -23,6 +23,10 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var ranks: Int
     /// file name → checksum (Checksum.hex) of the checkpoint's other files.
     public var checksums: [String: String] = [:]
+    /// The data set the run trains on, per shard (nil in checkpoints written before fingerprints).
+    public var dataFingerprint: DataFingerprint?
+    /// Checksum of this file itself (see StateChecksum).
+    public var stateChecksum: String?
 }
 
 /// A checkpoint directory `RUN/checkpoints/<phase>-<step>/` (DESIGN §6): model.safetensors,
@@ -40,11 +44,13 @@ public enum Checkpoint {
     public static func write(run: String, name: String, model: HierarchicalSAE<Float>, adam: Adam,
                              sinceFired: [Int64], state: TrainerState) throws -> String {
         let root = run + "/checkpoints"
+        reach(.start, name)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let final = root + "/" + name
         let temp = root + "/.tmp-\(name)-\(getpid())"
         try? FileManager.default.removeItem(atPath: temp)
         try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: false)
+        reach(.tempCreated, name)
         var state = state
         let modelData = try ModelFile.serialize(model)
         var opt = SafeTensorsWriter(metadata: ["format": "hsae-optimizer"])
@@ -55,18 +61,43 @@ public enum Checkpoint {
         opt.add("dead.steps_since_fired", shape: [sinceFired.count], int64: sinceFired)
         let optData = opt.serialized()
         state.checksums = [Self.model: modelData.withUnsafeBytes(Checksum.hex), Self.optimizer: optData.withUnsafeBytes(Checksum.hex)]
-        try AtomicFile.writeSynced(modelData, to: temp + "/" + Self.model)
-        try AtomicFile.writeSynced(optData, to: temp + "/" + Self.optimizer)
-        try AtomicFile.writeSynced(try JSONEncoder.sorted.encode(state), to: temp + "/" + Self.state)
-        try AtomicFile.syncDirectory(temp)
+        do {
+            try AtomicFile.writeSynced(modelData, to: temp + "/" + Self.model)
+            reach(.modelWritten, name)
+            try AtomicFile.writeSynced(optData, to: temp + "/" + Self.optimizer)
+            reach(.optimizerWritten, name)
+            try AtomicFile.writeSynced(try StateChecksum.encode(state), to: temp + "/" + Self.state)
+            reach(.stateWritten, name)
+            try AtomicFile.syncDirectory(temp)
+            reach(.tempSynced, name)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temp)  // e.g. disk full: leave nothing half-written
+            throw error
+        }
         if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
         guard rename(temp, final) == 0 else {
             throw HSAEError.io(path: final, message: "cannot rename checkpoint into place: \(String(cString: strerror(errno)))")
         }
+        reach(.renamed, name)
         try AtomicFile.syncDirectory(root)
-        try AtomicFile.write(Data((name + "\n").utf8), to: root + "/latest")
+        reach(.rootSynced, name)
+        try AtomicFile.write(Data((name + "\n").utf8), to: root + "/latest") { reach(.latestTempWritten, name) }
+        reach(.latestWritten, name)
         return final
     }
+
+    /// Points inside a checkpoint write (and the pruning after it) where a test may SIGKILL the
+    /// process, to show that no interruption damages the previous checkpoint or leaves
+    /// temporaries behind after the next start. `faultHook` is nil outside tests.
+    public enum WritePoint: String, CaseIterable, Sendable {
+        case start, tempCreated, modelWritten, optimizerWritten, stateWritten, tempSynced, renamed, rootSynced
+        case latestTempWritten, latestWritten, pruneRenamed, pruneRemoved
+    }
+
+    /// Called at every `WritePoint` with the checkpoint's name (hidden --inject-kill-at-write).
+    nonisolated(unsafe) public static var faultHook: ((WritePoint, String) -> Void)?
+
+    static func reach(_ point: WritePoint, _ name: String) { faultHook?(point, name) }
 
     /// A loaded, verified checkpoint.
     public struct Loaded {
@@ -87,12 +118,13 @@ public enum Checkpoint {
         guard let state = try? JSONDecoder().decode(TrainerState.self, from: stateData) else {
             throw bad("\(Self.state) is not a valid trainer state")
         }
+        if let problem = StateChecksum.problem(in: stateData) { throw bad("\(Self.state) \(problem)") }
         guard state.formatVersion == HSAEVersion.checkpointFormat else {
             throw bad("checkpoint format \(state.formatVersion) is not supported (this hsae writes \(HSAEVersion.checkpointFormat))")
         }
         for file in [Self.model, Self.optimizer] {
             let mapped = try MappedFile(path: directory + "/" + file)
-            let sum = Checksum.hex(mapped.bytes)
+            let sum = withExtendedLifetime(mapped) { Checksum.hex(mapped.bytes) }
             guard sum == state.checksums[file] else {
                 throw bad("\(file) is corrupt (checksum \(sum), state.json records \(state.checksums[file] ?? "none"))")
             }
@@ -106,22 +138,17 @@ public enum Checkpoint {
         let m = mFile.withUnsafeBufferPointer { model.layout.memoryOrder($0) }
         let v = vFile.withUnsafeBufferPointer { model.layout.memoryOrder($0) }
         let since = try opt.integers("dead.steps_since_fired").map(Int64.init)
+        try state.validate(model: model.config, sinceFired: since.count, path: directory + "/" + Self.state)
         return Loaded(directory: directory, model: model, adamM: m, adamV: v, sinceFired: since, state: state)
     }
 
-    /// The newest checkpoint of `run` that loads and verifies, trying `latest` first, then the
-    /// others newest first. Skipped ones are reported through `skipped`.
+    /// The newest checkpoint of `run` (highest global step) that loads and verifies; skipped
+    /// ones are reported through `skipped`. `latest` is not trusted: it may be stale (a crash
+    /// between the rename of a checkpoint and the update of `latest`), and the directory
+    /// names say the same thing.
     public static func newestValid(run: String, skipped: (String) -> Void) throws -> Loaded? {
         let root = run + "/checkpoints"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
-            .filter { !$0.hasPrefix(".") && $0 != "latest" }
-            .sorted { ($0.split(separator: "-").last.flatMap { Int($0) } ?? -1, $0) > ($1.split(separator: "-").last.flatMap { Int($0) } ?? -1, $1) }
-        var order = names
-        if let latest = try? String(contentsOfFile: root + "/latest", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-           let i = order.firstIndex(of: latest) {
-            order.remove(at: i)
-            order.insert(latest, at: 0)
-        }
+        let order = names(run: run)
         for name in order {
             do {
                 return try load(root + "/" + name)

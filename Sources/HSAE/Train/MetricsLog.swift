@@ -2,11 +2,17 @@ import Foundation
 
 /// `RUN/metrics.jsonl`: one JSON object per logging step (rank 0 only). On resume, lines
 /// beyond the checkpoint's step are dropped so the file reads as one uninterrupted run.
-final class MetricsLog {
-    let path: String
+///
+/// Appends happen on rank 0 between collectives, so a failed append (disk full) cannot be
+/// thrown there without the other ranks waiting forever: it is remembered in `failure`, later
+/// appends are skipped, and the trainer raises it at its next agreement (the next checkpoint).
+public final class MetricsLog {
+    public let path: String
     private let handle: FileHandle
+    /// The first append that failed, as an error naming the file.
+    public private(set) var failure: HSAEError?
 
-    init(path: String, truncatingAfter globalStep: Int) throws {
+    public init(path: String, truncatingAfter globalStep: Int) throws {
         self.path = path
         let fm = FileManager.default
         if let existing = fm.contents(atPath: path) {
@@ -26,9 +32,24 @@ final class MetricsLog {
         handle = h
     }
 
-    func append(_ record: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
-        handle.write(data + Data("\n".utf8))
+    /// A log appending to an already open handle (tests: a handle that cannot be written).
+    public init(path: String, handle: FileHandle) {
+        self.path = path
+        self.handle = handle
+    }
+
+    public func append(_ record: [String: Any]) {
+        guard failure == nil else { return }
+        do {
+            // Non-finite numbers are not JSON; they are written as null rather than dropping the line.
+            let clean = record.mapValues { v -> Any in (v as? Double).map { $0.isFinite ? $0 as Any : NSNull() } ?? v }
+            let data = try JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys])
+            // `write(contentsOf:)` throws; the older `write(_:)` traps on ENOSPC.
+            try handle.write(contentsOf: data + Data("\n".utf8))
+        } catch {
+            let reason = (error as NSError).localizedDescription
+            failure = .io(path: path, message: "cannot append to the metrics log: \(reason) (disk full? free space and resume)")
+        }
     }
 
     deinit { try? handle.close() }

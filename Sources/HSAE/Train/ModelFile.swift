@@ -34,6 +34,7 @@ public enum ModelFile {
         guard let json = file.metadata["model_config"], let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)) else {
             throw bad("model metadata has no valid model_config")
         }
+        try checkShapes(config, in: file)
         let model = HierarchicalSAE<Float>(config: config)
         for e in model.layout.entries {
             let values = try file.values(e.id.name, as: Float.self)

@@ -48,6 +48,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var logEvery = 10
     public var deadWindowTokens = 1_000_000
     public var watchdogSeconds = 600.0
+    /// Checkpoints kept besides phase ends (nil → 3, the newest three). Optional so that
+    /// configurations written before this option existed still decode.
+    public var keepCheckpoints: Int?
 
     public init() {}
 
@@ -88,9 +91,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         func check(_ ok: Bool, _ option: String, _ message: String) throws {
             if !ok { throw HSAEError.badConfig(option: option, message: message) }
         }
-        try check(m1 > 0, "--m1", "must be > 0, got \(m1)")
+        try check(m1 > 0 && m1 <= 1 << 30, "--m1", "must be in 1...\(1 << 30), got \(m1)")
         if let m2 { try check(m2 > 0 && m2 <= m1, "--m2", "must be in 1...m1 (\(m1)), got \(m2)") }
         try check(microbatch > 0, "--microbatch", "must be > 0, got \(microbatch)")
+        if let baselineL0 { try check(baselineL0.isFinite && baselineL0 > 0, "--baseline-l0", "must be > 0, got \(baselineL0)") }
         try check(batch > 0 && batch % microbatch == 0, "--batch",
                   "must be a positive multiple of --microbatch (\(microbatch)), got \(batch)")
         let n = batch / max(1, microbatch)
@@ -100,13 +104,20 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             try check(batch <= trainingRows, "--batch", "\(batch) rows per step is larger than the \(trainingRows) training rows of the data set")
         }
         try check(lr > 0 && lr.isFinite, "--lr", "must be > 0, got \(lr)")
-        try check(phaseSteps.count == 3 && phaseSteps.allSatisfy { $0 >= 0 } && phaseSteps.reduce(0, +) > 0,
+        try check(phaseSteps.count == 3 && phaseSteps.allSatisfy { $0 >= 0 && $0 <= 1_000_000_000_000 } && phaseSteps.reduce(0, +) > 0,
                   "--steps", "needs three non-negative phase lengths with a positive total, got \(phaseSteps)")
         try check(evalFraction >= 0 && evalFraction < 1, "--eval-fraction", "must be in [0, 1), got \(evalFraction)")
         try check(clipNorm > 0, "--clip", "must be > 0, got \(clipNorm)")
         try check(controllerGain >= 0 && controllerGain < 1, "--controller-gain", "must be in [0, 1), got \(controllerGain)")
         try check(checkpointEvery > 0, "--checkpoint-every", "must be > 0, got \(checkpointEvery)")
         try check(logEvery > 0, "--log-every", "must be > 0, got \(logEvery)")
+        try check(watchdogSeconds.isFinite && watchdogSeconds >= 1 && watchdogSeconds <= 86_400 * 7, "--watchdog",
+                  "must be a number of seconds in 1...604800 (a week), got \(watchdogSeconds)")
+        try check(deadWindowTokens > 0, "--dead-window", "must be > 0, got \(deadWindowTokens)")
+        try check(scaleSampleRows > 0, "scaleSampleRows", "must be > 0, got \(scaleSampleRows)")
+        if let keepCheckpoints { try check(keepCheckpoints >= 1, "--keep-checkpoints", "must be >= 1, got \(keepCheckpoints)") }
+        try check(warmup >= 0 && warmup <= 1 && decay >= 0 && decay <= 1, "warmup/decay", "must be fractions in [0, 1], got \(warmup), \(decay)")
+        try check(phase3LRFactor > 0 && phase3LRFactor.isFinite, "--phase3-lr-factor", "must be > 0, got \(phase3LRFactor)")
         for name in disabledTerms {
             try check(LossParts.names.contains(name), "--disable", "unknown loss term '\(name)', expected one of \(LossParts.names.joined(separator: ", "))")
         }

@@ -60,6 +60,10 @@ extension Trainer {
         } catch {
             throw HSAEError.io(path: run, message: "cannot create the run directory: \(error.localizedDescription)")
         }
+        // The lock comes before any other write: a second process on this run stops here.
+        if runLock == nil { runLock = try RunLock(run: run) }
+        let stale = Checkpoint.removeStaleTemporaries(run: run)
+        if !stale.isEmpty { log.warning("removed \(stale.count) temporary file(s) left by an interrupted write: \(stale.joined(separator: ", "))") }
         let resolved = ResolvedRun(config: config, model: model.config, dataset: data.path, datasetRows: data.rows,
                                    inputScale: Double(model.inputScale), ranks: comm.size, hsae: HSAEVersion.string)
         try AtomicFile.write(try JSONEncoder.sorted.encode(resolved), to: run + "/config.json")
@@ -84,8 +88,17 @@ extension Trainer {
         let name = Checkpoint.name(phase: phase.number, globalStep: state.globalStep)
         try comm.agreeing {
             guard comm.isRoot else { return }
+            if let failure = metrics?.failure { throw failure }
             try Checkpoint.write(run: run, name: name, model: model, adam: adam, sinceFired: sinceFired, state: state)
+            Checkpoint.prune(run: run, keep: config.keepCheckpoints ?? 3, phaseEnds: phaseEnds)
         }
+    }
+
+    /// Global steps at which a phase ends (their checkpoints are never pruned).
+    var phaseEnds: Set<Int> {
+        var ends: Set<Int> = [], total = 0
+        for p in phases { total += p.steps; ends.insert(total) }
+        return ends
     }
 
     /// Mean gate value σ(ℓ) over bottom latents (0.5 for a fixed gate, 1 without a top layer).

@@ -31,6 +31,8 @@ public final class Trainer {
     var metrics: MetricsLog?
     /// Wall time of every step this process ran (phase, seconds, allreduce seconds, L0s), for `hsae bench`.
     public internal(set) var stepTimes: [StepTime] = []
+    /// Held by rank 0 from the first write into the run until the trainer is released.
+    var runLock: RunLock?
     /// Called on every rank after each completed step with the global step (fault injection
     /// in tests, external monitoring). Must not issue collectives.
     public var afterStep: ((Int) -> Void)?
@@ -40,24 +42,34 @@ public final class Trainer {
     public convenience init(comm: Communicator, log: Logger, config: TrainConfig, data: ActivationDataset, run: String) throws {
         let trainRows = data.evaluationSplit(fraction: config.evalFraction).lowerBound
         try config.validate(trainingRows: trainRows, ranks: comm.size)
+        try config.modelConfig(d: data.d).validate()
+        try config.checkMemory(d: data.d)
+        // Rank 0 writes the checkpoints, so only it reads every shard for the fingerprint; the
+        // same pass finds rows with NaN/Inf before anything is trained or written.
+        var fingerprint: DataFingerprint?
+        if comm.isRoot {
+            fingerprint = try DataFingerprint(dataset: data)
+            if !config.skipNonfinite, let error = fingerprint?.nonFiniteError(dataset: data, trainingRows: trainRows) { throw error }
+        }
         let rows = try Self.trainingRows(data: data, count: trainRows, skip: config.skipNonfinite, log: log)
         let model = HierarchicalSAE<Float>(config: config.modelConfig(d: data.d))
-        try model.config.validate()
         let order = DataOrder(count: trainRows, rows: rows, seed: config.seed, batch: config.batch, microbatch: config.microbatch)
         let sample = try Self.scaleSample(data: data, order: order, count: config.scaleSampleRows)
         model.inputScale = sample.scale
         model.initialise(seed: config.seed &+ 1, mean: sample.mean)
         model.applyConstraints()
-        let state = TrainerState(lambda1: config.weights.lambda1, lambda2: config.weights.lambda2,
+        var state = TrainerState(lambda1: config.weights.lambda1, lambda2: config.weights.lambda2,
                                  dataVariance: sample.variance, config: config, dataset: data.path,
                                  datasetRows: data.rows, d: data.d, ranks: comm.size)
+        state.dataFingerprint = fingerprint
         try self.init(comm: comm, log: log, run: run, config: config, data: data, order: order, model: model, state: state,
                       adamMoments: nil, sinceFired: nil)
     }
 
-    /// Continues from a checkpoint (any W that divides n).
+    /// Continues from a checkpoint (any W that divides n). Refuses a data set whose fingerprint
+    /// differs from the one the run recorded, unless `allowDataChange`.
     public convenience init(comm: Communicator, log: Logger, resuming loaded: Checkpoint.Loaded, data: ActivationDataset, run: String,
-                overrides: TrainConfig?) throws {
+                overrides: TrainConfig?, allowDataChange: Bool = false) throws {
         var config = loaded.state.config
         if let overrides {
             try Self.checkCompatible(overrides, with: config, path: loaded.directory)
@@ -74,6 +86,21 @@ public final class Trainer {
         var state = loaded.state
         state.config = config
         state.ranks = comm.size
+        if comm.isRoot {
+            let now = try DataFingerprint(dataset: data)
+            if !config.skipNonfinite, let error = now.nonFiniteError(dataset: data, trainingRows: trainRows) { throw error }
+            if let recorded = loaded.state.dataFingerprint, let change = now.difference(from: recorded) {
+                guard allowDataChange else {
+                    throw HSAEError.badInput(path: data.path, message: "the data changed since the run started: \(change). "
+                        + "Resuming would train on different data than the checkpoint \(loaded.directory); "
+                        + "give --allow-data-change if that is what you mean")
+                }
+                log.warning("\(data.path): the data changed since the run started (\(change)); continuing (--allow-data-change)")
+            } else if loaded.state.dataFingerprint == nil {
+                log.warning("\(loaded.directory) records no data fingerprint (written by an older hsae); the data cannot be checked")
+            }
+            state.dataFingerprint = now
+        }
         try self.init(comm: comm, log: log, run: run, config: config, data: data, order: order, model: loaded.model, state: state,
                       adamMoments: (loaded.adamM, loaded.adamV), sinceFired: loaded.sinceFired)
     }
@@ -143,7 +170,7 @@ public final class Trainer {
         var a = new, b = old
         for c in [0, 1] {
             var x = c == 0 ? a : b
-            x.checkpointEvery = 0; x.logEvery = 0; x.watchdogSeconds = 0; x.reduction = .exact
+            x.checkpointEvery = 0; x.logEvery = 0; x.watchdogSeconds = 0; x.reduction = .exact; x.keepCheckpoints = nil
             if c == 0 { a = x } else { b = x }
         }
         guard a == b else {
@@ -162,6 +189,7 @@ public final class Trainer {
         c.logEvery = new.logEvery
         c.watchdogSeconds = new.watchdogSeconds
         c.reduction = new.reduction
+        c.keepCheckpoints = new.keepCheckpoints ?? old.keepCheckpoints
         return c
     }
 }
