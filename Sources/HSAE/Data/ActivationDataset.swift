@@ -109,6 +109,12 @@ public final class ActivationDataset: @unchecked Sendable {
         return m
     }
 
+    /// Unmaps the pages read so far from this process (they stay in the page cache), so that a
+    /// training run's resident memory does not grow with the size of the data set.
+    public func dropResidentPages() {
+        for shard in shards { shard.dropResidentPages() }
+    }
+
     /// Global rows that contain NaN or ±Inf (a full pass over the data; used by --skip-nonfinite).
     public func nonFiniteRows() -> [Int] {
         var bad: [Int] = []

@@ -44,6 +44,7 @@ public struct DataFingerprint: Codable, Equatable, Sendable {
                 let file = try MappedFile(path: reader.path)
                 checksum = withExtendedLifetime(file) { Checksum.hex(file.bytes) }
                 nonFinite = reader.firstNonFiniteRow() ?? -1
+                reader.dropResidentPages()  // one shard at a time in memory, not the data set
             }
             fresh[entry.file] = CacheEntry(size: key.size, mtimeNanoseconds: key.mtime, inode: key.inode, checksum: checksum,
                                            firstNonFiniteRow: nonFinite)

@@ -13,6 +13,12 @@ final class ShardReader {
     private let labelType: ElementType
     private let labelColumns: Int
 
+    /// See MappedFile.dropResidentPages.
+    func dropResidentPages() {
+        (storage as? MappedFile)?.dropResidentPages()
+        (labelStorage as? MappedFile)?.dropResidentPages()
+    }
+
     init(directory: String, shard: DatasetManifest.Shard, labelKinds: Int) throws {
         let path = directory + "/" + shard.file
         self.path = path

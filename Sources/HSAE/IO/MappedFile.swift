@@ -43,6 +43,14 @@ public final class MappedFile: @unchecked Sendable {
     /// The mapped bytes. Valid for the lifetime of this object.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
+    /// Drops this process's mapping of the file's pages (MADV_DONTNEED): they stay in the page
+    /// cache, shared and reclaimable, but no longer count in this process's resident set, which
+    /// would otherwise grow with every page of the data set ever read.
+    public func dropResidentPages() {
+        guard let base else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base), count, MADV_DONTNEED)
+    }
+
     /// Advises the kernel that `range` will be read soon / sequentially.
     public func willNeed(_ range: Range<Int>) {
         guard let base, !range.isEmpty else { return }

@@ -61,6 +61,9 @@ extension Trainer {
             do {
                 let rows = order.rows(batch: state.globalStep, microbatch: q)
                 try data.read(rows: rows, into: ws.x.base)
+                // The rows are copied out: unmap what the read faulted in (up to 64 KB of fault-around
+                // per row), so resident memory is bounded by the microbatch, not the data set.
+                data.dropResidentPages()
                 Float.scal(b * model.config.d, model.inputScale, ws.x.base)
                 let seen = model.forward(ws, ForwardOptions(usesTop: phase.usesTop, training: true))
                 for r in trainRanges { (grads.base + r.lowerBound).update(repeating: 0, count: r.count) }
