@@ -29,6 +29,8 @@ public final class Trainer {
     let grads: TensorBuffer<Float>
     let reduced: TensorBuffer<Float>
     var metrics: MetricsLog?
+    /// Bytes of data pages possibly mapped since they were last dropped (computeMicrobatches).
+    var mappedSinceDrop = 0
     /// Wall time of every step this process ran (phase, seconds, allreduce seconds, L0s), for `hsae bench`.
     public internal(set) var stepTimes: [StepTime] = []
     /// Held by rank 0 from the first write into the run until the trainer is released.
