@@ -15,48 +15,44 @@ public enum Activation {
                      "activation shapes \(p.rows)×\(p.cols) vs \(z.rows)×\(z.cols), code of \(code.latents) latents")
         let (b, m) = (p.rows, p.cols)
         code.reset(reservingPerRow: kind == .relu ? 0 : k, rows: b)
-        for i in 0..<b {
-            let (pr, zr) = (p.row(i), z.row(i))
-            for j in 0..<m { zr[j] = pr[j] + c[j] }
-        }
         switch kind {
         case .relu:
-            keep(z, above: 0, code: code)
+            keep(p, bias: c, above: 0, into: z, code: code)
             return nil
         case .topk:
             for i in 0..<b {
-                let tau = TopK.threshold(z.row(i), count: m, keep: k, scratch: &scratch)
+                let tau = TopK.threshold(p.row(i), rows: 1, cols: m, bias: c, keep: k, scratch: &scratch)
                 var ties = tau.ties
-                keep(z.row(i), count: m, tau: tau.value, ties: &ties, code: code, scratch: &scratch)
+                keep(p.row(i), bias: c, count: m, tau: tau.value, ties: &ties, into: z.row(i), code: code, scratch: &scratch)
             }
             return nil
         case .batchtopk:
             if let threshold {
-                keep(z, above: max(threshold, 0), code: code)
+                keep(p, bias: c, above: max(threshold, 0), into: z, code: code)
                 return nil
             }
-            let tau = TopK.threshold(z.base, count: b * m, keep: k * b, scratch: &scratch)
+            let tau = TopK.threshold(p.base, rows: b, cols: m, bias: c, keep: k * b, scratch: &scratch)
             var ties = tau.ties
             var smallest = T.infinity
             for i in 0..<b {
-                keep(z.row(i), count: m, tau: tau.value, ties: &ties, code: code, scratch: &scratch)
+                keep(p.row(i), bias: c, count: m, tau: tau.value, ties: &ties, into: z.row(i), code: code, scratch: &scratch)
             }
             for v in code.value { smallest = min(smallest, v) }
             return smallest.isFinite ? smallest : 0
         }
     }
 
-    /// z ← z where z > floor, else 0 (all rows), recording the kept entries.
-    private static func keep<T>(_ z: View<T>, above floor: T, code: SparseCode<T>) {
+    /// z ← p + c where that exceeds floor, else 0 (all rows), recording the kept entries.
+    private static func keep<T>(_ p: View<T>, bias c: UnsafePointer<T>, above floor: T, into z: View<T>, code: SparseCode<T>) {
         var rowIndex = [Int32](repeating: 0, count: z.cols), rowValue = [T](repeating: 0, count: z.cols)
         rowIndex.withUnsafeMutableBufferPointer { ri in
             rowValue.withUnsafeMutableBufferPointer { rv in
                 for i in 0..<z.rows {
-                    let row = z.row(i)
+                    let (pr, zr) = (p.row(i), z.row(i))
                     var n = 0
                     for j in 0..<z.cols {
-                        let v = row[j]
-                        if v > floor { ri[n] = Int32(truncatingIfNeeded: j); rv[n] = v; n += 1 } else { row[j] = 0 }
+                        let v = pr[j] + c[j]
+                        if v > floor { ri[n] = Int32(truncatingIfNeeded: j); rv[n] = v; n += 1; zr[j] = v } else { zr[j] = 0 }
                     }
                     code.appendRow(index: UnsafeBufferPointer(rebasing: ri[0..<n]), value: UnsafeBufferPointer(rebasing: rv[0..<n]))
                 }
@@ -64,11 +60,12 @@ public enum Activation {
         }
     }
 
-    /// One row of a top-k selection: keeps v > τ, and v == τ while `ties` last (lower index
-    /// first), ReLU'd; zeros the rest; records the kept entries and closes the row.
+    /// One row of a top-k selection over v = p + c: keeps v > τ, and v == τ while `ties` last
+    /// (lower index first), ReLU'd, into z (which may be p); zeros the rest; records the kept
+    /// entries and closes the row.
     @inline(__always)
-    private static func keep<T>(_ row: UnsafeMutablePointer<T>, count m: Int, tau: T, ties: inout Int, code: SparseCode<T>,
-                                scratch: inout TopKScratch<T>) {
+    private static func keep<T>(_ p: UnsafeMutablePointer<T>, bias c: UnsafePointer<T>, count m: Int, tau: T, ties: inout Int,
+                                into z: UnsafeMutablePointer<T>, code: SparseCode<T>, scratch: inout TopKScratch<T>) {
         if scratch.rowIndex.count < m {
             scratch.rowIndex = [Int32](repeating: 0, count: m)
             scratch.rowValue = [T](repeating: 0, count: m)
@@ -77,10 +74,10 @@ public enum Activation {
         scratch.rowIndex.withUnsafeMutableBufferPointer { ri in
             scratch.rowValue.withUnsafeMutableBufferPointer { rv in
                 for j in 0..<m {
-                    let v = row[j]
+                    let v = p[j] + c[j]
                     var kept = v > tau
                     if !kept, v == tau, ties > 0 { kept = true; ties -= 1 }
-                    if kept, v > 0 { ri[n] = Int32(truncatingIfNeeded: j); rv[n] = v; n += 1 } else { row[j] = 0 }
+                    if kept, v > 0 { ri[n] = Int32(truncatingIfNeeded: j); rv[n] = v; n += 1; z[j] = v } else { z[j] = 0 }
                 }
                 code.appendRow(index: UnsafeBufferPointer(rebasing: ri[0..<n]), value: UnsafeBufferPointer(rebasing: rv[0..<n]))
             }

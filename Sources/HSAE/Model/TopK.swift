@@ -17,22 +17,41 @@ public enum TopK {
     /// τ = the `keep`-th largest of x[0..<n] and ties = keep − #{x > τ}. keep ≥ n keeps all (τ = −∞).
     public static func threshold<T: BLASScalar>(_ x: UnsafePointer<T>, count n: Int, keep: Int,
                                                 scratch: inout TopKScratch<T>) -> (value: T, ties: Int) {
+        threshold(x, rows: 1, cols: n, bias: nil, keep: keep, scratch: &scratch)
+    }
+
+    /// The same over the values x[i, j] + c[j] of a rows × cols matrix (the bias added on the fly,
+    /// nothing written), in row-major order: per row for top-k, over the whole microbatch for
+    /// batch-top-k. The heap ends holding the k largest values, so the ties are its entries equal
+    /// to τ — no second pass over the data.
+    public static func threshold<T: BLASScalar>(_ x: UnsafePointer<T>, rows: Int, cols: Int, bias c: UnsafePointer<T>?, keep: Int,
+                                                scratch: inout TopKScratch<T>) -> (value: T, ties: Int) {
         precondition(keep >= 1, "top-k needs k >= 1, got \(keep)")
+        let n = rows * cols
         guard keep < n else { return (-T.infinity, 0) }
         if scratch.heap.count < keep { scratch.heap = [T](repeating: 0, count: keep) }
-        let tau: T = scratch.heap.withUnsafeMutableBufferPointer { h in
+        return scratch.heap.withUnsafeMutableBufferPointer { h in
             let heap = h.baseAddress!
-            heap.update(from: x, count: keep)
-            for i in stride(from: keep / 2 - 1, through: 0, by: -1) { siftDown(heap, keep, i) }
-            for i in keep..<n where x[i] > heap[0] {
-                heap[0] = x[i]
-                siftDown(heap, keep, 0)
+            var filled = 0
+            @inline(__always) func consider(_ v: T) {
+                if filled < keep {
+                    heap[filled] = v
+                    filled += 1
+                    if filled == keep { for s in stride(from: keep / 2 - 1, through: 0, by: -1) { siftDown(heap, keep, s) } }
+                } else if v > heap[0] {
+                    heap[0] = v
+                    siftDown(heap, keep, 0)
+                }
             }
-            return heap[0]
+            for i in 0..<rows {
+                let row = x + i * cols
+                if let c { for j in 0..<cols { consider(row[j] + c[j]) } } else { for j in 0..<cols { consider(row[j]) } }
+            }
+            let tau = heap[0]
+            var ties = 0
+            for s in 0..<keep where heap[s] == tau { ties += 1 }
+            return (tau, ties)
         }
-        var above = 0
-        for i in 0..<n where x[i] > tau { above += 1 }
-        return (tau, keep - above)
     }
 
     /// Restores the min-heap property below position i of heap[0..<n].
