@@ -1,0 +1,38 @@
+import Dist
+import Foundation
+
+/// `hsae features` end to end: scan (every rank), catalog and site (rank 0).
+public enum FeatureBrowser {
+    /// What was written, for the command's summary (rank 0).
+    public struct Summary: Sendable {
+        public let rows: Int64
+        public let topLatents: Int
+        public let bottomLatents: Int
+        public let unclaimed: Int
+        public let contextNote: String?
+    }
+
+    public static func build(_ inputs: EvalInputs, options: FeatureScanner.Options, out: String, comm: Communicator,
+                             log: Logger) throws -> Summary? {
+        let context = RowContext(data: inputs.data)
+        let note = inputs.truth == nil ? RowContext.unavailableReason(inputs.data) : nil
+        if let note { log.warning(note) }
+        let radius = context == nil ? 0 : options.contextRadius
+        let scan = try FeatureScanner.scan(inputs, contextRadius: radius, options: options, comm: comm, log: log)
+        guard comm.isRoot else { return nil }
+        let kinds = scan.labelKinds.map { inputs.data.labelKinds[$0] }
+        let catalog = FeatureCatalog(scan: scan, model: inputs.model, labelNames: kinds.map(\.name),
+                                     classNames: kinds.map { $0.classes! })
+        var facts: [(String, String)] = [
+            ("run", inputs.run),
+            ("data", "\(inputs.data.path) (\(inputs.rowsSource): rows \(inputs.rows.lowerBound)..<\(inputs.rows.upperBound), \(inputs.rows.count) rows)"),
+            ("layers", "bottom \(inputs.model.config.m1) latents, top \(inputs.model.config.m2) latents"),
+            ("children", "bottom latents whose top.W_dec weight is ≥ \(FeatureCatalog.childThreshold) × the row's peak"),
+        ]
+        if let note { facts.append(("contexts", note)) }
+        if inputs.truth != nil { facts.append(("ground truth", "synthetic data: each latent's best-correlated true feature (Pearson ρ of activation against magnitude)")) }
+        try FeatureSite.write(catalog, to: out, data: inputs.data, truth: inputs.truth, context: context, facts: facts)
+        return Summary(rows: scan.rows, topLatents: catalog.top.count, bottomLatents: catalog.bottom.count,
+                       unclaimed: catalog.unclaimed.count, contextNote: note)
+    }
+}
