@@ -57,6 +57,7 @@ struct FeaturesCommand: ParsableCommand {
                 log.info("wrote \(out)/\(FeatureSite.indexName) and \(summary.topLatents + summary.bottomLatents) latent pages "
                          + "(\(summary.topLatents) top, \(summary.bottomLatents) bottom, \(summary.unclaimed) bottom unclaimed) "
                          + "from \(summary.rows) rows; open \(out)/\(FeatureSite.indexName) in a browser")
+                if let agreement = summary.agreement { log.info("tree vs truth: " + agreement.sentence) }
             }
         }
     }

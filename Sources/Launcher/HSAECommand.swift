@@ -24,7 +24,7 @@ struct HSAECommand: ParsableCommand {
         version: HSAEVersion.string,
         subcommands: [VersionCommand.self, SelfTestCommand.self, SynthCommand.self, InspectCommand.self,
                       CorpusCommand.self, HarvestCommand.self, TrainCommand.self, ExportCommand.self, EvalCommand.self,
-                      SweepCommand.self, FeaturesCommand.self]
+                      SweepCommand.self, FeaturesCommand.self, ExplainCommand.self]
     )
 }
 

@@ -15,7 +15,8 @@ struct ExampleRenderer {
         self.data = data
         self.context = context
         self.truth = truth
-        shownKinds = data.labelKinds.indices.filter {
+        // Synthetic rows show their true features instead (the labels restate them).
+        shownKinds = truth != nil ? [] : data.labelKinds.indices.filter {
             let k = data.labelKinds[$0]
             return k.classes != nil && k.classes!.count <= FeatureScan.maxClasses && k.name != "token_class"
         }

@@ -10,6 +10,8 @@ public enum FeatureBrowser {
         public let bottomLatents: Int
         public let unclaimed: Int
         public let contextNote: String?
+        /// Synthetic data: the tree against the true hierarchy.
+        public let agreement: HierarchyAgreement?
     }
 
     public static func build(_ inputs: EvalInputs, options: FeatureScanner.Options, out: String, comm: Communicator,
@@ -30,9 +32,13 @@ public enum FeatureBrowser {
             ("children", "bottom latents whose top.W_dec weight is ≥ \(FeatureCatalog.childThreshold) × the row's peak"),
         ]
         if let note { facts.append(("contexts", note)) }
-        if inputs.truth != nil { facts.append(("ground truth", "synthetic data: each latent's best-correlated true feature (Pearson ρ of activation against magnitude)")) }
+        let agreement = inputs.truth.map { HierarchyAgreement(catalog, truth: $0) }
+        if let agreement {
+            facts.append(("ground truth", "synthetic data: each latent's best-correlated true feature (Pearson ρ of activation against magnitude)"))
+            facts.append(("tree vs truth", agreement.sentence))
+        }
         try FeatureSite.write(catalog, to: out, data: inputs.data, truth: inputs.truth, context: context, facts: facts)
         return Summary(rows: scan.rows, topLatents: catalog.top.count, bottomLatents: catalog.bottom.count,
-                       unclaimed: catalog.unclaimed.count, contextNote: note)
+                       unclaimed: catalog.unclaimed.count, contextNote: note, agreement: agreement)
     }
 }

@@ -76,6 +76,13 @@ struct LatentPage {
         var b = ""
         if l.level == .top {
             b += "<h2>Children: bottom latents the decoder row weights most</h2>"
+            if let truth, let m = l.truthMatch.first, m.feature < truth.layout.roots {
+                let agreeing = l.children.filter { c in
+                    catalog.bottom[c.latent].truthMatch.first.map { truth.layout.parentOf($0.feature) == m.feature } ?? false
+                }.count
+                b += "<p>Best true match: \(HTMLText.escape(truthName(m.feature))) (ρ \(HTMLText.fixed(m.rho))). "
+                    + "<b>\(agreeing) of \(l.children.count)</b> children below are best matched to a true child of it.</p>"
+            }
             if l.children.isEmpty { b += "<p class=\"muted\">no decoder weight above \(FeatureCatalog.childThreshold) × the row's peak</p>" }
             for c in l.children {
                 let child = catalog.bottom[c.latent]

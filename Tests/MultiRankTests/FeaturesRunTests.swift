@@ -1,0 +1,111 @@
+import Foundation
+import HSAE
+import XCTest
+
+/// `hsae features` as a user runs it, on a tiny synthetic run trained once for the class: one
+/// rank, two ranks and three ranks (with chunks that do not divide evenly) write byte-identical
+/// sites; the site has one page per latent, an index tree, ground-truth matches, and no remote URL.
+final class FeaturesRunTests: XCTestCase {
+    static var root: String!
+    static var setupError: String?
+
+    override class func setUp() {
+        super.setUp()
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("hsae-features-\(UUID())").path
+        let steps: [[String]] = [
+            ["synth", "--preset", "tiny", "--rows", "8000", "--shard-rows", "2000", "--out", root + "/data"],
+            ["train", "--data", root + "/data", "--out", root + "/run", "--m1", "32", "--m2", "8", "--activation", "topk",
+             "--bottom-l0", "4", "--top-l0", "2", "--batch", "256", "--microbatch", "128", "--steps", "60,30,30", "--lr", "3e-3"],
+        ]
+        for args in steps {
+            guard let out = try? Harness.single(args), out.status == 0 else {
+                setupError = "setup failed: hsae \(args.joined(separator: " "))"
+                return
+            }
+        }
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: root)
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        if let error = Self.setupError { XCTFail(error) }
+    }
+
+    func path(_ name: String) -> String { Self.root + "/" + name }
+
+    /// Every file of a site, relative path → bytes.
+    func files(_ site: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        let e = FileManager.default.enumerator(atPath: site)!
+        while let name = e.nextObject() as? String {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: site + "/" + name, isDirectory: &isDir), !isDir.boolValue {
+                out[name] = try Data(contentsOf: URL(fileURLWithPath: site + "/" + name))
+            }
+        }
+        return out
+    }
+
+    func testOneTwoAndThreeRanksWriteByteIdenticalSites() throws {
+        let args = ["features", "--run", path("run"), "--chunk-rows", "37", "--examples", "5"]
+        let one = try Harness.single(args + ["--out", path("site1")])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let two = try Harness.mpi(2, args + ["--out", path("site2")])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        XCTAssertTrue(two.stdout.contains("on 2 rank(s)"), two.stdout)
+        let three = try Harness.mpi(3, args + ["--out", path("site3")])
+        XCTAssertEqual(three.status, 0, three.stderr)
+
+        let a = try files(path("site1")), b = try files(path("site2")), c = try files(path("site3"))
+        XCTAssertEqual(a.count, 1 + 8 + 32, "index, 8 top pages, 32 bottom pages")
+        XCTAssertEqual(Set(a.keys), Set(b.keys))
+        for (name, bytes) in a {
+            XCTAssertEqual(bytes, b[name], "\(name): 1 rank vs 2 ranks")
+            XCTAssertEqual(bytes, c[name], "\(name): 1 rank vs 3 ranks")
+        }
+
+        let index = String(decoding: a["index.html"]!, as: UTF8.self)
+        XCTAssertEqual(index.components(separatedBy: "<details class=\"node\"").count - 1, 8, "one tree node per top latent")
+        XCTAssertTrue(index.contains("tree vs truth"), "synthetic data: the tree is scored against the true hierarchy")
+        XCTAssertTrue(one.stdout.contains("tree vs truth:"), one.stdout)
+        let top = String(decoding: a["top/0.html"]!, as: UTF8.self)
+        XCTAssertTrue(top.contains("Activation histogram") && top.contains("<svg"))
+        XCTAssertTrue(top.contains("Ground truth") && top.contains("ρ"))
+        XCTAssertTrue(top.contains("Children: bottom latents"))
+        XCTAssertTrue(top.contains("Random examples from lower activation quantiles"))
+        let bottom = String(decoding: a["bottom/0.html"]!, as: UTF8.self)
+        XCTAssertTrue(bottom.contains("Parents: top latents"))
+        for (name, bytes) in a {
+            let html = String(decoding: bytes, as: UTF8.self)
+            XCTAssertNil(html.range(of: #"(src|href)="(https?:)?//"#, options: .regularExpression), "\(name) loads nothing remote")
+        }
+    }
+
+    func testTopExamplesAreTheLargestActivationsInOrder() throws {
+        let out = try Harness.single(["features", "--run", path("run"), "--examples", "3", "--out", path("site-k3")])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let page = try String(contentsOfFile: path("site-k3/top/1.html"), encoding: .utf8)
+        let section = page.components(separatedBy: "activating examples</h2>")[1].components(separatedBy: "</table>")[0]
+        let values = section.components(separatedBy: "<tr><td class=\"num\">").dropFirst().compactMap { Double($0.prefix { $0 != "<" }) }
+        XCTAssertEqual(values.count, 3, "--examples 3")
+        XCTAssertEqual(values, values.sorted(by: >), "largest first")
+        let largest = page.components(separatedBy: "largest activation</th><td class=\"num\">")[1].prefix { $0 != "<" }
+        XCTAssertEqual(Double(largest), values.first)
+    }
+
+    func testBadArgumentsFailWithOneMessage() throws {
+        let cases: [([String], String)] = [
+            (["features", "--run", path("run"), "--out", path("x"), "--examples", "0"], "--examples must be >= 1"),
+            (["features", "--run", path("missing"), "--out", path("x")], "no such run directory"),
+            (["features", "--run", path("run"), "--out", path("data/dataset.json")], "is a file"),
+        ]
+        for (args, message) in cases {
+            let out = try Harness.single(args)
+            XCTAssertNotEqual(out.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(out.stderr.contains(message), "\(args): \(out.stderr)")
+        }
+    }
+}
