@@ -109,3 +109,41 @@ final class FeaturesRunTests: XCTestCase {
         }
     }
 }
+
+/// The site in headless Chromium: the tree expands, the search filters, and no page starts a
+/// request that leaves the machine (checked against Chromium's net log, with a control page that
+/// does make one, so the check can fail).
+final class FeaturesChromiumTests: XCTestCase {
+    func testSiteRendersOfflineTreeExpandsAndSearchFilters() throws {
+        _ = try ChromiumProbe.browser()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hsae-features-chromium-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for args in [["synth", "--preset", "tiny", "--rows", "4000", "--shard-rows", "2000", "--out", root + "/data"],
+                     ["train", "--data", root + "/data", "--out", root + "/run", "--m1", "32", "--m2", "8", "--activation", "topk",
+                      "--bottom-l0", "4", "--top-l0", "2", "--batch", "256", "--microbatch", "128", "--steps", "30,15,15"],
+                     ["features", "--run", root + "/run", "--out", root + "/site", "--examples", "4"]] {
+            let out = try Harness.single(args)
+            XCTAssertEqual(out.status, 0, "hsae \(args[0]): \(out.stderr)")
+        }
+        let index = try ChromiumProbe.visit("file://" + root + "/site/index.html?selftest=t3")
+        let check = try XCTUnwrap(index.selftest, "the index ran its self-check: \(index.dom.suffix(500))")
+        XCTAssertEqual(check["topNodes"] as? Int, 8)
+        XCTAssertEqual(check["expands"] as? Bool, true, "a top latent's node opens to show its children: \(check)")
+        let before = try XCTUnwrap(check["before"] as? Int), after = try XCTUnwrap(check["after"] as? Int)
+        XCTAssertGreaterThan(before, 1)
+        XCTAssertEqual(after, 1, "searching 't3' leaves T3 only")
+        XCTAssertEqual((check["remote"] as? [Any])?.count, 0, "no remote URL in the page: \(check)")
+        XCTAssertEqual(ChromiumProbe.remote(index.pageRequests), [])
+
+        for page in ["top/0.html", "bottom/0.html"] {
+            let visit = try ChromiumProbe.visit("file://" + root + "/site/" + page)
+            XCTAssertTrue(visit.dom.contains("latent T0") || visit.dom.contains("latent B0"), page)
+            XCTAssertEqual(ChromiumProbe.remote(visit.pageRequests), [], page)
+        }
+
+        // Control: a page that does load a remote image is caught by the same check.
+        try "<html><body><img src=\"http://198.51.100.7/x.png\"></body></html>".write(toFile: root + "/control.html", atomically: true, encoding: .utf8)
+        let control = try ChromiumProbe.visit("file://" + root + "/control.html")
+        XCTAssertEqual(ChromiumProbe.remote(control.pageRequests), ["http://198.51.100.7/x.png"])
+    }
+}

@@ -45,10 +45,10 @@ enum SiteAssets {
       var out={};var first=document.querySelector('#tree details.node');
       var kids=first?first.querySelector('.kids'):null;
       out.topNodes=document.querySelectorAll('#tree details.node').length;
-      out.closedHeight=kids?kids.getBoundingClientRect().height:-1;
+      out.closedHeight=first?first.getBoundingClientRect().height:-1;out.kidsVisibleClosed=kids?kids.checkVisibility():null;
       if(first){first.querySelector('summary').click();}
-      out.openHeight=kids?kids.getBoundingClientRect().height:-1;
-      out.expands=out.closedHeight===0&&out.openHeight>0;
+      out.openHeight=first?first.getBoundingClientRect().height:-1;out.kidsVisibleOpen=kids?kids.checkVisibility():null;
+      out.expands=first.open&&out.openHeight>out.closedHeight&&out.kidsVisibleOpen===true&&out.kidsVisibleClosed===false;
       out.before=visible();q.value=decodeURIComponent(m[1]);apply();out.after=visible();
       q.value='';apply();
       var urls=performance.getEntriesByType('resource').map(function(e){return e.name;});
