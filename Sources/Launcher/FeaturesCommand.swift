@@ -20,8 +20,8 @@ struct FeaturesCommand: ParsableCommand {
     var runPath: String
     @Option(help: "Scan every row of this data set instead of the run's evaluation split.")
     var data: String?
-    @Option(help: "Site directory (index.html, top/, bottom/); created if missing.")
-    var out: String
+    @Option(help: "Site directory (index.html, top/, bottom/); created if missing. Default RUN/site, which hsae eval's report links to.")
+    var out: String?
     @Option(help: "Top activating examples kept per latent (default 20).")
     var examples = 20
     @Option(help: "Random examples sampled per latent, shown from the lower activation quantiles (default 24).")
@@ -37,12 +37,15 @@ struct FeaturesCommand: ParsableCommand {
         guard (0...64).contains(context) else { throw ValidationError("--context must be in 0...64, got \(context)") }
         guard chunkRows >= 1 else { throw ValidationError("--chunk-rows must be >= 1, got \(chunkRows)") }
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), !isDir.boolValue {
+        if let out, FileManager.default.fileExists(atPath: out, isDirectory: &isDir), !isDir.boolValue {
             throw ValidationError("--out: '\(out)' is a file; give a directory for the site")
         }
     }
 
     func run() throws {
+        var isRunDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: runPath, isDirectory: &isRunDirectory)
+        let out = self.out ?? (isRunDirectory.boolValue ? BrowserLink.defaultSite(run: runPath) : "site")
         Session.run { comm, log in
             // One BLAS thread per rank: each chunk's codes must not depend on the thread count.
             BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)

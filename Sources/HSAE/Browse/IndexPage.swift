@@ -52,7 +52,7 @@ struct IndexPage {
 
     func topNode(_ l: FeatureCatalog.Latent) -> String {
         let ids = ["t\(l.index)", "\(l.index)"] + l.children.map { "b\($0.latent)" }
-        var b = "<details class=\"node\" \(attributes(l, ids: ids, text: text(l)))><summary>\(summary(l))</summary><div class=\"kids\">"
+        var b = "<details class=\"node\" id=\"t\(l.index)\" \(attributes(l, ids: ids, text: text(l)))><summary>\(summary(l))</summary><div class=\"kids\">"
         b += "<div>children (decoder weight): "
         b += l.children.isEmpty ? "<span class=\"muted\">none</span>" : l.children.map { c in
             "<span class=\"pill\"><a href=\"\(LatentPage.path(.bottom, c.latent))\">B\(c.latent)</a> \(HTMLText.fixed(c.weight, 2))\(childTruth(c.latent))</span>"

@@ -22,7 +22,7 @@ struct LatentPage {
 
     func html(_ l: FeatureCatalog.Latent) -> String {
         let peak = l.examples.first?.value ?? 0
-        var b = "<p><a href=\"../index.html\">← index</a></p>"
+        var b = "<p><a href=\"../index.html\(l.level == .top ? "#t\(l.index)" : "")\">← index</a></p>"
         b += "<h1>\(l.level == .top ? "Top" : "Bottom") latent \(l.id)</h1>"
         b += "<table><tr><th>firing frequency</th><td class=\"num\">\(HTMLText.percent(l.frequency)) (\(l.firings) of \(catalog.rows) rows)</td></tr>"
         b += "<tr><th>mean activation when firing</th><td class=\"num\">\(HTMLText.fixed(l.meanActivation))</td></tr>"

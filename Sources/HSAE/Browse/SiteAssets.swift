@@ -40,6 +40,8 @@ enum SiteAssets {
     }
     q.addEventListener('input',apply);sortBy.addEventListener('change',apply);minf.addEventListener('input',apply);
     apply();
+    // index.html#t17 opens top latent 17's node (links from latent pages and explain).
+    var h=/^#t(\\d+)$/.exec(location.hash);if(h){var n=document.getElementById('t'+h[1]);if(n){n.open=true;n.scrollIntoView();}}
     var m=/[?&]selftest=([^&]*)/.exec(location.search);
     if(m){
       var out={};var first=document.querySelector('#tree details.node');
