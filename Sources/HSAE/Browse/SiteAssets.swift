@@ -41,7 +41,10 @@ enum SiteAssets {
     q.addEventListener('input',apply);sortBy.addEventListener('change',apply);minf.addEventListener('input',apply);
     apply();
     // index.html#t17 opens top latent 17's node (links from latent pages and explain).
+    // ?open=t3,t17 opens those nodes in place (for screenshots).
     var h=/^#t(\\d+)$/.exec(location.hash);if(h){var n=document.getElementById('t'+h[1]);if(n){n.open=true;n.scrollIntoView();}}
+    var o=/[?&]open=([^&]*)/.exec(location.search);
+    if(o){decodeURIComponent(o[1]).split(',').forEach(function(id){var n=document.getElementById(id);if(n)n.open=true;});}
     var m=/[?&]selftest=([^&]*)/.exec(location.search);
     if(m){
       var out={};var first=document.querySelector('#tree details.node');
