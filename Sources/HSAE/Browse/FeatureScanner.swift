@@ -56,9 +56,11 @@ public enum FeatureScanner {
                 log.progress("features: \(chunk - mine.lowerBound + 1)/\(mine.count) chunks of this rank")
             }
         }
+        let memory = ProcessMemory.summary  // before the gathers: what the pass itself holds on this rank
         try scan.reduce(over: comm)
         log.info(String(format: "features: pass over %d rows (%d chunks of %d) on %d rank(s) in %.1f s",
-                        rows.count, chunks, options.chunkRows, comm.size, Date().timeIntervalSince(clock)))
+                        rows.count, chunks, options.chunkRows, comm.size, Date().timeIntervalSince(clock))
+                 + (memory.isEmpty ? "" : "; rank 0 " + memory))
         return scan
     }
 }
