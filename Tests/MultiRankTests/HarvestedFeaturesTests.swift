@@ -92,7 +92,12 @@ final class HarvestedFeaturesTests: XCTestCase {
         XCTAssertNotNil(page.range(of: #"doc \d+, token \d+"#, options: .regularExpression), "each example names its document and position")
         XCTAssertTrue(page.contains("language: "), "label classes beside each example")
         let index = try String(contentsOfFile: path("site/index.html"), encoding: .utf8)
-        XCTAssertNil(index.range(of: #"data-text=""[ >]"#, options: .regularExpression), "every tree node carries example text for the search")
+        // Every latent that fires carries its examples' text for the search (a dead latent has none).
+        let nodes = try NSRegularExpression(pattern: #"data-freq="([^"]*)"[^>]*data-text="([^"]*)""#)
+            .matches(in: index, range: NSRange(index.startIndex..., in: index))
+            .map { (Double(index[Range($0.range(at: 1), in: index)!])!, String(index[Range($0.range(at: 2), in: index)!])) }
+        XCTAssertGreaterThan(nodes.count, 8)
+        for (frequency, text) in nodes where frequency > 0 { XCTAssertFalse(text.isEmpty, "a firing latent without search text") }
     }
 
     /// A data set without token ids or documents still browses, with a message that contexts need a re-harvest.
