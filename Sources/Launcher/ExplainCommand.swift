@@ -40,7 +40,7 @@ struct ExplainCommand: ParsableCommand {
     }
 
     func run() throws {
-        Session.run { _, log in
+        Session.run { comm, log in
             let sae = try loadModel(runPath)
             guard !sae.config.isBaseline else {
                 throw HSAEError.badConfig(option: "--run", message: "\(runPath) is a single-layer baseline; explain needs an HSAE run")
@@ -53,14 +53,14 @@ struct ExplainCommand: ParsableCommand {
             let e = try Explainer.explain(text, languageModel: lm, layer: layer, window: window ?? recorded.window, model: sae)
             log.info("\(e.tokens.count) tokens, layer \(layer) of \(model); active latents per token (largest first):")
             for line in ExplainReport.lines(e, perToken: perToken) { log.info(line) }
-            if let json {
-                try AtomicFile.write(try ExplainReport.json(e), to: json)
-                log.info("wrote \(json)")
+            // Under mpirun every rank computes the same thing; only rank 0 writes.
+            try comm.onRoot {
+                if let json { try AtomicFile.write(try ExplainReport.json(e), to: json) }
+                if let html {
+                    try AtomicFile.write(Data(ExplainReport.html(e, text: text, run: runPath, site: site, perToken: perToken).utf8), to: html)
+                }
             }
-            if let html {
-                try AtomicFile.write(Data(ExplainReport.html(e, text: text, run: runPath, site: site, perToken: perToken).utf8), to: html)
-                log.info("wrote \(html)")
-            }
+            for file in [json, html].compactMap({ $0 }) { log.info("wrote \(file)") }
         }
     }
 }
