@@ -55,6 +55,13 @@ final class HarvestedFeaturesTests: XCTestCase {
         let doc = data.labels(kind: docKind, rows: [0])[0]
         let rows = (0..<data.rows).prefix { data.labels(kind: docKind, rows: [$0])[0] == doc }.map { $0 }
         XCTAssertGreaterThan(rows.count, 3)
+        // Each row's position in its document, against a linear count.
+        let context = try XCTUnwrap(RowContext(data: data), "a harvest links rows to text")
+        var first = 0
+        for row in 0..<min(data.rows, 1500) {
+            if row > 0, context.document(row) != context.document(row - 1) { first = row }
+            XCTAssertEqual(context.position(row), row - first, "row \(row)")
+        }
         let documents = try String(contentsOfFile: path("corpus/documents.jsonl"), encoding: .utf8).split(separator: "\n")
         let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(documents[doc].utf8)) as? [String: Any])
         let text = try XCTUnwrap(record["text"] as? String)

@@ -43,11 +43,23 @@ public struct RowContext: Sendable {
     public func document(_ row: Int) -> Int { data.labels(kind: docKind, rows: [row])[0] }
 
     /// The token's position in its document (0 = first content token harvested).
+    /// A document's rows are contiguous, so its first row is found by galloping back and then
+    /// bisecting: O(log length) label reads instead of one per token.
     public func position(_ row: Int) -> Int {
         let doc = document(row)
-        var first = row
-        while first > 0, document(first - 1) == doc { first -= 1 }
-        return row - first
+        var inside = row, step = 1  // `inside` is in the document
+        var outside = -1            // a row before the document, or -1
+        while inside - step >= 0 {
+            if document(inside - step) == doc { inside -= step; step *= 2 } else { outside = inside - step; break }
+        }
+        if outside == -1, inside > 0 {  // ran out of steps before row 0: check the remaining stretch
+            if document(0) == doc { return row } else { outside = 0 }
+        }
+        while inside - outside > 1 {
+            let mid = (inside + outside) / 2
+            if document(mid) == doc { inside = mid } else { outside = mid }
+        }
+        return row - inside
     }
 
     /// Whether `row + offset` exists and belongs to the same document as `row`.
