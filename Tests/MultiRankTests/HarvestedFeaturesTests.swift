@@ -66,9 +66,12 @@ final class HarvestedFeaturesTests: XCTestCase {
         let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(documents[doc].utf8)) as? [String: Any])
         let text = try XCTUnwrap(record["text"] as? String)
 
-        let out = try Harness.single(["explain", "--run", path("run"), "--model", Self.modelDir, "--json", path("explain.json"), text])
+        let out = try Harness.single(["explain", "--run", path("run"), "--model", Self.modelDir, "--json", path("explain.json"),
+                                      "--html", path("explain.html"), "--site", "site", text])
         XCTAssertEqual(out.status, 0, out.stderr)
         XCTAssertTrue(out.stdout.contains("top latents over the whole text"), out.stdout)
+        let page = try String(contentsOfFile: path("explain.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains("<a href=\"site/top/"), "--html links latents into the --site browser")
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("explain.json")))) as? [String: Any])
         let ids = try XCTUnwrap(json["ids"] as? [Int])
         XCTAssertEqual(ids, data.labels(kind: tokenKind, rows: rows), "explain tokenises and windows the text as the harvest did")

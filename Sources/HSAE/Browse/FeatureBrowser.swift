@@ -21,7 +21,18 @@ public enum FeatureBrowser {
         if let note { log.warning(note) }
         let radius = context == nil ? 0 : options.contextRadius
         let scan = try FeatureScanner.scan(inputs, contextRadius: radius, options: options, comm: comm, log: log)
-        guard comm.isRoot else { return nil }
+        // Rank 0 builds and writes; the others wait in the agreement, so a write failure stops
+        // every rank with one message.
+        var summary: Summary?
+        try comm.agreeing {
+            guard comm.isRoot else { return }
+            summary = try writeSite(scan, inputs: inputs, out: out, context: context, note: note)
+        }
+        return summary
+    }
+
+    static func writeSite(_ scan: FeatureScan, inputs: EvalInputs, out: String, context: RowContext?,
+                          note: String?) throws -> Summary {
         let kinds = scan.labelKinds.map { inputs.data.labelKinds[$0] }
         let catalog = FeatureCatalog(scan: scan, model: inputs.model, labelNames: kinds.map(\.name),
                                      classNames: kinds.map { $0.classes! })
