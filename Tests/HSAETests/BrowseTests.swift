@@ -56,10 +56,10 @@ final class BrowseTests: XCTestCase {
     func testFixedPointSumsDoNotDependOnOrder() {
         var rng = SplitMix64(seed: 3)
         let values = (0..<1000).map { _ in Double(rng.next() % 1_000_000) / 7919 }
-        let forward = values.reduce(Int64(0)) { $0 + FixedPoint.quantise($1) }
-        let backward = values.reversed().reduce(Int64(0)) { $0 + FixedPoint.quantise($1) }
+        let forward = values.reduce(Int64(0)) { $0 + ActivationFixedPoint.quantise($1) }
+        let backward = values.reversed().reduce(Int64(0)) { $0 + ActivationFixedPoint.quantise($1) }
         XCTAssertEqual(forward, backward)
-        XCTAssertEqual(FixedPoint.value(forward), values.reduce(0, +), accuracy: 1e-3)
+        XCTAssertEqual(ActivationFixedPoint.value(forward), values.reduce(0, +), accuracy: 1e-3)
     }
 
     func testRelativeLinkFromReportToBrowser() throws {

@@ -41,7 +41,7 @@ extension FeatureCatalog {
             let (stats, best, sample, column) = level == .top
                 ? (scan.top, scan.topTop, scan.topSample, m1 + j) : (scan.bottom, scan.bottomTop, scan.bottomSample, j)
             let f = stats.firings[j]
-            let mean = f > 0 ? FixedPoint.value(stats.sum[j]) / Double(f) : 0
+            let mean = f > 0 ? ActivationFixedPoint.value(stats.sum[j]) / Double(f) : 0
             let histogram = Array(stats.histogram[j * ActivationBins.slots ..< (j + 1) * ActivationBins.slots])
             let associations = labelNames.indices.map { k -> Association in
                 let m = stats.latents
@@ -95,13 +95,13 @@ extension FeatureCatalog {
         let F = scan.trueFeatures
         guard F > 0 else { return [] }
         let n = Double(scan.rows)
-        let sx = FixedPoint.value(stats.sum[j]), sxx = FixedPoint.value(stats.sumSquares[j])
+        let sx = ActivationFixedPoint.value(stats.sum[j]), sxx = ActivationFixedPoint.value(stats.sumSquares[j])
         let vx = n * sxx - sx * sx
         guard vx > 0 else { return [] }
         var out: [(feature: Int, rho: Double)] = []
         for f in 0..<F {
-            let sy = FixedPoint.value(scan.truthSum[f]), syy = FixedPoint.value(scan.truthSumSquares[f])
-            let sxy = FixedPoint.value(scan.truthCross[f * (scan.m1 + scan.m2) + column])
+            let sy = ActivationFixedPoint.value(scan.truthSum[f]), syy = ActivationFixedPoint.value(scan.truthSumSquares[f])
+            let sxy = ActivationFixedPoint.value(scan.truthCross[f * (scan.m1 + scan.m2) + column])
             let vy = n * syy - sy * sy
             guard vy > 0 else { continue }
             out.append((f, (n * sxy - sx * sy) / (vx * vy).squareRoot()))

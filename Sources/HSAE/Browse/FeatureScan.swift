@@ -97,11 +97,11 @@ public final class FeatureScan {
                 let z1 = codes1 + local * m1, z2 = codes2 + local * m2
                 for f in truth[r] {
                     let y = Double(f.magnitude)
-                    truthSum[f.feature] += FixedPoint.quantise(y)
-                    truthSumSquares[f.feature] += FixedPoint.quantise(y * y)
+                    truthSum[f.feature] += ActivationFixedPoint.quantise(y)
+                    truthSumSquares[f.feature] += ActivationFixedPoint.quantise(y * y)
                     let base = f.feature * (m1 + m2)
-                    for i in active1 { truthCross[base + i] += FixedPoint.quantise(Double(z1[i]) * y) }
-                    for j in active2 { truthCross[base + m1 + j] += FixedPoint.quantise(Double(z2[j]) * y) }
+                    for i in active1 { truthCross[base + i] += ActivationFixedPoint.quantise(Double(z1[i]) * y) }
+                    for j in active2 { truthCross[base + m1 + j] += ActivationFixedPoint.quantise(Double(z2[j]) * y) }
                 }
             }
         }

@@ -4,7 +4,7 @@ import Foundation
 /// the allreduce over ranks is exact and the site is byte-identical for any rank count.
 /// Legend: m latents, H histogram bins, n_k classes of label kind k.
 ///
-/// Activations enter as fixed point (`FixedPoint.scale`), so the sums do not depend on the
+/// Activations enter as fixed point (`ActivationFixedPoint.scale`), so the sums do not depend on the
 /// order in which rows are added. Memory is O(m·(H + Σ n_k)), independent of the row count.
 public struct LatentStats: Sendable {
     public let latents: Int
@@ -28,10 +28,10 @@ public struct LatentStats: Sendable {
 
     /// Adds one row's firing latent j with value z (> 0) and the row's class per label kind (-1 = missing).
     @inline(__always) mutating func add(latent j: Int, value z: Float, classes: [Int]) {
-        let q = FixedPoint.quantise(Double(z))
+        let q = ActivationFixedPoint.quantise(Double(z))
         firings[j] += 1
         sum[j] += q
-        sumSquares[j] += FixedPoint.quantise(Double(z) * Double(z))
+        sumSquares[j] += ActivationFixedPoint.quantise(Double(z) * Double(z))
         histogram[j * ActivationBins.slots + ActivationBins.slot(z)] += 1
         for (k, c) in classes.enumerated() where c >= 0 {
             classFirings[k][c * latents + j] += 1
@@ -53,7 +53,7 @@ public struct LatentStats: Sendable {
 
 /// Fixed point for exact, order-independent sums: round(v · 2^20) as Int64.
 /// Precision 1e-6; an Int64 holds sums up to ≈ 8.8e12 in value units (e.g. 1e6 rows of z² ≤ 8e6).
-public enum FixedPoint {
+public enum ActivationFixedPoint {
     public static let scale = 1_048_576.0  // 2^20
     @inline(__always) public static func quantise(_ v: Double) -> Int64 { Int64((v * scale).rounded()) }
     @inline(__always) public static func value(_ q: Int64) -> Double { Double(q) / scale }
