@@ -44,7 +44,8 @@ struct EvalCommand: ParsableCommand {
                 try EvalInputs(run: runPath, model: try loadModel(runPath), baselineRun: baseline,
                                baseline: try baseline.map(loadModel), dataPath: data)
             }
-            let report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
+            var report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
+            report?.browser = BrowserLink.index(of: runPath, from: out)  // hsae features' default site
             try comm.onRoot { try report!.write(to: out) }
             log.info("wrote \(out)/\(EvalReport.jsonName), \(EvalReport.markdownName), \(EvalReport.htmlName)")
             for note in report?.notes ?? [] { log.info("  " + note) }

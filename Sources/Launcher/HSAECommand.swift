@@ -24,7 +24,7 @@ struct HSAECommand: ParsableCommand {
         version: HSAEVersion.string,
         subcommands: [VersionCommand.self, SelfTestCommand.self, SynthCommand.self, InspectCommand.self,
                       CorpusCommand.self, HarvestCommand.self, TrainCommand.self, ExportCommand.self, EvalCommand.self,
-                      SweepCommand.self, BenchCommand.self]
+                      SweepCommand.self, BenchCommand.self, FeaturesCommand.self, ExplainCommand.self]
     )
 
     /// ArgumentParser's entry point, after making sure OpenBLAS runs the best kernels this CPU

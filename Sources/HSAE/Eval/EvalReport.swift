@@ -34,6 +34,8 @@ public struct EvalReport: Codable, Equatable, Sendable {
     public var groundTruth: GroundTruthSection?
     /// Plain statements a reader must not miss (e.g. "the level index has the wrong sign for ...").
     public var notes: [String] = []
+    /// The run's feature browser (`hsae features`), relative to the report directory; nil when none exists.
+    public var browser: String?
 
     public init(run: String, baseline: String? = nil, data: String, rows: Int, rowsSource: String) {
         self.run = run

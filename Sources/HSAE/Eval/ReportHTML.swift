@@ -6,6 +6,9 @@ enum ReportHTML {
         var body = ["<h1>HSAE evaluation</h1>",
                     "<p>run <code>\(esc(r.run))</code>" + (r.baseline.map { ", baseline <code>\(esc($0))</code>" } ?? ", no baseline")
                         + ", data <code>\(esc(r.data))</code>, \(r.rows) rows (\(esc(r.rowsSource))); report schema \(r.schemaVersion).</p>"]
+        if let browser = r.browser {
+            body.append("<p>Feature browser: <a href=\"\(esc(browser))\">every latent with its examples, every top latent with its children</a>.</p>")
+        }
         body += r.notes.map { "<p class=\"note\"><b>Note.</b> \(esc($0))</p>" }
         body.append("<h2>Headline: HSAE against baseline</h2><table><tr><th>metric</th><th>HSAE</th><th>baseline</th></tr>")
         body += ReportHeadline.rows(r).map { "<tr><td>\(esc($0.metric))</td><td>\(esc($0.hsae))</td><td>\(esc($0.baseline))</td></tr>" }

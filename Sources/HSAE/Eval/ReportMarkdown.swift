@@ -6,6 +6,7 @@ enum ReportMarkdown {
         var out = ["# HSAE evaluation", "",
                    "run `\(r.run)`" + (r.baseline.map { ", baseline `\($0)`" } ?? ", no baseline")
                        + ", data `\(r.data)` (\(r.rows) rows, \(r.rowsSource)); report schema \(r.schemaVersion), hsae \(r.hsaeVersion).", ""]
+        if let browser = r.browser { out += ["Feature browser: [\(browser)](\(browser))", ""] }
         for note in r.notes { out += ["> **Note.** \(note)", ""] }
         out += ["## Headline", ""] + table(["metric", "HSAE", "baseline"], H.rows(r).map { [$0.metric, $0.hsae, $0.baseline] })
 

@@ -1,0 +1,111 @@
+import Foundation
+
+extension FeatureCatalog {
+    /// Builds the catalog from the global scan (rank 0). `labelNames[k]` names scan kind k and
+    /// `classNames[k]` its classes.
+    public init(scan: FeatureScan, model: HierarchicalSAE<Float>, labelNames: [String], classNames: [[String]]) {
+        let (m1, m2) = (scan.m1, scan.m2)
+        let decoder = model.view(.topWDec).matrix()  // m2×m1, non-negative
+        var childrenOf: [[Link]] = [], parentsOf = [[Link]](repeating: [], count: m1)
+        for j in 0..<m2 {
+            let row = decoder.row(j)
+            let peak = Double(row.max() ?? 0)
+            var links: [Link] = []
+            if peak > 0 {
+                for (i, w) in row.enumerated() where w > 0 && Double(w) >= Self.childThreshold * peak {
+                    links.append(Link(latent: i, weight: Double(w), count: 0))
+                    parentsOf[i].append(Link(latent: j, weight: Double(w), count: 0))
+                }
+            }
+            childrenOf.append(Self.ranked(links))
+        }
+        let n = Double(max(scan.rows, 1))
+        func coFiringForTop(_ j: Int) -> [Link] {
+            let links = (0..<m1).compactMap { i -> Link? in
+                let both = Int64(scan.coFirings[j * m1 + i]), ci = scan.bottom.firings[i]
+                guard ci >= Self.minCoFirings, both > 0 else { return nil }
+                return Link(latent: i, weight: Double(both) / Double(ci), count: both)
+            }
+            return Self.ranked(links)
+        }
+        func coFiringForBottom(_ i: Int) -> [Link] {
+            let ci = scan.bottom.firings[i]
+            guard ci >= Self.minCoFirings else { return [] }
+            let links = (0..<m2).compactMap { j -> Link? in
+                let both = Int64(scan.coFirings[j * m1 + i])
+                return both > 0 ? Link(latent: j, weight: Double(both) / Double(ci), count: both) : nil
+            }
+            return Self.ranked(links)
+        }
+        func latent(_ level: Level, _ j: Int) -> Latent {
+            let (stats, best, sample, column) = level == .top
+                ? (scan.top, scan.topTop, scan.topSample, m1 + j) : (scan.bottom, scan.bottomTop, scan.bottomSample, j)
+            let f = stats.firings[j]
+            let mean = f > 0 ? ActivationFixedPoint.value(stats.sum[j]) / Double(f) : 0
+            let histogram = Array(stats.histogram[j * ActivationBins.slots ..< (j + 1) * ActivationBins.slots])
+            let associations = labelNames.indices.map { k -> Association in
+                let m = stats.latents
+                let classes = classNames[k].indices.compactMap { c -> (name: String, share: Double, lift: Double)? in
+                    let fc = stats.classFirings[k][c * m + j]
+                    guard fc > 0, f > 0, scan.classRows[k][c] > 0 else { return nil }
+                    let share = Double(fc) / Double(f), base = Double(scan.classRows[k][c]) / n
+                    return (classNames[k][c], share, share / base)
+                }.sorted { $0.share != $1.share ? $0.share > $1.share : $0.name < $1.name }
+                return Association(kind: labelNames[k], classes: Array(classes.prefix(3)))
+            }
+            return Latent(level: level, index: j, firings: f, frequency: Double(f) / n, meanActivation: mean,
+                          histogram: histogram, examples: best.examples(latent: j),
+                          lowerSamples: Self.lowerBands(sample.examples(latent: j)), associations: associations,
+                          truthMatch: Self.truthMatch(scan: scan, stats: stats, latent: j, column: column),
+                          children: level == .top ? childrenOf[j] : [],
+                          coFiring: level == .top ? coFiringForTop(j) : coFiringForBottom(j),
+                          parents: level == .bottom ? Self.ranked(parentsOf[j]) : [])
+        }
+        rows = scan.rows
+        top = (0..<m2).map { latent(.top, $0) }
+        bottom = (0..<m1).map { latent(.bottom, $0) }
+        let claimed = Set(childrenOf.flatMap { $0.map(\.latent) })
+        unclaimed = (0..<m1).filter { !claimed.contains($0) }
+        examplesPerLatent = scan.topTop.capacity
+    }
+
+    /// Heaviest first, ties by latent index; the first `linksShown`.
+    static func ranked(_ links: [Link]) -> [Link] {
+        Array(links.sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.latent < $1.latent }.prefix(linksShown))
+    }
+
+    /// From a uniform sample of a latent's firings: up to three examples from each of the lower
+    /// three quartiles of the sample's activations (the band's first entries in hash order, i.e. random).
+    static func lowerBands(_ sample: [ExampleSlots.Example]) -> [(band: String, example: ExampleSlots.Example)] {
+        let sorted = sample.sorted { $0.value != $1.value ? $0.value < $1.value : $0.row < $1.row }
+        guard !sorted.isEmpty else { return [] }
+        var out: [(band: String, example: ExampleSlots.Example)] = []
+        let names = ["0–25 %", "25–50 %", "50–75 %"]
+        for q in 0..<3 {
+            let band = sorted[sorted.count * q / 4 ..< sorted.count * (q + 1) / 4]
+            let random = band.sorted { $0.key != $1.key ? $0.key < $1.key : $0.row < $1.row }
+            for e in random.prefix(3) { out.append((names[q], e)) }
+        }
+        return out
+    }
+
+    /// Pearson ρ between the latent's activation and each true feature's magnitude over the
+    /// scanned rows (zeros included); the three best.
+    static func truthMatch(scan: FeatureScan, stats: LatentStats, latent j: Int, column: Int) -> [(feature: Int, rho: Double)] {
+        let F = scan.trueFeatures
+        guard F > 0 else { return [] }
+        let n = Double(scan.rows)
+        let sx = ActivationFixedPoint.value(stats.sum[j]), sxx = ActivationFixedPoint.value(stats.sumSquares[j])
+        let vx = n * sxx - sx * sx
+        guard vx > 0 else { return [] }
+        var out: [(feature: Int, rho: Double)] = []
+        for f in 0..<F {
+            let sy = ActivationFixedPoint.value(scan.truthSum[f]), syy = ActivationFixedPoint.value(scan.truthSumSquares[f])
+            let sxy = ActivationFixedPoint.value(scan.truthCross[f * (scan.m1 + scan.m2) + column])
+            let vy = n * syy - sy * sy
+            guard vy > 0 else { continue }
+            out.append((f, (n * sxy - sx * sy) / (vx * vy).squareRoot()))
+        }
+        return Array(out.sorted { $0.rho != $1.rho ? $0.rho > $1.rho : $0.feature < $1.feature }.prefix(3))
+    }
+}

@@ -1,0 +1,66 @@
+import Dist
+import Foundation
+
+/// `hsae features`' one pass over the rows (issue 12): every rank scans its share, then one
+/// reduction (`FeatureScan.reduce`) gives rank 0 the global scan.
+///
+/// Rows are cut into fixed chunks of `chunkRows` from the first evaluation row, the same for any
+/// rank count, and rank r of W takes chunks [n·r/W, n·(r+1)/W). A chunk is computed with up to w
+/// extra rows on each side (the context of its first and last rows), so each row's code is
+/// computed in the same batch, bit for bit, whatever W is.
+public enum FeatureScanner {
+    public struct Options: Sendable {
+        public var chunkRows = 1024
+        public var examples = 20
+        public var samples = 24
+        /// Rows of context on each side of an example (harvested data; 0 for synthetic rows,
+        /// which have no neighbours).
+        public var contextRadius = 8
+        public init() {}
+    }
+
+    /// Scans on every rank; returns the global scan on rank 0 (the rank's own partial elsewhere).
+    public static func scan(_ inputs: EvalInputs, contextRadius w: Int, options: Options, comm: Communicator,
+                            log: Logger) throws -> FeatureScan {
+        let model = inputs.model, data = inputs.data
+        let (m1, m2) = (model.config.m1, model.config.m2)
+        let kinds = data.labelKinds.indices.filter { k in
+            let classes = data.labelKinds[k].classes
+            return classes != nil && classes!.count <= FeatureScan.maxClasses
+        }
+        let scan = FeatureScan(m1: m1, m2: m2, examples: options.examples, samples: options.samples, contextRadius: w,
+                               labelKinds: kinds, classCounts: kinds.map { data.labelKinds[$0].classes!.count },
+                               trueFeatures: inputs.truth?.layout.featureCount ?? 0)
+        let rows = inputs.rows
+        let chunks = (rows.count + options.chunkRows - 1) / options.chunkRows
+        let mine = chunks * comm.rank / comm.size ..< chunks * (comm.rank + 1) / comm.size
+        var workspace: Workspace<Float>?
+        let clock = Date()
+        try comm.agreeing {
+            for chunk in mine {
+                let start = rows.lowerBound + chunk * options.chunkRows
+                let scanned = start ..< min(rows.upperBound, start + options.chunkRows)
+                let computed = max(rows.lowerBound, scanned.lowerBound - w) ..< min(rows.upperBound, scanned.upperBound + w)
+                let raw = try data.read(rows: Array(computed))
+                if workspace?.b != computed.count { workspace = Workspace(config: model.config, rows: computed.count) }
+                let ws = workspace!
+                let c = model.inputScale
+                raw.storage.withUnsafeBufferPointer { src in
+                    for i in 0..<src.count { ws.x.base[i] = c * src[i] }
+                }
+                model.forward(ws, ForwardOptions(usesTop: true, gate: .model, training: false))
+                let list = Array(scanned)
+                let classes = kinds.map { data.labels(kind: $0, rows: list) }
+                scan.add(codes1: ws.z1.base, codes2: ws.z2.base, computed: computed, scanned: scanned,
+                         classes: classes, truth: inputs.truth?.firing(rows: list))
+                log.progress("features: \(chunk - mine.lowerBound + 1)/\(mine.count) chunks of this rank")
+            }
+        }
+        let memory = ProcessMemory.summary  // before the gathers: what the pass itself holds on this rank
+        try scan.reduce(over: comm)
+        log.info(String(format: "features: pass over %d rows (%d chunks of %d) on %d rank(s) in %.1f s",
+                        rows.count, chunks, options.chunkRows, comm.size, Date().timeIntervalSince(clock))
+                 + (memory.isEmpty ? "" : "; rank 0 " + memory))
+        return scan
+    }
+}
