@@ -148,6 +148,7 @@ public final class Trainer {
         let n = min(count, order.count)
         let rows = (0..<n).map { order.row(atStreamPosition: $0) }
         let x = try data.read(rows: rows)
+        data.dropResidentPages()  // 8192 random rows fault in up to 512 MB of mapped data (64 KB each)
         let d = data.d
         var sumSq = 0.0
         var mean = [Double](repeating: 0, count: d)
