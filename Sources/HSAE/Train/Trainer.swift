@@ -169,7 +169,7 @@ public final class Trainer {
 
     /// Options that change the math must match the checkpoint's; the rest (bookkeeping,
     /// reduction mode) may change on resume.
-    static func checkCompatible(_ new: TrainConfig, with old: TrainConfig, path: String) throws {
+    public static func checkCompatible(_ new: TrainConfig, with old: TrainConfig, path: String) throws {
         var a = new, b = old
         for c in [0, 1] {
             var x = c == 0 ? a : b
