@@ -56,6 +56,10 @@ public enum AtomicFile {
         let fd = open(path, O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { throw HSAEError.io(path: path, message: "cannot open directory: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        _ = fsync(fd)
+        // EINVAL: the file system does not support syncing directories (some network and
+        // virtual file systems); the rename is then as durable as that file system makes it.
+        guard fsync(fd) == 0 || errno == EINVAL else {
+            throw HSAEError.io(path: path, message: "fsync of the directory failed: \(String(cString: strerror(errno)))")
+        }
     }
 }

@@ -47,11 +47,16 @@ public final class GradientReducer {
     let statsLatents: Int
     var exact: [Int64]
     var fast: [Float]
-    var realsAcc: [Double]          // fast mode
-    var countsAcc: [Double]         // fast mode
     /// e_t per trainable range: gradient values are carried as round(g · 2^e_t).
     public var exponents: [Int]
+    /// Real-valued stats (losses, thresholds) are carried as round(v · 2^30): 2^-30 resolution,
+    /// and room for |v| up to 2^(50−30) summed over the microbatches.
     static let realExponent = 30
+    /// A gradient may grow this many binary orders of magnitude over the previous step's
+    /// maximum before its fixed-point value saturates (and is counted in `saturated`).
+    public static let headroomBits = 16
+    /// e_t for a range whose gradient was all zero (or not finite) last step: values up to 2^(50−40).
+    static let initialExponent = 40
     let limit: Int64
     /// Wall time of the last step's collective (for `hsae bench`).
     public private(set) var lastAllreduceSeconds = 0.0
@@ -64,8 +69,6 @@ public final class GradientReducer {
         let total = gradCount + StepStats.realCount + 3 + latents + 2
         exact = mode == .exact ? [Int64](repeating: 0, count: total) : []
         fast = mode == .fast ? [Float](repeating: 0, count: total) : []
-        realsAcc = []
-        countsAcc = []
         exponents = [Int](repeating: 0, count: ranges.count)
         // n microbatch values of magnitude ≤ limit sum without overflow; ≤ 2^50 so that the
         // conversion can use the exact float trick of `FixedPoint.accumulate`.
@@ -77,11 +80,11 @@ public final class GradientReducer {
         else { fast.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
     }
 
-    /// Sets e_t so that values up to 2^16 × `maxAbs[t]` fit in a microbatch's share.
+    /// Sets e_t so that values up to 2^headroomBits × `maxAbs[t]` fit in a microbatch's share.
     public func setExponents(fromMaxAbs maxAbs: [Double]) {
-        let headroomBits = Double(Foundation.log2(Double(limit))) - 16
+        let headroomBits = Double(Foundation.log2(Double(limit))) - Double(Self.headroomBits)
         exponents = maxAbs.map { m in
-            guard m > 0, m.isFinite else { return 40 }
+            guard m > 0, m.isFinite else { return Self.initialExponent }
             return Int((headroomBits - Foundation.log2(m)).rounded(.down))
         }
     }

@@ -25,6 +25,11 @@ extension Trainer {
             try comm.agree(local)
             throw HSAEError.io(path: run, message: "a rank reported a failure but none was agreed")  // unreachable
         }
+        if stats.saturated > 0 {
+            log.warning("\(phase.name), step \(state.stepInPhase): exact mode clamped \(Int(stats.saturated)) gradient value(s) that grew "
+                + "more than 2^\(GradientReducer.headroomBits)× over the previous step's largest; the update is still the same on every "
+                + "rank, but smaller than the true gradient. A spike like this usually means --lr (now \(config.lr)) is too high.")
+        }
         let trainRanges = ranges(phase)
         let orthRows = OrthogonalitySample.rows(latents: model.config.m2, sample: config.weights.orthSample,
                                                 seed: config.seed, step: state.globalStep)
@@ -131,7 +136,11 @@ extension Trainer {
         if phase.usesTop, c.top?.activation == .batchtopk { model.topThreshold = ema(model.topThreshold, Float(stats.thresholds[1]) / n) }
     }
 
-    private func ema(_ old: Float, _ new: Float) -> Float { old == 0 ? new : 0.99 * old + 0.01 * new }
+    /// The batch-top-k inference threshold: an exponential moving average of the training batches'
+    /// thresholds, keeping 0.99 of the old value (the rate is written out: 1 − 0.99 in Float is not 0.01).
+    static let thresholdEMA: (keep: Float, rate: Float) = (0.99, 0.01)
+
+    private func ema(_ old: Float, _ new: Float) -> Float { old == 0 ? new : Self.thresholdEMA.keep * old + Self.thresholdEMA.rate * new }
 
     /// Fraction of a layer's latents that have not fired within the dead window.
     func deadFraction(layer: Int) -> Double {
