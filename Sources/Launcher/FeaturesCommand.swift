@@ -18,8 +18,10 @@ struct FeaturesCommand: ParsableCommand {
 
     @Option(name: .customLong("run"), help: "The HSAE: a run directory (final model, else newest checkpoint) or a model.safetensors file.")
     var runPath: String
-    @Option(help: "Scan every row of this data set instead of the run's evaluation split.")
+    @Option(help: "Scan every row of this data set instead of the run's evaluation split (given the run's own data set, its evaluation split; see --all-rows).")
     var data: String?
+    @Flag(help: "Scan every row of the data set, training rows included, not only the held-out evaluation split.")
+    var allRows = false
     @Option(help: "Site directory (index.html, top/, bottom/); created if missing. Default RUN/site, which hsae eval's report links to.")
     var out: String?
     @Option(help: "Top activating examples kept per latent (default 20).")
@@ -49,7 +51,7 @@ struct FeaturesCommand: ParsableCommand {
         Session.run { comm, log in
             // One BLAS thread per rank: each chunk's codes must not depend on the thread count.
             BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
-            let inputs = try EvalInputs(run: runPath, model: try loadModel(runPath), dataPath: data)
+            let inputs = try EvalInputs(run: runPath, model: try loadModel(runPath), dataPath: data, allRows: allRows)
             var options = FeatureScanner.Options()
             options.examples = examples
             options.samples = samples

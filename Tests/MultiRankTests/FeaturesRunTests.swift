@@ -96,6 +96,19 @@ final class FeaturesRunTests: XCTestCase {
         XCTAssertEqual(Double(largest), values.first)
     }
 
+    /// Given the run's own data set, the scan covers its evaluation split (the last 5 % of 8,000
+    /// rows); --all-rows covers every row, training rows included, and says so on the index.
+    func testAllRowsScansTheWholeDataSet() throws {
+        let split = try Harness.single(["features", "--run", path("run"), "--data", path("data"), "--out", path("site-split")])
+        XCTAssertEqual(split.status, 0, split.stderr)
+        XCTAssertTrue(split.stdout.contains("pass over 400 rows"), split.stdout)
+        let all = try Harness.single(["features", "--run", path("run"), "--all-rows", "--out", path("site-all")])
+        XCTAssertEqual(all.status, 0, all.stderr)
+        XCTAssertTrue(all.stdout.contains("pass over 8000 rows"), all.stdout)
+        let index = try String(contentsOfFile: path("site-all/index.html"), encoding: .utf8)
+        XCTAssertTrue(index.contains("every row (--all-rows): rows 0..&lt;8000"), "the index names the rows it covers")
+    }
+
     func testBadArgumentsFailWithOneMessage() throws {
         let cases: [([String], String)] = [
             (["features", "--run", path("run"), "--out", path("x"), "--examples", "0"], "--examples must be >= 1"),

@@ -26,8 +26,10 @@ public struct EvalInputs {
     ///   - model, baseline: loaded from `run` and `baselineRun` by the caller (a run directory's
     ///     final model, else its newest checkpoint).
     ///   - dataPath: `--data`, or nil for the run's own data set.
+    ///   - allRows: every row of the data set even when it is the run's own (training rows
+    ///     included; the feature browser's `--all-rows`), instead of its evaluation split.
     public init(run: String, model: HierarchicalSAE<Float>, baselineRun: String? = nil, baseline: HierarchicalSAE<Float>? = nil,
-                dataPath: String? = nil) throws {
+                dataPath: String? = nil, allRows: Bool = false) throws {
         guard !model.config.isBaseline else {
             throw HSAEError.badConfig(option: "--run", message: "\(run) is a single-layer baseline (no top layer); "
                 + "pass it as --baseline, and an HSAE run as --run")
@@ -45,7 +47,10 @@ public struct EvalInputs {
         guard data.d == model.config.d else {
             throw HSAEError.badInput(path: path, message: "has d = \(data.d), but the model \(run) has d = \(model.config.d)")
         }
-        if let record, RunRecord.samePath(record.dataset, path) {
+        if allRows {
+            rows = 0 ..< data.rows
+            rowsSource = "every row (--all-rows)"
+        } else if let record, RunRecord.samePath(record.dataset, path) {
             if record.datasetRows != data.rows {
                 throw HSAEError.badInput(path: path, message: "has \(data.rows) rows, but \(run) was trained on it with "
                     + "\(record.datasetRows); the evaluation split would not be the held-out rows")
