@@ -22,6 +22,10 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         public var labels: String?
         /// Per-row ground-truth file (synthetic data), e.g. which true features fire.
         public var truth: String?
+        /// The safetensors tensor to read (default: the only one, or `activations`).
+        public var tensor: String?
+        /// A mask over the shard's leading dimensions (batch × seq): rows where it is 0 are skipped.
+        public var mask: String?
 
         public init(file: String, rows: Int, labels: String? = nil, truth: String? = nil) {
             self.file = file
@@ -57,6 +61,7 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
 
     public static let fileName = "dataset.json"
     public static let labelsSuffix = ".labels.npy"
+    public static let maskSuffix = ".mask.npy"
 
     public init(d: Int, dtype: String, shards: [Shard], labelKinds: [LabelKind]? = nil,
                 groundTruth: String? = nil, provenance: [String: String]? = nil) {
