@@ -36,7 +36,7 @@ def main():
     ref = {n[:-4]: np.load(os.path.join(a.refs, n)) for n in os.listdir(a.refs) if n.endswith(".npy")}
     x = torch.from_numpy(ref["x"])
     hsae = hsae_sae_lens.load(a.export)
-    failures, errors = [], {}
+    failures, errors, stats = [], {}, {}
 
     def compare(name, got):
         want = ref[name]
@@ -59,7 +59,9 @@ def main():
             compare("z2", z2)
             compare("zhat1", hsae.top.decode(z2))
             compare("xhat", hsae.reconstruct(x))
-            errors["negative_zhat1_fraction"] = float((hsae.top.decode(z2) < 0).float().mean())
+            # How much the ReLU matters here: the fraction of the top decoder's outputs it clips.
+            stats["negative_pre_relu_fraction"] = float(((z2 @ hsae.top.W_dec + hsae.top.b_dec) < 0).float().mean())
+            stats["negative_zhat1_fraction"] = float((hsae.top.decode(z2) < 0).float().mean())
 
     layers = [("bottom", hsae.bottom)] + ([("top", hsae.top)] if hsae.top is not None else [])
     for name, sae in layers:
@@ -83,7 +85,7 @@ def main():
     print(json.dumps({"sae_lens": saelens_version, "rows": int(x.shape[0]),
                       "architectures": {n: s.cfg.architecture() for n, s in layers},
                       "metadata_sae_lens_version": {n: s.cfg.metadata.sae_lens_version for n, s in layers},
-                      "errors": errors}))
+                      "errors": errors, "stats": stats}))
     for f in failures:
         print("FAIL " + f, file=sys.stderr)
     sys.exit(1 if failures else 0)

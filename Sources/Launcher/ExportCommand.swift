@@ -22,6 +22,7 @@ struct ExportCommand: ParsableCommand {
     var force = false
     @Option(help: "Model name recorded in cfg.json (default: from the data set's provenance).") var modelName: String?
     @Option(help: "Hook name recorded in cfg.json (default: from the data set's provenance).") var hookName: String?
+    @Option(help: "Hook layer recorded in cfg.json: the block index in the hook name (default: from the data set's provenance).") var hookLayer: Int?
 
     func run() throws {
         Session.run { comm, log in
@@ -30,6 +31,7 @@ struct ExportCommand: ParsableCommand {
             var provenance = SAELensExport.provenance(forRun: runPath)
             if let modelName { provenance["model_name"] = modelName }
             if let hookName { provenance["hook_name"] = hookName }
+            if let hookLayer { provenance["hook_layer"] = String(hookLayer) }
             let written = try SAELensExport.export(model, to: out, provenance: provenance, replace: force)
             for dir in written.directories { log.info("wrote \(dir)") }
         }

@@ -5,10 +5,11 @@ import XCTest
 /// Activations from elsewhere, end to end on real MiniLM rows: a 3-D (batch × seq × d) .npy with a
 /// padding mask, a safetensors file with TransformerLens tensor names, and a harvest by
 /// scripts/harvest-hf.py through transformers — each trains and evaluates; harvest-hf's rows equal
-/// `hsae harvest`'s within 1e-4.
+/// `hsae harvest`'s within 1e-4. The cube and the safetensors file hold the same rows without
+/// labels, so they must train the same model: their held-out FVUs are compared for equality.
 final class DataInTests: XCTestCase {
-    static let train = ["--m1", "48", "--m2", "12", "--activation", "topk", "--bottom-l0", "6", "--top-l0", "3",
-                        "--batch", "256", "--microbatch", "128", "--steps", "30,20,10", "--lr", "3e-3"]
+    static let train = ["--m1", "256", "--m2", "64", "--activation", "topk", "--bottom-l0", "16", "--top-l0", "8",
+                        "--batch", "256", "--microbatch", "128", "--steps", "200,100,100", "--lr", "3e-3"]
     var root: String!
 
     override func setUpWithError() throws {
@@ -51,16 +52,23 @@ final class DataInTests: XCTestCase {
         let fvu = try XCTUnwrap(try trainAndEvaluate(data: dir, name: "run-cube"))
         XCTAssertLessThan(fvu, 1, "a 3-D harvest trains to a model that explains some variance")
         print("DATA-IN 3-D npy \(batch)x\(seq)x\(d), \(n) unmasked rows: held-out FVU \(fvu)")
+        // The same rows as a plain 2-D safetensors file (no labels either) train the same model.
+        let flat = try Self.writeSafeTensors(data: rows, to: path("flat.safetensors"), decoy: false)
+        XCTAssertEqual(try trainAndEvaluate(data: flat, name: "run-flat"), fvu, "3-D + mask vs the same rows in 2-D")
     }
 
-    func testSafeTensorsWithTransformerLensNamesTrainsAndEvaluatesWithTensor() throws {
-        let data = try ActivationDataset(path: path("data"))
+    /// The data set's rows as tensor blocks.3.hook_resid_post (and a decoy blocks.2.hook_resid_post of zeros).
+    static func writeSafeTensors(data: ActivationDataset, to file: String, decoy: Bool) throws -> String {
         let x = try data.read(rows: Array(0..<data.rows)).storage
         var writer = SafeTensorsWriter()
         writer.add("blocks.3.hook_resid_post", shape: [data.rows, data.d], values: x)
-        writer.add("blocks.2.hook_resid_post", shape: [data.rows, data.d], values: [Float](repeating: 0, count: x.count))
-        let file = path("resid.safetensors")
+        if decoy { writer.add("blocks.2.hook_resid_post", shape: [data.rows, data.d], values: [Float](repeating: 0, count: x.count)) }
         try writer.serialized().write(to: URL(fileURLWithPath: file))
+        return file
+    }
+
+    func testSafeTensorsWithTransformerLensNamesTrainsAndEvaluatesWithTensor() throws {
+        let file = try Self.writeSafeTensors(data: try ActivationDataset(path: path("data")), to: path("resid.safetensors"), decoy: true)
         let ambiguous = try Harness.single(["train", "--data", file, "--out", path("run-st-ambiguous")] + Self.train)
         XCTAssertEqual(ambiguous.status, 1)
         XCTAssertEqual(ambiguous.stderr, "error: \(file): holds 2 tensors (blocks.2.hook_resid_post, blocks.3.hook_resid_post) "

@@ -12,8 +12,9 @@ import Foundation
 ///       "provenance": {"generator": "hsae synth", ...}
 ///     }
 ///
-/// A shard is a 2-D `.npy` (`<f4`/`<f2`) or a `.safetensors` file with one 2-D tensor named
-/// `activations`. A shard's labels file is an int32 `.npy` of shape rows × label_kinds.count,
+/// A shard is a 2-D (rows × d) or 3-D (batch × seq × d) `.npy` (`<f4`/`<f2`) or `.safetensors`
+/// file (its only tensor, `activations`, or the one `--tensor` / `"tensor"` names), optionally
+/// with a `"mask"` over batch × seq (docs/HARVEST.md, "Data from elsewhere"). A shard's labels file is an int32 `.npy` of shape rows × label_kinds.count,
 /// columns in `label_kinds` order, -1 where a label is missing.
 public struct DatasetManifest: Codable, Equatable, Sendable {
     public struct Shard: Codable, Equatable, Sendable {
