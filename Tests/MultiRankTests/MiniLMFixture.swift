@@ -13,6 +13,7 @@ enum MiniLMFixture {
         guard FileManager.default.fileExists(atPath: modelDir + "/model.safetensors"),
               FileManager.default.fileExists(atPath: "/usr/share/games/fortunes/de") else { return (nil, nil) }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("hsae-minilm-fixture-\(UUID())").path
+        atexit { if let root = MiniLMFixture.made.root { try? FileManager.default.removeItem(atPath: root) } }
         let steps: [[String]] = [
             ["corpus", "--out", root + "/corpus", "--fortunes", "en=/usr/share/games/fortunes",
              "--fortunes", "de=/usr/share/games/fortunes/de", "--max-docs-per-genre", "20"],
