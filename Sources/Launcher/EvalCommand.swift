@@ -24,8 +24,12 @@ struct EvalCommand: ParsableCommand {
     var baseline: String?
     @Option(help: "Evaluate on every row of this data set instead of the run's evaluation split.")
     var data: String?
-    @Option(help: "Report directory (report.json, report.md, report.html); created if missing.")
+    @Option(help: "Safetensors tensor of --data to read, e.g. blocks.6.hook_resid_post (default: the run's, else each shard's only tensor).")
+    var tensor: String?
+    @Option(help: "Report directory (report.json, report.md, report.html); created if missing, refused if not empty unless --force.")
     var out: String
+    @Flag(help: "Write into an existing non-empty --out (its report files are replaced).")
+    var force = false
     @OptionGroup(title: "Evaluation") var evaluation: EvalOptions
 
     func validate() throws {
@@ -41,8 +45,9 @@ struct EvalCommand: ParsableCommand {
             BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
             // Each rank opens its own copy of the inputs; a failure on one is named and stops all.
             let inputs = try comm.onEveryRank {
-                try EvalInputs(run: runPath, model: try loadModel(runPath), baselineRun: baseline,
-                               baseline: try baseline.map(loadModel), dataPath: data)
+                try OutputDirectory.check(out, replace: force)
+                return try EvalInputs(run: runPath, model: try loadModel(runPath), baselineRun: baseline,
+                               baseline: try baseline.map(loadModel), dataPath: data, tensor: tensor)
             }
             var report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
             report?.browser = BrowserLink.index(of: runPath, from: out)  // hsae features' default site
@@ -55,9 +60,9 @@ struct EvalCommand: ParsableCommand {
 
 /// Options of the evaluation itself (shared by `eval` and `sweep`).
 struct EvalOptions: ParsableArguments {
-    @Option(help: "Evaluation rows probed (an evenly spaced subsample; 0 = no probes; default 8192).") var probeRows = 8192
-    @Option(help: "L-BFGS iterations per probe fit (default 500).") var probeIterations = 500
-    @Option(help: "Rows per forward batch (default 1024).") var evalBatch = 1024
+    @Option(help: "Evaluation rows probed (an evenly spaced subsample; 0 = no probes).") var probeRows = 8192
+    @Option(help: "L-BFGS iterations per probe fit.") var probeIterations = 500
+    @Option(help: "Rows per forward batch.") var evalBatch = 1024
 
     func check() throws {
         guard probeRows >= 0 else { throw ValidationError("--probe-rows must be >= 0, got \(probeRows)") }

@@ -23,7 +23,7 @@ struct ExplainCommand: ParsableCommand {
     var layer: Int?
     @Option(help: "Tokens per window including [CLS] and [SEP] (default: the harvest's window, else the model's maximum).")
     var window: Int?
-    @Option(help: "Latents printed per token and level (default 5).")
+    @Option(help: "Latents printed per token and level.")
     var perToken = 5
     @Option(help: "Also write the explanation as an HTML page to this file.")
     var html: String?

@@ -5,30 +5,34 @@ import HSAE
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write each layer of a trained model as a SAELens-loadable SAE (cfg.json + sae_weights.safetensors).",
+        abstract: "Write the model as SAELens SAEs (bottom/, top/), its gate, and a recipe that rebuilds the HSAE.",
         discussion: """
-            The input scale c is folded into the bottom SAE, so it takes raw activations. The top SAE reads the bottom SAE's feature activations (d_in = m1).
+            The input scale c is folded into the bottom SAE, so it takes raw activations. The top SAE reads the bottom SAE's feature activations (d_in = m1); its decoder ends with the ReLU of the HSAE, an architecture (hsae_top_*) registered by OUT/hsae_sae_lens.py. OUT/gate.safetensors holds gate.logits; OUT/hsae.json the recipe. model_name, hook_name and hook_layer come from the run's data set (harvests record them). An existing non-empty OUT is refused unless --force. Details: docs/EXPORT.md.
 
             Examples:
-              hsae export --run runs/hsae --out exported    (exported/bottom, exported/top)
-              python -c "from sae_lens import SAE; SAE.load_from_disk('exported/bottom')"
+              hsae export --run runs/hsae --out exported
+              python -c "import sys; sys.path.insert(0, 'exported'); import hsae_sae_lens; print(hsae_sae_lens.load('exported').top)"
             """)
 
     @Option(name: .customLong("run"), help: "A run directory (uses RUN/model.safetensors, else the newest checkpoint) or a model.safetensors file.")
     var runPath: String
-    @Option(help: "Output directory (bottom/ and top/ are created inside).")
+    @Option(help: "Output directory (bottom/, top/, gate.safetensors, hsae.json, hsae_sae_lens.py).")
     var out: String
-    @Option(help: "Model name recorded in cfg.json (e.g. the harvested model).") var modelName: String?
-    @Option(help: "Hook name recorded in cfg.json.") var hookName: String?
+    @Flag(help: "Replace an existing non-empty --out directory.")
+    var force = false
+    @Option(help: "Model name recorded in cfg.json (default: from the data set's provenance).") var modelName: String?
+    @Option(help: "Hook name recorded in cfg.json (default: from the data set's provenance).") var hookName: String?
+    @Option(help: "Hook layer recorded in cfg.json: the block index in the hook name (default: from the data set's provenance).") var hookLayer: Int?
 
     func run() throws {
         Session.run { comm, log in
             let model = try comm.onEveryRank { try loadModel(runPath) }
             guard comm.isRoot else { return }
-            var provenance: [String: String] = [:]
+            var provenance = SAELensExport.provenance(forRun: runPath)
             if let modelName { provenance["model_name"] = modelName }
             if let hookName { provenance["hook_name"] = hookName }
-            let written = try SAELensExport.export(model, to: out, provenance: provenance)
+            if let hookLayer { provenance["hook_layer"] = String(hookLayer) }
+            let written = try SAELensExport.export(model, to: out, provenance: provenance, replace: force)
             for dir in written.directories { log.info("wrote \(dir)") }
         }
     }

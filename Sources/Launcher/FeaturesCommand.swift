@@ -24,14 +24,16 @@ struct FeaturesCommand: ParsableCommand {
     var allRows = false
     @Option(help: "Site directory (index.html, top/, bottom/); created if missing. Default RUN/site, which hsae eval's report links to.")
     var out: String?
-    @Option(help: "Top activating examples kept per latent (default 20).")
+    @Option(help: "Top activating examples kept per latent.")
     var examples = 20
-    @Option(help: "Random examples sampled per latent, shown from the lower activation quantiles (default 24).")
+    @Option(help: "Random examples sampled per latent, shown from the lower activation quantiles.")
     var samples = 24
-    @Option(help: "Tokens of context on each side of an example, harvested data (default 8).")
+    @Option(help: "Tokens of context on each side of an example, harvested data.")
     var context = 8
-    @Option(help: "Rows per forward chunk (default 1024). The site depends on it; the rank count does not.")
+    @Option(help: "Rows per forward chunk. The site depends on it; the rank count does not.")
     var chunkRows = 1024
+    @Flag(help: "Write into an existing non-empty --out (the site's pages are replaced).")
+    var force = false
 
     func validate() throws {
         guard examples >= 1 else { throw ValidationError("--examples must be >= 1, got \(examples)") }
@@ -51,6 +53,7 @@ struct FeaturesCommand: ParsableCommand {
         Session.run { comm, log in
             // One BLAS thread per rank: each chunk's codes must not depend on the thread count.
             BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
+            try comm.onEveryRank { try OutputDirectory.check(out, replace: force) }
             let inputs = try EvalInputs(run: runPath, model: try loadModel(runPath), dataPath: data, allRows: allRows)
             var options = FeatureScanner.Options()
             options.examples = examples

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HSAE
 
 @main
@@ -35,7 +36,13 @@ struct HSAECommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            exit(withError: error)
+            // One error style for every command: "error: …" on stderr and exit status 1, whether
+            // the parser, validate() or the command's own checks (Session) found the problem.
+            guard exitCode(for: error) != .success else { exit(withError: error) }  // --help, --version
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(1)
         }
     }
 }

@@ -14,9 +14,9 @@ struct InspectCommand: ParsableCommand {
             Validates as training does: a broken data set fails here with the same message.
 
             Examples:
-              hsae inspect data/tiny
-              hsae inspect data/tiny/shard-00000.npy
-              hsae inspect runs/r1/checkpoints/phase1-2000
+              hsae inspect data/synth                          (after hsae synth --out data/synth)
+              hsae inspect data/synth/shard-00000.npy
+              hsae inspect runs/a/checkpoints/1-0002000        (phase 1's last checkpoint: <phase>-<global step>)
             """)
 
     @Argument(help: "A data set directory, a .npy/.safetensors/.json file, a checkpoint or run directory.")

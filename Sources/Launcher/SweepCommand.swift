@@ -19,7 +19,7 @@ struct SweepCommand: ParsableCommand {
 
     @Option(help: "Activation data set (as for hsae train).") var data: String
     @Option(help: "Sweep directory: runs/, reports/, sweep.md, sweep.json.") var out: String
-    @Option(help: "Comma-separated seeds; every variant is trained once per seed (default 0).") var seeds = "0"
+    @Option(help: "Comma-separated seeds; every variant is trained once per seed.") var seeds = "0"
     @Option(help: "Comma-separated subset of: \(TrainingVariant.sweep.map(\.name).joined(separator: ", ")) (default all).")
     var variants: String?
     @Option(help: "JSON configuration file (keys as in a run's config.json).") var config: String?

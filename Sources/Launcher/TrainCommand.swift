@@ -27,6 +27,8 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Activation data set: a directory with dataset.json, a bare directory of shards, or one shard.")
     var data: String?
+    @Option(help: "Safetensors tensor to read, e.g. blocks.6.hook_resid_post (default: each shard's only tensor, else 'activations').")
+    var tensor: String?
     @Option(help: "Run directory to create (checkpoints, metrics.jsonl, config.json, model.safetensors).")
     var out: String?
     @Option(help: "Continue the run in this directory from its newest valid checkpoint (any rank count dividing n).")
@@ -113,7 +115,7 @@ struct TrainCommand: ParsableCommand {
                 throw HSAEError.badInput(path: resume, message: skippedAny ? "no valid checkpoint to resume from (all were skipped, see above)"
                                          : "has no checkpoints to resume from (expected \(resume)/checkpoints/<phase>-<step>/)")
             }
-            let dataset = try ActivationDataset(path: data ?? loaded.state.dataset)
+            let dataset = try ActivationDataset(path: data ?? loaded.state.dataset, tensor: tensor ?? loaded.state.datasetTensor)
             // Options given now apply on top of the checkpoint's configuration; only those that
             // do not change the math (bookkeeping, reduction mode) may differ from it.
             trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: resume,
@@ -124,7 +126,7 @@ struct TrainCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: out + "/checkpoints") {
                 throw HSAEError.badConfig(option: "--out", message: "\(out) already holds a run (\(out)/checkpoints); continue it with --resume \(out) or choose another --out")
             }
-            let dataset = try ActivationDataset(path: data!)
+            let dataset = try ActivationDataset(path: data!, tensor: tensor)
             let resolved = try resolvedConfig()
             trainer = try Trainer(comm: comm, log: log, config: resolved, data: dataset, run: out)
             let mc = trainer.model.config

@@ -67,19 +67,23 @@ final class FormatTests: XCTestCase {
             try ActivationDataset(path: dir + "/i.safetensors")
         }
         write(safetensorsShard(exact, shape: [4, 3], type: .f32, name: "x"), dir + "/x.safetensors")
-        assertThrows("\(dir)/x.safetensors: has no tensor named 'activations' (has: x)") {
-            try ActivationDataset(path: dir + "/x.safetensors")
+        assertThrows("\(dir)/x.safetensors: has no tensor named 'activations' (--tensor); it has: x") {
+            try ActivationDataset(path: dir + "/x.safetensors", tensor: "activations")
         }
     }
 
-    func testOneAndThreeDimensionalArraysAreRefused() throws {
+    func testOneAndFourDimensionalArraysAreRefused() throws {
         let dir = temporaryDirectory(self)
         write(NPYFile.serialize([Float]([1, 2, 3]), shape: [3]), dir + "/v.npy")
-        assertThrows("\(dir)/v.npy: is a 1-D array of shape [3], expected 2-D (rows × d)") { try ActivationDataset(path: dir + "/v.npy") }
-        write(NPYFile.serialize([Float](repeating: 1, count: 24), shape: [2, 3, 4]), dir + "/c.npy")
-        assertThrows("\(dir)/c.npy: is a 3-D array of shape [2, 3, 4], expected 2-D (rows × d)") { try ActivationDataset(path: dir + "/c.npy") }
-        write(safetensorsShard([Float](repeating: 1, count: 24), shape: [2, 3, 4], type: .f16), dir + "/c.safetensors")
-        assertThrows("\(dir)/c.safetensors: is a 3-D array of shape [2, 3, 4], expected 2-D (rows × d)") {
+        assertThrows("\(dir)/v.npy: is a 1-D array of shape [3], expected 2-D (rows × d) or 3-D (batch × seq × d)") {
+            try ActivationDataset(path: dir + "/v.npy")
+        }
+        write(NPYFile.serialize([Float](repeating: 1, count: 48), shape: [2, 3, 4, 2]), dir + "/c.npy")
+        assertThrows("\(dir)/c.npy: is a 4-D array of shape [2, 3, 4, 2], expected 2-D (rows × d) or 3-D (batch × seq × d)") {
+            try ActivationDataset(path: dir + "/c.npy")
+        }
+        write(safetensorsShard([Float](repeating: 1, count: 48), shape: [2, 3, 4, 2], type: .f16), dir + "/c.safetensors")
+        assertThrows("\(dir)/c.safetensors: is a 4-D array of shape [2, 3, 4, 2], expected 2-D (rows × d) or 3-D (batch × seq × d)") {
             try ActivationDataset(path: dir + "/c.safetensors")
         }
     }

@@ -62,13 +62,13 @@ final class SynthCommandTests: XCTestCase {
 
     func testBadOptionsAreNamed() throws {
         let table: [([String], String)] = [
-            (["--children", "0"], "Error: --children: must be at least 1 (children per root), got 0"),
-            (["--d", "0"], "Error: --d: must be at least 1, got 0"),
-            (["--noise", "-0.5"], "Error: --noise: must be finite and at least 0, got -0.5"),
-            (["--roots", "-2"], "Error: --roots: must be at least 1, got -2"),
-            (["--probability-min", "0.9"], "Error: --probability-min: must be in (0, --probability-max = 0.4], got 0.9"),
-            (["--geometry", "c"], "Error: The value 'c' is invalid for '--geometry <geometry>'. Please provide one of 'A' and 'B'."),
-            (["--preset", "huge"], "Error: The value 'huge' is invalid for '--preset <preset>'"),
+            (["--children", "0"], "error: --children: must be at least 1 (children per root), got 0"),
+            (["--d", "0"], "error: --d: must be at least 1, got 0"),
+            (["--noise", "-0.5"], "error: --noise: must be finite and at least 0, got -0.5"),
+            (["--roots", "-2"], "error: --roots: must be at least 1, got -2"),
+            (["--probability-min", "0.9"], "error: --probability-min: must be in (0, --probability-max = 0.4], got 0.9"),
+            (["--geometry", "c"], "error: The value 'c' is invalid for '--geometry <geometry>'. Please provide one of 'A' and 'B'."),
+            (["--preset", "huge"], "error: The value 'huge' is invalid for '--preset <preset>'"),
         ]
         for (args, message) in table {
             let run = try Harness.single(["synth", "--preset", "tiny", "--out", temporaryPath(self, "synth-bad")] + args)
@@ -76,7 +76,7 @@ final class SynthCommandTests: XCTestCase {
             XCTAssertTrue(run.stderr.contains(message), "\(args): \(run.stderr)")
         }
         let missing = try Harness.single(["synth", "--preset", "tiny"])
-        XCTAssertTrue(missing.stderr.contains("Error: Missing expected argument '--out <out>'"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("error: Missing expected argument '--out <out>'"), missing.stderr)
     }
 
     func testANonEmptyOutputIsRefusedUntilForced() throws {

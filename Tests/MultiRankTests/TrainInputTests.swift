@@ -73,12 +73,12 @@ final class TrainInputTests: XCTestCase {
         try expectFailure(["--data", path], message: "a.npy: unsupported dtype '<i4', expected '<f4' or '<f2'")
     }
 
-    func testOneAndThreeDimensionalArrays() throws {
-        for (name, shape) in [("one", [80]), ("three", [4, 5, 4])] {
+    func testOneAndFourDimensionalArrays() throws {
+        for (name, shape) in [("one", [80]), ("four", [2, 2, 5, 4])] {
             let path = dir.appendingPathComponent(name).path
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             try NPYFile.serialize([Float](repeating: 1, count: 80), shape: shape).write(to: URL(fileURLWithPath: path + "/a.npy"))
-            try expectFailure(["--data", path], message: "a.npy: is a \(shape.count)-D array of shape \(shape), expected 2-D (rows × d)")
+            try expectFailure(["--data", path], message: "a.npy: is a \(shape.count)-D array of shape \(shape), expected 2-D (rows × d) or 3-D (batch × seq × d)")
         }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A memory-mapped activation data set: a directory with `dataset.json` and shards, or a bare
-/// directory of `.npy`/`.safetensors` shards (sorted by name), or a single shard file.
+/// directory of `.npy`/`.safetensors` shards (sorted by name), or a single shard file. Shards are
+/// 2-D (rows × d) or 3-D (batch × seq × d), optionally masked (ShardReader).
 ///
 /// Opening validates everything that is cheap to check (shapes, dtypes, widths, sizes,
 /// manifest against shards); values are converted to Float only when rows are read.
@@ -10,14 +11,17 @@ public final class ActivationDataset: @unchecked Sendable {
     /// The directory shard names are relative to (the path itself, or a single shard's directory).
     public let directory: String
     public let manifest: DatasetManifest
+    /// `--tensor`: the safetensors tensor asked for (nil: each shard's only tensor, or `activations`).
+    public let tensor: String?
     public let d: Int
     /// Rows over all shards.
     public let rows: Int
     let shards: [ShardReader]
     let shardStarts: [Int]  // shards.count + 1, cumulative rows
 
-    public init(path: String) throws {
+    public init(path: String, tensor: String? = nil) throws {
         self.path = path
+        self.tensor = tensor
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw HSAEError.badInput(path: path, message: "no such file or directory")
@@ -36,7 +40,7 @@ public final class ActivationDataset: @unchecked Sendable {
         }
         var readers: [ShardReader] = []
         for shard in manifest.shards {
-            let reader = try ShardReader(directory: directory, shard: shard, labelKinds: manifest.labelKinds?.count ?? 0)
+            let reader = try ShardReader(directory: directory, shard: shard, labelKinds: manifest.labelKinds?.count ?? 0, tensor: tensor)
             if let first = readers.first, reader.d != first.d {
                 throw HSAEError.badInput(path: reader.path, message: "has width \(reader.d), but \(first.path) has width \(first.d); all shards must have the same d")
             }
@@ -66,7 +70,7 @@ public final class ActivationDataset: @unchecked Sendable {
         let files: [String]
         if isDirectory {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-            files = names.filter { ($0.hasSuffix(".npy") || $0.hasSuffix(".safetensors")) && !$0.hasSuffix(DatasetManifest.labelsSuffix)
+            files = names.filter { ($0.hasSuffix(".npy") || $0.hasSuffix(".safetensors")) && !$0.hasSuffix(DatasetManifest.labelsSuffix) && !$0.hasSuffix(DatasetManifest.maskSuffix)
                 && !$0.hasSuffix(".truth.npy") && !$0.hasPrefix(".") }.sorted()
             guard !files.isEmpty else {
                 throw HSAEError.badInput(path: path, message: "has no \(DatasetManifest.fileName) and no .npy or .safetensors shards")

@@ -13,6 +13,7 @@ extension DatasetManifest {
             guard shard.rows >= 0 else { throw bad("shards[\(i)] (\(shard.file)) has rows \(shard.rows), expected a count >= 0") }
             try Self.checkName(shard.file, field: "shards[\(i)].file", path: path)
             if let labels = shard.labels { try Self.checkName(labels, field: "shards[\(i)].labels", path: path) }
+            if let mask = shard.mask { try Self.checkName(mask, field: "shards[\(i)].mask", path: path) }
             if let truth = shard.truth { try Self.checkName(truth, field: "shards[\(i)].truth", path: path) }
         }
         if let groundTruth { try Self.checkName(groundTruth, field: "ground_truth", path: path) }

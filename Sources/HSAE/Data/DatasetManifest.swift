@@ -12,8 +12,9 @@ import Foundation
 ///       "provenance": {"generator": "hsae synth", ...}
 ///     }
 ///
-/// A shard is a 2-D `.npy` (`<f4`/`<f2`) or a `.safetensors` file with one 2-D tensor named
-/// `activations`. A shard's labels file is an int32 `.npy` of shape rows × label_kinds.count,
+/// A shard is a 2-D (rows × d) or 3-D (batch × seq × d) `.npy` (`<f4`/`<f2`) or `.safetensors`
+/// file (its only tensor, `activations`, or the one `--tensor` / `"tensor"` names), optionally
+/// with a `"mask"` over batch × seq (docs/HARVEST.md, "Data from elsewhere"). A shard's labels file is an int32 `.npy` of shape rows × label_kinds.count,
 /// columns in `label_kinds` order, -1 where a label is missing.
 public struct DatasetManifest: Codable, Equatable, Sendable {
     public struct Shard: Codable, Equatable, Sendable {
@@ -22,6 +23,10 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         public var labels: String?
         /// Per-row ground-truth file (synthetic data), e.g. which true features fire.
         public var truth: String?
+        /// The safetensors tensor to read (default: the only one, or `activations`).
+        public var tensor: String?
+        /// A mask over the shard's leading dimensions (batch × seq): rows where it is 0 are skipped.
+        public var mask: String?
 
         public init(file: String, rows: Int, labels: String? = nil, truth: String? = nil) {
             self.file = file
@@ -57,6 +62,7 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
 
     public static let fileName = "dataset.json"
     public static let labelsSuffix = ".labels.npy"
+    public static let maskSuffix = ".mask.npy"
 
     public init(d: Int, dtype: String, shards: [Shard], labelKinds: [LabelKind]? = nil,
                 groundTruth: String? = nil, provenance: [String: String]? = nil) {

@@ -1,17 +1,26 @@
 import Foundation
 
-/// One memory-mapped shard (`.npy` or `.safetensors`) and its optional labels file.
+/// One memory-mapped shard (`.npy` or `.safetensors`) and its optional labels and mask files.
+///
+/// A shard is 2-D (rows × d) or 3-D (batch × seq × d, flattened over batch × seq in C order).
+/// A mask (`shard.mask`, or `<stem>.mask.npy` beside a bare shard: bool, uint8, int32 or int64,
+/// shape batch × seq, or rows) keeps the rows where it is non-zero — padding dropped; row numbers
+/// (labels, the evaluation split, checkpoints) then count kept rows only.
 final class ShardReader {
     let path: String
     let rows: Int
     let d: Int
     let dtype: ElementType
+    /// The safetensors tensor read (nil for .npy).
+    let tensor: String?
     private let data: UnsafeRawPointer?
     private let storage: AnyObject  // keeps the mapping alive
     private let labelData: UnsafeRawPointer?
     private let labelStorage: AnyObject?
     private let labelType: ElementType
     private let labelColumns: Int
+    /// Kept positions when masked (rows entries), else nil.
+    private let kept: [Int]?
 
     /// See MappedFile.dropResidentPages.
     func dropResidentPages() {
@@ -19,7 +28,9 @@ final class ShardReader {
         (labelStorage as? MappedFile)?.dropResidentPages()
     }
 
-    init(directory: String, shard: DatasetManifest.Shard, labelKinds: Int) throws {
+    /// - Parameter tensor: the safetensors tensor to read (`--tensor`); nil: the only tensor, or
+    ///   `activations` when there are several.
+    init(directory: String, shard: DatasetManifest.Shard, labelKinds: Int, tensor requested: String? = nil) throws {
         let path = directory + "/" + shard.file
         self.path = path
         func bad(_ message: String) -> HSAEError { .badInput(path: path, message: message) }
@@ -33,26 +44,35 @@ final class ShardReader {
             dtype = npy.dtype
             data = npy.data.baseAddress
             storage = npy.file
+            tensor = nil
         } else if shard.file.hasSuffix(".safetensors") {
             let st = try SafeTensorsFile(path: path)
-            guard let t = st.tensors["activations"] else {
-                throw bad("has no tensor named 'activations' (has: \(st.tensors.keys.sorted().joined(separator: ", ")))")
-            }
+            let name = try Self.chooseTensor(in: st, requested: shard.tensor ?? requested, path: path)
+            let t = st.tensors[name]!
             guard t.dtype == .f32 || t.dtype == .f16 || t.dtype == .bf16 else {
-                throw bad("tensor 'activations' is \(t.dtype.rawValue), expected F32, F16 or BF16")
+                throw bad("tensor '\(name)' is \(t.dtype.rawValue), expected F32, F16 or BF16")
             }
             shape = t.shape
             dtype = t.dtype
             data = st.bytes(t).baseAddress
             storage = st.file
+            tensor = name
         } else {
             throw bad("unsupported shard type, expected .npy or .safetensors")
         }
-        guard shape.count == 2 else {
-            throw bad("is a \(shape.count)-D array of shape \(shape), expected 2-D (rows × d)")
+        guard shape.count == 2 || shape.count == 3 else {
+            throw bad("is a \(shape.count)-D array of shape \(shape), expected 2-D (rows × d) or 3-D (batch × seq × d)")
         }
-        rows = shape[0]
-        d = shape[1]
+        let positions = shape.dropLast().reduce(1, *)
+        d = shape.last!
+        let maskFile = shard.mask ?? Self.siblingMask(directory: directory, file: shard.file)
+        if let maskFile {
+            kept = try Self.readMask(directory + "/" + maskFile, expected: Array(shape.dropLast()), positions: positions)
+            rows = kept!.count
+        } else {
+            kept = nil
+            rows = positions
+        }
         if let labels = shard.labels {
             let labelPath = directory + "/" + labels
             let npy = try NPYFile(path: labelPath)
@@ -74,8 +94,44 @@ final class ShardReader {
         }
     }
 
+    /// The tensor to read: the requested one, else the only one, else `activations`.
+    static func chooseTensor(in st: SafeTensorsFile, requested: String?, path: String) throws -> String {
+        let names = st.tensors.keys.sorted()
+        if let requested {
+            guard st.tensors[requested] != nil else {
+                throw HSAEError.badInput(path: path, message: "has no tensor named '\(requested)' (--tensor); it has: \(names.joined(separator: ", "))")
+            }
+            return requested
+        }
+        if names.count == 1 { return names[0] }
+        if st.tensors["activations"] != nil { return "activations" }
+        throw HSAEError.badInput(path: path, message: names.isEmpty ? "holds no tensors"
+            : "holds \(names.count) tensors (\(names.joined(separator: ", "))) and none is named 'activations'; choose one with --tensor NAME")
+    }
+
+    /// `<stem>.mask.npy` beside a shard, when it exists.
+    static func siblingMask(directory: String, file: String) -> String? {
+        let stem = (file as NSString).deletingPathExtension
+        let name = stem + DatasetManifest.maskSuffix
+        return FileManager.default.fileExists(atPath: directory + "/" + name) ? name : nil
+    }
+
+    /// The positions where the mask is non-zero.
+    static func readMask(_ path: String, expected: [Int], positions: Int) throws -> [Int] {
+        let npy = try NPYFile(path: path)
+        guard [.bool, .u8, .i32, .i64].contains(npy.dtype) else {
+            throw HSAEError.badInput(path: path, message: "mask dtype is \(npy.dtype.numpyDescr ?? npy.dtype.rawValue), expected bool, uint8, int32 or int64")
+        }
+        guard npy.shape == expected || npy.shape == [positions] else {
+            throw HSAEError.badInput(path: path, message: "mask has shape \(npy.shape), expected \(expected) (the activations' shape without d)")
+        }
+        let base = npy.data.baseAddress!
+        return (0..<positions).filter { npy.dtype.integer(base, $0) != 0 }
+    }
+
     @inline(__always) func convertRow(_ local: Int, into out: UnsafeMutablePointer<Float>) {
-        dtype.convert(data! + local * d * dtype.size, count: d, into: out)
+        let position = kept.map { $0[local] } ?? local
+        dtype.convert(data! + position * d * dtype.size, count: d, into: out)
     }
 
     /// The first row holding NaN or ±Inf, or nil (a full pass over the shard).

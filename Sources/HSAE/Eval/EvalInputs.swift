@@ -29,7 +29,7 @@ public struct EvalInputs {
     ///   - allRows: every row of the data set even when it is the run's own (training rows
     ///     included; the feature browser's `--all-rows`), instead of its evaluation split.
     public init(run: String, model: HierarchicalSAE<Float>, baselineRun: String? = nil, baseline: HierarchicalSAE<Float>? = nil,
-                dataPath: String? = nil, allRows: Bool = false) throws {
+                dataPath: String? = nil, tensor: String? = nil, allRows: Bool = false) throws {
         guard !model.config.isBaseline else {
             throw HSAEError.badConfig(option: "--run", message: "\(run) is a single-layer baseline (no top layer); "
                 + "pass it as --baseline, and an HSAE run as --run")
@@ -43,7 +43,8 @@ public struct EvalInputs {
             throw HSAEError.badInput(path: run + "/" + RunRecord.fileName,
                                      message: "names the data set '\(path)', which does not exist here; give --data DIR")
         }
-        let data = try ActivationDataset(path: path)
+        let ownData = record.map { dataPath == nil || RunRecord.samePath($0.dataset, path) } ?? false
+        let data = try ActivationDataset(path: path, tensor: tensor ?? (ownData ? record?.datasetTensor : nil))
         guard data.d == model.config.d else {
             throw HSAEError.badInput(path: path, message: "has d = \(data.d), but the model \(run) has d = \(model.config.d)")
         }

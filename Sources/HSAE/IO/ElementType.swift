@@ -2,14 +2,14 @@
 /// conversion to Float. Names follow safetensors (`F32`) and numpy (`<f4`).
 public enum ElementType: String, Codable, Sendable, CaseIterable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
-    case i32 = "I32", i64 = "I64", u8 = "U8"
+    case i32 = "I32", i64 = "I64", u8 = "U8", bool = "BOOL"
 
     public var size: Int {
         switch self {
         case .f32, .i32: return 4
         case .f16, .bf16: return 2
         case .f64, .i64: return 8
-        case .u8: return 1
+        case .u8, .bool: return 1
         }
     }
 
@@ -22,6 +22,7 @@ public enum ElementType: String, Codable, Sendable, CaseIterable {
         case .i32: return "<i4"
         case .i64: return "<i8"
         case .u8: return "|u1"
+        case .bool: return "|b1"
         case .bf16: return nil
         }
     }
@@ -55,7 +56,7 @@ public enum ElementType: String, Codable, Sendable, CaseIterable {
             for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
         case .i64:
             for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
-        case .u8:
+        case .u8, .bool:
             for i in 0..<count { destination[i] = Float(source.load(fromByteOffset: i, as: UInt8.self)) }
         }
     }
@@ -65,7 +66,7 @@ public enum ElementType: String, Codable, Sendable, CaseIterable {
         switch self {
         case .i32: return Int(source.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))
         case .i64: return Int(source.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))
-        case .u8: return Int(source.load(fromByteOffset: i, as: UInt8.self))
+        case .u8, .bool: return Int(source.load(fromByteOffset: i, as: UInt8.self))
         case .f32, .f16, .bf16, .f64:
             var f: Float = 0
             convert(source + i * size, count: 1, into: &f)

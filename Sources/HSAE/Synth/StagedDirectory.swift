@@ -21,16 +21,11 @@ struct StagedDirectory {
         self.replace = replace
         let parent = url.deletingLastPathComponent().path
         staging = parent + "/.\(url.lastPathComponent).partial-\(getpid())"
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: self.target, isDirectory: &isDir) {
-            guard isDir.boolValue else {
-                throw HSAEError.badConfig(option: option, message: "'\(target)' is a file, expected a directory to create")
-            }
-            let entries = (try? fm.contentsOfDirectory(atPath: self.target)) ?? []
-            if !entries.isEmpty && !replace {
-                throw HSAEError.badConfig(option: option, message: "'\(target)' is not empty (\(entries.count) \(entries.count == 1 ? "entry" : "entries")); "
-                    + "choose a new directory or pass --force to replace it")
-            }
+        do {
+            try OutputDirectory.check(self.target, replace: replace, option: option)
+        } catch HSAEError.badConfig(let option, let message) {
+            // Name the path as the user gave it.
+            throw HSAEError.badConfig(option: option, message: message.replacingOccurrences(of: "'\(self.target)'", with: "'\(target)'"))
         }
         do {
             try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)

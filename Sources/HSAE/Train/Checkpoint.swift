@@ -18,6 +18,8 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var dataVariance: Double
     public var config: TrainConfig
     public var dataset: String
+    /// `--tensor` the run was started with (nil: the default tensor).
+    public var datasetTensor: String?
     public var datasetRows: Int
     public var d: Int
     public var ranks: Int

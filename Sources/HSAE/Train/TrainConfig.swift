@@ -173,6 +173,8 @@ public struct ResolvedRun: Codable, Sendable {
     public var config: TrainConfig
     public var model: ModelConfig
     public var dataset: String
+    /// `--tensor` (safetensors shards), nil when the default tensor was read.
+    public var datasetTensor: String?
     public var datasetRows: Int
     public var inputScale: Double
     public var ranks: Int

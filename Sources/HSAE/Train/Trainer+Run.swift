@@ -64,7 +64,7 @@ extension Trainer {
         if runLock == nil { runLock = try RunLock(run: run) }
         let stale = Checkpoint.removeStaleTemporaries(run: run)
         if !stale.isEmpty { log.warning("removed \(stale.count) temporary file(s) left by an interrupted write: \(stale.joined(separator: ", "))") }
-        let resolved = ResolvedRun(config: config, model: model.config, dataset: data.path, datasetRows: data.rows,
+        let resolved = ResolvedRun(config: config, model: model.config, dataset: data.path, datasetTensor: data.tensor, datasetRows: data.rows,
                                    inputScale: Double(model.inputScale), ranks: comm.size, hsae: HSAEVersion.string)
         try AtomicFile.write(try JSONEncoder.sorted.encode(resolved), to: run + "/config.json")
         metrics = try MetricsLog(path: run + "/metrics.jsonl", truncatingAfter: state.globalStep)

@@ -64,6 +64,7 @@ public final class Trainer {
                                  dataVariance: sample.variance, config: config, dataset: data.path,
                                  datasetRows: data.rows, d: data.d, ranks: comm.size)
         state.dataFingerprint = fingerprint
+        state.datasetTensor = data.tensor
         try self.init(comm: comm, log: log, run: run, config: config, data: data, order: order, model: model, state: state,
                       adamMoments: nil, sinceFired: nil)
     }
