@@ -19,6 +19,7 @@ enum ReportMarkdown {
         out += ["## Sparsity (§7.2)", ""] + table(["code", "latents", "L0", "sparsity", "target", "dead", "dead fraction"],
             r.sparsity.map { [$0.name, "\($0.latents)", H.number($0.meanL0), H.number($0.sparsity), H.number($0.targetSparsity),
                               "\($0.dead)", H.number($0.deadFraction)] })
+        if let s = r.splicedFidelity { out += spliced(s) }
         if let h = r.hierarchy { out += hierarchy(h) }
         if !r.probing.isEmpty { out += probing(r.probing) }
         if !r.compression.isEmpty {
@@ -37,6 +38,18 @@ enum ReportMarkdown {
         }
         if let gt = r.groundTruth { out += groundTruth(gt) }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    static func spliced(_ s: SplicedFidelitySection) -> [String] {
+        typealias H = ReportHeadline
+        return ["## Spliced fidelity", "",
+                "Each reconstruction replaces layer \(s.layer) of `\(s.languageModel)` for the content tokens of \(s.windows) windows "
+                + "(\(s.tokens) tokens); the sentence embedding (mean-pooled, normalised) is compared with the model's own. "
+                + "Retrieval agreement: the fraction of windows whose nearest other window stays the same (chance \(H.number(s.chanceAgreement))). "
+                + "The windows were rebuilt from the rows' labels: recomputed layer \(s.layer) differs from the data set's rows by at most "
+                + "\(H.number(s.rowDeviation)) (row RMS \(H.number(s.rowRMS))).", ""]
+            + table(["spliced in", "mean cosine", "min cosine", "top-1 retrieval agreement"],
+                    s.models.map { [SplicedFidelitySection.label($0.name), H.number($0.cosine), H.number($0.minCosine), H.number($0.retrievalAgreement)] })
     }
 
     static func hierarchy(_ h: HierarchySection) -> [String] {
