@@ -71,7 +71,7 @@ extension SplicedFidelity {
         let scores = names.enumerated().map { score(name: $0.element, original: own, spliced: slot($0.offset + 1)) }
         return SplicedFidelitySection(languageModel: options.languageModel, layer: setup.harvest.layer, window: setup.harvest.window,
                                       windows: n, tokens: Int(sums[1]), rowDeviation: deviation,
-                                      rowRMS: sums[1] > 0 ? (sums[0] / (sums[1] * Double(d))).squareRoot() : 0,
+                                      rowRms: sums[1] > 0 ? (sums[0] / (sums[1] * Double(d))).squareRoot() : 0,
                                       chanceAgreement: n > 1 ? 1 / Double(n - 1) : nil, models: scores)
     }
 

@@ -24,12 +24,18 @@ public struct SplicedFidelitySection: Codable, Equatable, Sendable {
     /// max |recomputed layer-L state − the data set's row| over the spliced tokens, and the RMS of
     /// those rows: the windows were rebuilt correctly when the first is tiny beside the second.
     public var rowDeviation: Double
-    public var rowRMS: Double
+    public var rowRms: Double
     /// 1/(windows − 1): the retrieval agreement of a random neighbour.
     public var chanceAgreement: Double?
     /// "original" (the data set's own rows spliced: the check, ≈ 1), "full", "skip_only",
     /// "top_only", "baseline", "zero_ablation", "mean_ablation".
     public var models: [SplicedScore]
+
+    public init(languageModel: String, layer: Int, window: Int, windows: Int, tokens: Int, rowDeviation: Double, rowRms: Double,
+                chanceAgreement: Double?, models: [SplicedScore]) {
+        self.languageModel = languageModel; self.layer = layer; self.window = window; self.windows = windows; self.tokens = tokens
+        self.rowDeviation = rowDeviation; self.rowRms = rowRms; self.chanceAgreement = chanceAgreement; self.models = models
+    }
 
     public func score(_ name: String) -> SplicedScore? { models.first { $0.name == name } }
 
