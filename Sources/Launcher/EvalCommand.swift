@@ -16,8 +16,8 @@ struct EvalCommand: ParsableCommand {
                   --run runs/a --baseline runs/base --out reports/a
               hsae eval --run runs/a --data data/other --out reports/other \\
                   --probe-rows 0
-              hsae eval --run runs/minilm --baseline runs/minilm-base --out reports/minilm \\
-                  --model models/minilm-l6
+              hsae eval --run runs/minilm --baseline runs/minilm-base \\
+                  --out reports/minilm --model models/minilm-l6
             """)
 
     @Option(name: .customLong("run"), help: "The HSAE: a run directory (final model, else newest checkpoint) or a model.safetensors file.")

@@ -175,6 +175,16 @@ final class EvalRunTests: XCTestCase {
             XCTAssertGreaterThan(bottom, 0)
             XCTAssertLessThanOrEqual(bottom, screen, "the headline table ends inside the first screen at \(width)×\(height)")
         }
+        // Two rate-plot points at the same place (the collision of issue 13): their labels are placed apart.
+        var collide = EvalReport(run: "r", data: "d", rows: 1, rowsSource: "evaluation split")
+        collide.compression = ["top_only", "skip_only", "full", "baseline"].enumerated().map { i, name in
+            CompressionPoint(name: name, codes: [(i == 0 ? 4 : 24, 512)], d: 384, fvu: i == 0 ? 0.6 : 0.3)
+        }
+        try collide.html().replacingOccurrences(of: "</body>", with: Self.layoutProbe + "</body>")
+            .write(toFile: dir + "/collide.html", atomically: true, encoding: .utf8)
+        let placed = try XCTUnwrap(try ChromiumProbe.visit("file://" + dir + "/collide.html", windowSize: (800, 1000)).selftest)
+        XCTAssertEqual(placed["overlaps"] as? [String], [], "labels of coinciding points")
+        XCTAssertEqual(placed["svgs"] as? Int, 1)
         let shot = try Harness.run(Harness.root.appendingPathComponent("scripts/screenshot-report").path, [dir, dir + "/report.png"])
         XCTAssertEqual(shot.status, 0, shot.stderr)
         let png = try Data(contentsOf: URL(fileURLWithPath: dir + "/report.png"))
