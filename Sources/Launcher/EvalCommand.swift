@@ -8,7 +8,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a trained HSAE (and a baseline) on held-out rows; write report.json, report.md, report.html.",
         discussion: """
-            Rows: the run's data set and its evaluation split (never trained on), or every row of a --data set the model never saw. Under mpirun each rank evaluates a contiguous share of the rows and the sums are combined by one allreduce; the numbers equal a single-rank run up to rounding. Probes run on an evenly spaced subsample of the evaluation rows (--probe-rows), their fits shared out over the ranks. On a synthetic data set (hsae synth) the report scores both models against the true hierarchy. docs/EVALUATION.md defines every number.
+            Rows: the run's data set and its evaluation split (never trained on), or every row of a --data set the model never saw. Under mpirun each rank evaluates a contiguous share of the rows and the sums are combined by one allreduce; the numbers equal a single-rank run up to rounding. Probes run on an evenly spaced subsample of the evaluation rows (--probe-rows), their fits shared out over the ranks. On a synthetic data set (hsae synth) the report scores both models against the true hierarchy. On a harvested data set, --model adds spliced fidelity: the windows behind the evaluation rows are run through the language model with each reconstruction in place of the harvested layer, and the sentence embeddings compared with the model's own. docs/EVALUATION.md defines every number.
 
             Examples:
               hsae eval --run runs/a --baseline runs/base --out reports/a
@@ -16,6 +16,8 @@ struct EvalCommand: ParsableCommand {
                   --run runs/a --baseline runs/base --out reports/a
               hsae eval --run runs/a --data data/other --out reports/other \\
                   --probe-rows 0
+              hsae eval --run runs/minilm --baseline runs/minilm-base \\
+                  --out reports/minilm --model models/minilm-l6
             """)
 
     @Option(name: .customLong("run"), help: "The HSAE: a run directory (final model, else newest checkpoint) or a model.safetensors file.")
@@ -30,10 +32,17 @@ struct EvalCommand: ParsableCommand {
     var out: String
     @Flag(help: "Write into an existing non-empty --out (its report files are replaced).")
     var force = false
+    @Option(name: .customLong("model"), help: ArgumentHelp(
+        "The language model the data set was harvested with (e.g. models/minilm-l6): adds spliced fidelity, the sentence "
+        + "embedding with each reconstruction spliced into the harvested layer.", valueName: "model"))
+    var languageModel: String?
+    @Option(help: "With --model: windows (sentences) spliced, evenly spaced over the evaluation rows.")
+    var spliceWindows = 256
     @OptionGroup(title: "Evaluation") var evaluation: EvalOptions
 
     func validate() throws {
         try evaluation.check()
+        guard spliceWindows >= 2 else { throw ValidationError("--splice-windows must be >= 2, got \(spliceWindows)") }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), !isDir.boolValue {
             throw ValidationError("--out: '\(out)' is a file; give a directory for the report")
@@ -49,7 +58,12 @@ struct EvalCommand: ParsableCommand {
                 return try EvalInputs(run: runPath, model: try loadModel(runPath), baselineRun: baseline,
                                baseline: try baseline.map(loadModel), dataPath: data, tensor: tensor)
             }
-            var report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
+            var options = evaluation.options
+            if let languageModel {
+                options.splice = SpliceOptions(languageModel: languageModel)
+                options.splice?.maxWindows = spliceWindows
+            }
+            var report = try EvalDriver.evaluate(inputs, options: options, comm: comm, log: log)
             report?.browser = BrowserLink.index(of: runPath, from: out)  // hsae features' default site
             try comm.onRoot { try report!.write(to: out) }
             log.info("wrote \(out)/\(EvalReport.jsonName), \(EvalReport.markdownName), \(EvalReport.htmlName)")

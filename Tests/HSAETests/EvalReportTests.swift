@@ -210,6 +210,65 @@ final class EvalReportTests: XCTestCase {
         XCTAssertTrue(md.contains("majority acc"))
     }
 
+    /// "What this says" comes from the numbers: two reports whose numbers differ get different
+    /// verdicts and carry their own values; a sentence appears only when its numbers exist.
+    func testWhatThisSaysIsGeneratedFromTheNumbers() throws {
+        var a = EvalFixture().sampleReport()
+        func setFVU(_ r: inout EvalReport, _ name: String, _ v: Double) {
+            if let i = r.reconstruction.firstIndex(where: { $0.name == name }) { r.reconstruction[i].fvu = v }
+            else { r.reconstruction.append(ReconstructionSummary(name: name, rows: 1, fvu: v, mse: nil, cosine: nil, shrinkage: nil)) }
+        }
+        setFVU(&a, "full", 0.05); setFVU(&a, "baseline", 0.1); setFVU(&a, "skip_only", 0.2); setFVU(&a, "top_only", 0.3)
+        var b = a
+        setFVU(&b, "full", 0.2); setFVU(&b, "baseline", 0.1); setFVU(&b, "top_only", 0.1)
+        b.splicedFidelity = SplicedFidelitySection(languageModel: "lm", layer: 3, window: 64, windows: 11, tokens: 400, rowDeviation: 0,
+            rowRms: 1, chanceAgreement: 0.1, models: [SplicedScore(name: "full", cosine: 0.8, minCosine: 0.5, retrievalAgreement: 0.6),
+                                                      SplicedScore(name: "baseline", cosine: 0.9, minCosine: 0.6, retrievalAgreement: 0.7),
+                                                      SplicedScore(name: "zero_ablation", cosine: 0.2, minCosine: 0, retrievalAgreement: 0.1)])
+        let sa = ReportSummary.sentences(a).joined(separator: " "), sb = ReportSummary.sentences(b).joined(separator: " ")
+        XCTAssertTrue(sa.contains("better than the single-layer baseline: FVU 0.05 against 0.1 (50 % lower)"), sa)
+        XCTAssertTrue(sb.contains("less well than the single-layer baseline: FVU 0.2 against 0.1 (100 % higher)"), sb)
+        XCTAssertTrue(sa.contains("the top layer alone (g ≡ 0) the model reconstructs less well than through the bottom layer alone (FVU 0.3 against 0.2)"), sa)
+        XCTAssertTrue(sb.contains("reconstructs better than through the bottom layer alone (FVU 0.1 against 0.2)"), sb)
+        XCTAssertFalse(sa.contains("Spliced"), "no spliced numbers, no spliced sentence")
+        // (0.8 − 0.2)/(1 − 0.2) = 75 % of the way from the floor; agreement 60 % against baseline 70 % and chance 10 %.
+        XCTAssertTrue(sb.contains("cosine 0.8 (baseline 0.9), 75 % of the way from the zero-ablation floor (0.2)"), sb)
+        XCTAssertTrue(sb.contains("unchanged for 60 % of 11 windows (baseline 70 %, chance 10 %)"), sb)
+        let dead = try XCTUnwrap(expectedDeadText(a))
+        XCTAssertTrue(sa.contains(dead), "\(dead) in: \(sa)")
+        XCTAssertNotEqual(sa, sb)
+        XCTAssertEqual(try EvalReport.decode(b.jsonData()), b, "spliced_fidelity survives report.json")
+        // It heads both files.
+        XCTAssertLessThan(try XCTUnwrap(b.markdown().range(of: "## What this says")).lowerBound, try XCTUnwrap(b.markdown().range(of: "## Headline")).lowerBound)
+        XCTAssertTrue(b.html().contains("<section class=\"summary\"><h2>What this says</h2><p>" + sb))
+    }
+
+    /// The dead-latent percentage the summary should show, computed here from the codes.
+    func expectedDeadText(_ r: EvalReport) -> String? {
+        let codes = ["bottom", "top"].compactMap { r.code($0) }
+        let v = Double(codes.reduce(0) { $0 + $1.dead }) / Double(codes.reduce(0) { $0 + $1.latents })
+        return v == 0 ? "No latent is dead" : String(format: v < 0.1 ? "%.1f %%" : "%.0f %%", 100 * v) + " of the HSAE's latents"
+    }
+
+    /// report.html is HTML, not Markdown in a <pre>: real tables, the summary and the headline
+    /// before the notes, the notes before the sections, long tables folded.
+    func testHTMLHasTablesWithTheHeadlineFirstAndNotesAfter() throws {
+        let report = EvalFixture().sampleReport()
+        let html = report.html()
+        XCTAssertFalse(html.contains("<pre"), "no Markdown dumped into a <pre>")
+        XCTAssertFalse(html.contains("| --- |"), "no Markdown table syntax")
+        let tables = html.components(separatedBy: "<table>").count - 1
+        XCTAssertEqual(tables, report.markdown().components(separatedBy: "\n| --- ").count - 1, "one HTML table per report.md table")
+        let summary = try XCTUnwrap(html.range(of: "What this says")).lowerBound
+        let headline = try XCTUnwrap(html.range(of: "<h2>Headline</h2>")).lowerBound
+        let notes = try XCTUnwrap(html.range(of: "<h2>Notes</h2>")).lowerBound
+        let firstNote = try XCTUnwrap(html.range(of: "class=\"note\"")).lowerBound
+        let reconstruction = try XCTUnwrap(html.range(of: "<h2>Reconstruction")).lowerBound
+        XCTAssertTrue(summary < headline && headline < notes && notes < firstNote && firstNote < reconstruction)
+        XCTAssertTrue(html.contains("<td class=\"num\">"), "numbers right-aligned")
+        XCTAssertTrue(html.contains("<code>runs/fixture</code>"), "`code` spans become <code>")
+    }
+
     func testHTMLHasOneLabelledSVGPerPlotAndNoExternalResources() throws {
         let report = EvalFixture().sampleReport()
         let html = report.html()

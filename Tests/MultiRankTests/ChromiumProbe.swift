@@ -27,7 +27,8 @@ enum ChromiumProbe {
         }
     }
 
-    static func visit(_ url: String) throws -> Visit {
+    /// `windowSize`: Chromium's `--window-size` (width, height), or its default.
+    static func visit(_ url: String, windowSize: (Int, Int)? = nil) throws -> Visit {
         let browser = try browser()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("hsae-chromium-\(UUID())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -36,7 +37,8 @@ enum ChromiumProbe {
         let out = try Harness.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + work + "/profile",
                                             "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
                                             "--disable-background-networking", "--no-first-run", "--log-net-log=" + netLog,
-                                            "--virtual-time-budget=5000", "--dump-dom", url], timeout: 120)
+                                            "--virtual-time-budget=5000"] + (windowSize.map { ["--window-size=\($0.0),\($0.1)"] } ?? [])
+                                            + ["--dump-dom", url], timeout: 120)
         XCTAssertEqual(out.status, 0, "chromium: \(out.stderr.suffix(2000))")
         let data = try Data(contentsOf: URL(fileURLWithPath: netLog))
         let log = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])

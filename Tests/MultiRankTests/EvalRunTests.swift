@@ -151,17 +151,72 @@ final class EvalRunTests: XCTestCase {
         XCTAssertTrue(changed.stderr.contains("--out: \(out)/runs/full-seed0 exists but was trained differently"), changed.stderr)
     }
 
+    /// report.html in headless Chromium at 1400 and 800 px: no two texts of a plot overlap and
+    /// none leaves its plot (bounding boxes as Chromium lays them out, measured by a script added
+    /// to a copy of the page), the page does not scroll sideways, and the headline table ends
+    /// inside the first screen; then a PNG through scripts/screenshot-report.
     func testReportRendersInHeadlessChromium() throws {
-        guard ["/usr/bin/chromium", "/usr/bin/chromium-browser"].contains(where: FileManager.default.isExecutableFile) else {
-            throw XCTSkip("chromium is not installed (apt-get install chromium)")
-        }
+        _ = try ChromiumProbe.browser()
         let dir = path("shot")
         let made = try Harness.single(["eval", "--run", path("run"), "--baseline", path("base"), "--out", dir] + Self.evalFlags)
         XCTAssertEqual(made.status, 0, made.stderr)
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("Absorption gap per edge") && html.contains("Reconstruction against rate"), "the plots that had overlapping labels")
+        try html.replacingOccurrences(of: "</body>", with: Self.layoutProbe + "</body>")
+            .write(toFile: dir + "/probe.html", atomically: true, encoding: .utf8)
+        for (width, height) in [(1400, 900), (800, 1000)] {
+            let visit = try ChromiumProbe.visit("file://" + dir + "/probe.html", windowSize: (width, height))
+            let layout = try XCTUnwrap(visit.selftest, "the layout probe ran at \(width) px")
+            XCTAssertEqual(layout["overlaps"] as? [String], [], "overlapping or clipped plot text at \(width) px")
+            XCTAssertEqual(layout["svgs"] as? Int, html.components(separatedBy: "<svg").count - 1)
+            let pageWidth = try XCTUnwrap(layout["pageWidth"] as? Double), viewport = try XCTUnwrap(layout["viewportWidth"] as? Double)
+            XCTAssertLessThanOrEqual(pageWidth, viewport, "no sideways scrolling at \(width) px")
+            let bottom = try XCTUnwrap(layout["headlineBottom"] as? Double), screen = try XCTUnwrap(layout["viewportHeight"] as? Double)
+            XCTAssertGreaterThan(bottom, 0)
+            XCTAssertLessThanOrEqual(bottom, screen, "the headline table ends inside the first screen at \(width)×\(height)")
+        }
+        // Two rate-plot points at the same place (the collision of issue 13): their labels are placed apart.
+        var collide = EvalReport(run: "r", data: "d", rows: 1, rowsSource: "evaluation split")
+        collide.compression = ["top_only", "skip_only", "full", "baseline"].enumerated().map { i, name in
+            CompressionPoint(name: name, codes: [(i == 0 ? 4 : 24, 512)], d: 384, fvu: i == 0 ? 0.6 : 0.3)
+        }
+        try collide.html().replacingOccurrences(of: "</body>", with: Self.layoutProbe + "</body>")
+            .write(toFile: dir + "/collide.html", atomically: true, encoding: .utf8)
+        let placed = try XCTUnwrap(try ChromiumProbe.visit("file://" + dir + "/collide.html", windowSize: (800, 1000)).selftest)
+        XCTAssertEqual(placed["overlaps"] as? [String], [], "labels of coinciding points")
+        XCTAssertEqual(placed["svgs"] as? Int, 1)
         let shot = try Harness.run(Harness.root.appendingPathComponent("scripts/screenshot-report").path, [dir, dir + "/report.png"])
         XCTAssertEqual(shot.status, 0, shot.stderr)
         let png = try Data(contentsOf: URL(fileURLWithPath: dir + "/report.png"))
         XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "a PNG")
         XCTAssertGreaterThan(png.count, 20_000, "a rendered page, not a blank one")
     }
+
+    /// Measures the laid-out page: pairs of texts in one plot whose boxes overlap by more than a
+    /// pixel each way, texts outside their plot, the page width and the headline table's bottom.
+    static let layoutProbe = """
+        <script>
+        (function () {
+          const overlaps = [];
+          for (const svg of document.querySelectorAll('svg')) {
+            const t = [...svg.querySelectorAll('text')].map(e => [e.textContent, e.getBoundingClientRect()]);
+            for (let i = 0; i < t.length; i++) for (let j = i + 1; j < t.length; j++) {
+              const a = t[i][1], b = t[j][1];
+              if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1)
+                overlaps.push(t[i][0] + ' / ' + t[j][0]);
+            }
+            const box = svg.getBoundingClientRect();
+            for (const [s, r] of t) if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+              overlaps.push('outside its plot: ' + s);
+          }
+          const h = [...document.querySelectorAll('h2')].find(e => e.textContent === 'Headline');
+          const out = document.createElement('pre');
+          out.id = 'selftest';
+          out.textContent = JSON.stringify({ overlaps: overlaps, svgs: document.querySelectorAll('svg').length,
+            headlineBottom: h && h.nextElementSibling ? h.nextElementSibling.getBoundingClientRect().bottom : -1,
+            viewportHeight: innerHeight, viewportWidth: innerWidth, pageWidth: document.documentElement.scrollWidth });
+          document.body.appendChild(out);
+        })();
+        </script>
+        """
 }

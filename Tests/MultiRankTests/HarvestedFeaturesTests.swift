@@ -110,6 +110,55 @@ final class HarvestedFeaturesTests: XCTestCase {
         for (frequency, text) in nodes where frequency > 0 { XCTAssertFalse(text.isEmpty, "a firing latent without search text") }
     }
 
+    /// `hsae eval --model`: the windows behind the evaluation rows are rebuilt (layer 4
+    /// recomputed from the token ids equals the harvested rows), splicing the data set's own rows
+    /// back in reproduces the model's embedding, zero ablation does not, and 2 ranks (windows
+    /// split between them) give the numbers of one.
+    func testEvalSplicedFidelity() throws {
+        // 30 % held out: about 900 rows, enough windows for the retrieval metric to mean something.
+        let flags = ["--m1", "32", "--m2", "8", "--activation", "topk", "--bottom-l0", "4", "--top-l0", "2", "--batch", "256",
+                     "--microbatch", "128", "--steps", "40,20,20", "--lr", "3e-3", "--eval-fraction", "0.3"]
+        for (out, extra) in [("splice-run", []), ("splice-base", ["--baseline"])] {
+            let trained = try Harness.single(["train", "--data", path("data"), "--out", path(out)] + extra + flags)
+            XCTAssertEqual(trained.status, 0, trained.stderr)
+        }
+        let args = ["eval", "--run", path("splice-run"), "--baseline", path("splice-base"), "--probe-rows", "0", "--model", Self.modelDir]
+        let one = try Harness.single(args + ["--out", path("splice-1")])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let two = try Harness.mpi(2, args + ["--out", path("splice-2")])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        func section(_ dir: String) throws -> SplicedFidelitySection {
+            let report = try EvalReport.decode(Data(contentsOf: URL(fileURLWithPath: path(dir) + "/report.json")))
+            return try XCTUnwrap(report.splicedFidelity, "report.json has spliced_fidelity")
+        }
+        let s = try section("splice-1"), s2 = try section("splice-2")
+        XCTAssertEqual(s.models.map(\.name), ["original", "full", "skip_only", "top_only", "baseline", "zero_ablation", "mean_ablation"])
+        XCTAssertEqual(s.layer, 4)
+        XCTAssertGreaterThanOrEqual(s.windows, 10)
+        XCTAssertLessThan(s.rowDeviation, 1e-3 * s.rowRms, "the rebuilt windows give the harvested rows back")
+        let original = try XCTUnwrap(s.score("original"))
+        XCTAssertEqual(original.minCosine, 1, accuracy: 1e-5, "the original rows spliced in reproduce the model's embedding")
+        XCTAssertEqual(original.retrievalAgreement, 1)
+        XCTAssertLessThan(try XCTUnwrap(s.score("zero_ablation")).cosine, 0.99, "zero ablation changes the embedding")
+        for score in s.models { XCTAssertTrue((-1.0001...1.0001).contains(score.cosine), "\(score.name): \(score.cosine)") }
+        XCTAssertEqual(s2.windows, s.windows)
+        for (a, b) in zip(s.models, s2.models) {
+            XCTAssertEqual(a.cosine, b.cosine, accuracy: 1e-4, a.name)
+            XCTAssertEqual(a.retrievalAgreement, b.retrievalAgreement, a.name)
+        }
+        let md = try String(contentsOfFile: path("splice-1/report.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("## Spliced fidelity") && md.contains("| zero ablation (floor) |"), md)
+        // A data set that hsae harvest did not write is refused with a message naming it.
+        let bare = path("splice-bare")
+        try FileManager.default.createDirectory(atPath: bare, withIntermediateDirectories: true)
+        let shard = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: path("data")).filter { $0.hasSuffix(".npy") && !$0.hasSuffix(".labels.npy") }.sorted().first)
+        try FileManager.default.copyItem(atPath: path("data/" + shard), toPath: bare + "/" + shard)
+        let refused = try Harness.single(["eval", "--run", path("splice-run"), "--data", bare, "--probe-rows", "0", "--model", Self.modelDir,
+                                          "--out", path("splice-refused")])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("\(bare): was not written by hsae harvest"), refused.stderr)
+    }
+
     /// A data set without token ids or documents still browses, with a message that contexts need a re-harvest.
     func testDataSetWithoutTokenLabelsSaysContextsNeedAReharvest() throws {
         let bare = path("bare")

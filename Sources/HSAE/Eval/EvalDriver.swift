@@ -8,7 +8,8 @@ import Foundation
 /// sums, from which rank 0 derives every number of the report. The probes are the only per-row
 /// state: see `EvalProbes` (same subsample on every rank, fits shared out, scores gathered).
 /// Collectives, in order: agree (the pass), allreduce (the sums), agree (probe codes), agree
-/// (probe fits), gather ×2 + allreduce (probe scores) — the same on every rank.
+/// (probe fits), gather ×2 + allreduce (probe scores), then with `--model` those of
+/// `SplicedFidelity.run` — the same on every rank.
 ///
 /// OpenBLAS should run one thread per rank (`BLASRuntime.configure(…, exact: true)`): the probe
 /// fits are iterative and must see bit-identical features for `-np N` to equal one rank.
@@ -19,6 +20,8 @@ public enum EvalDriver {
         public var probes = ProbeOptions()
         /// Latents listed in the zero-ablation table (over all layers).
         public var ablationsListed = 20
+        /// Spliced fidelity (`--model`): nil = not computed.
+        public var splice: SpliceOptions?
         public init() {}
     }
 
@@ -58,9 +61,13 @@ public enum EvalDriver {
             probing = try EvalProbes.run(comm: comm, data: inputs.data, rows: rows, codes: codes, options: options.probes)
             log.info(String(format: "eval: probes on %d rows done in %.1f s", rows.count, Date().timeIntervalSince(probeClock)))
         }
+        let spliced = try options.splice.flatMap {
+            try SplicedFidelity.run(inputs, options: $0, hsae: hsae, baseline: baseline, comm: comm, log: log)
+        }
         guard comm.isRoot else { return nil }
         var builder = ReportBuilder(inputs: inputs, geometry: geometry, geometryB: geometryB, acc: acc, options: options)
         builder.report.probing = probing
+        builder.report.splicedFidelity = spliced
         builder.addGroundTruth(truth)
         return builder.finished()
     }

@@ -34,7 +34,7 @@ extension EvalReport {
 
     public func markdown() -> String { ReportMarkdown.render(self) }
 
-    public func html() -> String { ReportHTML.render(self, markdown: markdown()) }
+    public func html() -> String { ReportHTML.render(self) }
 
     /// Writes report.json, report.md and report.html into `directory` (created if missing),
     /// each atomically. Call on rank 0 only.

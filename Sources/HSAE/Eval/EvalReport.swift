@@ -32,6 +32,9 @@ public struct EvalReport: Codable, Equatable, Sendable {
     public var ablations: AblationSection?
     /// §7.7
     public var groundTruth: GroundTruthSection?
+    /// The language model's sentence embedding with each reconstruction spliced into the
+    /// harvested layer (`hsae eval --model`); nil when not asked for.
+    public var splicedFidelity: SplicedFidelitySection?
     /// Plain statements a reader must not miss (e.g. "the level index has the wrong sign for ...").
     public var notes: [String] = []
     /// The run's feature browser (`hsae features`), relative to the report directory; nil when none exists.

@@ -20,6 +20,11 @@ enum ReportHeadline {
         let l0 = [r.code("bottom"), r.code("top")].compactMap { $0?.meanL0 }
         add("L0 (bottom + top / baseline)", l0.isEmpty ? nil : l0.reduce(0, +), r.code("baseline")?.meanL0)
         add("dead latents (fraction)", deadFraction(r, ["bottom", "top"]), r.code("baseline")?.deadFraction)
+        if let s = r.splicedFidelity {
+            add("spliced: sentence-embedding cosine", s.score("full")?.cosine, s.score("baseline")?.cosine)
+            add("spliced: top-1 retrieval agreement", s.score("full")?.retrievalAgreement, s.score("baseline")?.retrievalAgreement)
+            add("spliced, zero-ablation floor: cosine", s.score("zero_ablation")?.cosine, nil)
+        }
         add("bits per token", r.compression.first { $0.name == "full" }?.bitsPerToken,
             r.compression.first { $0.name == "baseline" }?.bitsPerToken)
         if let gt = r.groundTruth {

@@ -4,8 +4,10 @@ import Foundation
 /// legend. Charts (`SVGChart`) add marks through `x(_:)`/`y(_:)`; nothing here loads anything
 /// from outside the page, so a report opens in a browser without network.
 struct SVGCanvas {
-    let width = 720.0, height = 380.0
-    let left = 70.0, right = 170.0, top = 40.0, bottom = 64.0
+    let width = 720.0, baseHeight = 380.0
+    let left = 70.0, right = 170.0, top = 40.0, baseBottom = 64.0
+    /// Approximate advance of one character at font-size 11 (sans-serif), for laying out labels.
+    static let charWidth = 6.6
     var title: String
     var xLabel: String
     var yLabel: String
@@ -21,7 +23,23 @@ struct SVGCanvas {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
     var plotWidth: Double { width - left - right }
-    var plotHeight: Double { height - top - bottom }
+    var plotHeight: Double { baseHeight - top - baseBottom }
+    /// Rotated category labels need more room below the plot; the plot area keeps its size.
+    var height: Double { baseHeight + categoryLayout.extra }
+    var bottom: Double { baseBottom + categoryLayout.extra }
+
+    /// How the category labels fit under the plot: every `step`-th label, upright when they fit
+    /// side by side, otherwise rotated by −45° (then `extra` pixels are added below the plot).
+    var categoryLayout: (step: Int, rotated: Bool, extra: Double) {
+        guard !categories.isEmpty else { return (1, false, 0) }
+        let spacing = plotWidth / Double(categories.count)
+        let widest = Double(categories.map(\.count).max() ?? 1) * Self.charWidth
+        let upright = Int((widest + 6) / spacing) + 1
+        if upright <= max(1, categories.count / 8) || categories.count <= 4 { return (upright, false, 0) }
+        let step = Int(16 / spacing) + 1  // rotated: one line of text (≈ 12 px) plus a gap across each slot
+        let depth = widest * 0.71 + 12
+        return (step, true, max(0, depth - (baseBottom - 36)))
+    }
 
     func x(_ v: Double) -> Double {
         let span = xRange.upperBound - xRange.lowerBound
@@ -66,16 +84,20 @@ struct SVGCanvas {
                 out.append(text(x(t), y0 + 16, Self.label(t), anchor: "middle"))
             }
         } else {
-            let step = max(1, categories.count / 16)  // label at most ~16 categories
-            for (i, c) in categories.enumerated() where i % step == 0 {
+            let layout = categoryLayout
+            for (i, c) in categories.enumerated() where i % layout.step == 0 {
                 let cx = categoryCentre(i)
                 out.append(line(cx, y0, cx, y0 + 4, "#000"))
-                out.append(text(cx, y0 + 16, c, anchor: "middle"))
+                if layout.rotated {
+                    out.append(text(cx + 3, y0 + 12, c, anchor: "end", extra: "transform=\"rotate(-45 \(f(cx + 3)) \(f(y0 + 12)))\""))
+                } else {
+                    out.append(text(cx, y0 + 16, c, anchor: "middle"))
+                }
             }
         }
         out.append(text(left + plotWidth / 2, height - 14, xLabel, anchor: "middle", extra: "class=\"axis-label\""))
         let cy = top + plotHeight / 2
-        out.append(text(16, cy, yLabel, anchor: "middle", extra: "class=\"axis-label\" transform=\"rotate(-90 16 \(f(cy)))\""))
+        out.append(text(13, cy, yLabel, anchor: "middle", extra: "class=\"axis-label\" transform=\"rotate(-90 13 \(f(cy)))\""))
         return out
     }
 
@@ -97,6 +119,28 @@ struct SVGCanvas {
 
     func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ colour: String, dashed: Bool = false) -> String {
         "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(colour)\"\(dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
+    }
+
+    /// Point labels placed beside their points without covering each other, a point or the plot
+    /// edge: the first free spot of right-above, right-below, left-above, left-below, then further
+    /// out; the first spot when none is free.
+    func pointLabels(_ items: [(x: Double, y: Double, text: String)]) -> [String] {
+        typealias Box = (x0: Double, y0: Double, x1: Double, y1: Double)
+        func overlaps(_ a: Box, _ b: Box) -> Bool { a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1 }
+        var taken: [Box] = items.map { ($0.x - 4, $0.y - 4, $0.x + 4, $0.y + 4) }  // the points themselves
+        let spots: [(dx: Double, dy: Double, start: Bool)] = [(6, -6, true), (6, 13, true), (-6, -6, false), (-6, 13, false),
+                                                             (6, -18, true), (6, 25, true), (-6, -18, false), (-6, 25, false)]
+        return items.map { item in
+            let w = Double(item.text.count) * Self.charWidth
+            func box(_ s: (dx: Double, dy: Double, start: Bool)) -> Box {
+                let x0 = s.start ? item.x + s.dx : item.x + s.dx - w
+                return (x0, item.y + s.dy - 10, x0 + w, item.y + s.dy + 3)
+            }
+            let inside = { (b: Box) in b.x0 >= left && b.x1 <= left + plotWidth && b.y0 >= top && b.y1 <= top + plotHeight }
+            let spot = spots.first { s in inside(box(s)) && !taken.contains { overlaps($0, box(s)) } } ?? spots[0]
+            taken.append(box(spot))
+            return text(item.x + spot.dx, item.y + spot.dy, item.text, anchor: spot.start ? "start" : "end", extra: "class=\"point-label\"")
+        }
     }
 
     func text(_ x: Double, _ y: Double, _ s: String, anchor: String, extra: String = "") -> String {

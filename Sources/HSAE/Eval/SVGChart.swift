@@ -15,6 +15,7 @@ enum SVGChart {
         let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) } + reference.map(\.y)
         var canvas = SVGCanvas(title: title, xLabel: xLabel, yLabel: yLabel,
                                xRange: SVGCanvas.range(xs), yRange: SVGCanvas.range(ys, includeZero: true))
+        var labels: [(x: Double, y: Double, text: String)] = []
         for (i, s) in series.enumerated() {
             let colour = SVGCanvas.palette[i % SVGCanvas.palette.count]
             let labelled = s.points.enumerated().map { (x: $0.element.x, y: $0.element.y, label: s.labels?[$0.offset]) }
@@ -26,10 +27,11 @@ enum SVGChart {
             for p in points {
                 canvas.marks.append("<circle cx=\"\(canvas.f(canvas.x(p.x)))\" cy=\"\(canvas.f(canvas.y(p.y)))\" r=\"3.5\" fill=\"\(colour)\">"
                     + "<title>\(SVGCanvas.escape(s.name)): (\(SVGCanvas.label(p.x)), \(SVGCanvas.label(p.y)))</title></circle>")
-                if let label = p.label { canvas.marks.append(canvas.text(canvas.x(p.x) + 6, canvas.y(p.y) - 6, label, anchor: "start")) }
+                if let label = p.label { labels.append((canvas.x(p.x), canvas.y(p.y), label)) }
             }
             canvas.legend.append((s.name, colour, false))
         }
+        canvas.marks += canvas.pointLabels(labels)
         addReferences(reference, to: &canvas)
         return canvas.render()
     }
