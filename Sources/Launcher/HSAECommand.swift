@@ -33,7 +33,7 @@ struct HSAECommand: ParsableCommand {
     static func main() {
         BLASKernel.ensureBest()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(Self.baselineKindSpelled(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             // One error style for every command: "error: …" on stderr and exit status 1, whether
@@ -44,6 +44,32 @@ struct HSAECommand: ParsableCommand {
             FileHandle.standardError.write(Data((message + "\n").utf8))
             Foundation.exit(1)
         }
+    }
+}
+
+extension HSAECommand {
+    /// `hsae train --baseline matryoshka` (or `flat`, or `--baseline=KIND`): ArgumentParser has no
+    /// option with an optional value, so the kind is passed on as the hidden `--baseline-kind`;
+    /// a bare `--baseline` stays the flat baseline.
+    static func baselineKindSpelled(_ args: [String]) -> [String] {
+        guard args.first == "train" else { return args }
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--baseline", i + 1 < args.count, BaselineKind(rawValue: args[i + 1]) != nil {
+                out += ["--baseline", "--baseline-kind", args[i + 1]]
+                i += 2
+                continue
+            }
+            if a.hasPrefix("--baseline="), let kind = BaselineKind(rawValue: String(a.dropFirst("--baseline=".count))) {
+                out += ["--baseline", "--baseline-kind", kind.rawValue]
+            } else {
+                out.append(a)
+            }
+            i += 1
+        }
+        return out
     }
 }
 

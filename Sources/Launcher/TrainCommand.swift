@@ -35,8 +35,13 @@ struct TrainCommand: ParsableCommand {
     var resume: String?
     @Option(help: "JSON configuration file (keys as in a run's config.json).")
     var config: String?
-    @Flag(help: "Train the single-layer baseline: m1 + m2 latents, phase-1 objective, as many tokens as all phases.")
+    @Flag(help: ArgumentHelp("Train a single-layer baseline: m1 + m2 latents, as many tokens as all phases. '--baseline' alone or '--baseline flat': the phase-1 objective; '--baseline matryoshka': nested groups whose prefixes each reconstruct x (BatchTopK unless --activation says otherwise).",
+                             valueName: "kind"))
     var baseline = false
+    @Option(help: .hidden) var baselineKind: BaselineKind?
+    @Option(help: ArgumentHelp("Matryoshka group sizes, adding up to m1 + m2 (default: m2, then doubling, the last group the rest; e.g. 128,256,256 for m1 512, m2 128).",
+                               valueName: "sizes"))
+    var matryoshkaGroups: String?
 
     @Flag(help: "With --resume: continue even if the data set's shards changed since the run started (otherwise refused, naming the shard).")
     var allowDataChange = false
@@ -61,13 +66,33 @@ struct TrainCommand: ParsableCommand {
     /// `base` (the defaults, or a resumed run's configuration) ← --config ← flags.
     func resolvedConfig(base: TrainConfig = TrainConfig()) throws -> TrainConfig {
         var c = try config.map { try TrainConfig.load(file: $0, over: base) } ?? base
-        if baseline { c.baseline = true }
+        if baseline || baselineKind != nil { c.baseline = true }
         try model.apply(to: &c)
+        try applyMatryoshka(to: &c)
         if let data { try model.applyTruth(to: &c, data: data) }
         try losses.apply(to: &c)
         try optimisation.apply(to: &c)
         system.apply(to: &c)
         return c
+    }
+
+    /// `--baseline matryoshka`: BatchTopK unless an activation was given, and the group sizes.
+    func applyMatryoshka(to c: inout TrainConfig) throws {
+        guard baselineKind == .matryoshka else {
+            if matryoshkaGroups != nil { throw ValidationError("--matryoshka-groups needs --baseline matryoshka") }
+            if baselineKind == .flat { c.matryoshkaGroups = nil }
+            return
+        }
+        if model.activation == nil && model.bottomActivation == nil { c.bottomActivation = .batchtopk }
+        if let text = matryoshkaGroups {
+            let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && $0! > 0 }) else {
+                throw ValidationError("--matryoshka-groups needs comma-separated positive latent counts (e.g. 128,256,256), got '\(text)'")
+            }
+            c.matryoshkaGroups = sizes.map { $0! }
+        } else {
+            c.matryoshkaGroups = MatryoshkaGroups.default(total: c.m1 + c.resolvedM2, first: c.resolvedM2)
+        }
     }
 
     /// `--inject-kill RANK:STEP` / `--inject-stall RANK:STEP` (hidden, for tests): after global step

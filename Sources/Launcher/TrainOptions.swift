@@ -5,6 +5,7 @@ import HSAE
 extension ActivationKind: ExpressibleByArgument {}
 extension GateMode: ExpressibleByArgument {}
 extension ReductionMode: ExpressibleByArgument {}
+extension BaselineKind: ExpressibleByArgument {}
 
 struct ModelOptions: ParsableArguments {
     @Option(help: "Bottom-layer latents (default 512).") var m1: Int?
@@ -67,11 +68,14 @@ struct LossOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Weight of the top-path term L_top (default 1, as DESIGN §3; 0.1 with topk layers).",
                                discussion: "In phase 3 it sets how much reconstruction the bottom layer gives up to make its code reproducible by the top layer. With topk layers 0.1 keeps phase 2's FVU where 1 doubles it (the demo uses 0.1); with relu layers keep 1. See docs/DECISIONS.md."))
     var betaTop: Double?
+    @Option(help: ArgumentHelp("Weight of the top-only reconstruction term (default 0: off).",
+                               discussion: "Adds β · mean ‖ẑ1 W_dec¹ + b_dec − x‖² in phases 2 and 3: the top layer must reconstruct x through the bottom dictionary on its own, as a Matryoshka SAE's first prefix must (an HSAE variant, docs/DECISIONS.md)."))
+    var betaTopOnly: Double?
     @Option(help: ArgumentHelp("Orthogonality term over this many random top latents per step (default 512; 0 = all, exact).",
                                discussion: "The exact term costs 2·m2²·m1 per step (550 GFLOP at m2 = 4096, m1 = 16384); a sample is an unbiased estimate of its mean over pairs. Has no effect when m2 is at most the sample."))
     var orthSample: Int?
     @Option(help: "Gain κ of the λ controller (default 0.002; see docs/DECISIONS.md).") var controllerGain: Double?
-    @Option(help: "Switch a loss term off (repeatable): rec, top, l1_bottom, l1_top, gate, orth, mi.") var disable: [String] = []
+    @Option(help: "Switch a loss term off (repeatable): rec, top, l1_bottom, l1_top, gate, orth, mi, top_only.") var disable: [String] = []
 
     func apply(to c: inout TrainConfig) throws {
         if let lambda1 { c.weights.lambda1 = lambda1 }
@@ -80,6 +84,7 @@ struct LossOptions: ParsableArguments {
         if let betaMI { c.weights.betaMI = betaMI }
         if let betaGate { c.weights.betaGate = betaGate }
         if let betaTop { c.weights.betaTop = betaTop }
+        if let betaTopOnly { c.weights.betaTopOnly = betaTopOnly }
         if let controllerGain { c.controllerGain = controllerGain }
         if let orthSample { c.weights.orthSample = orthSample }
         c.disabledTerms = Array(Set(c.disabledTerms + disable)).sorted()

@@ -46,7 +46,7 @@ final class GradientCheckTests: XCTestCase {
         let model = makeModel(act1, act2, gate: gate, kernels: kernels)
         let ws = Workspace<Double>(config: model.config, rows: b)
         let x = makeBatch()
-        let weights = LossWeights(lambda1: 0.3, lambda2: 0.7, betaGate: 0.9, betaOrth: 1.3, betaMI: 2.1, betaTop: 0.6)
+        let weights = LossWeights(lambda1: 0.3, lambda2: 0.7, betaGate: 0.9, betaOrth: 1.3, betaMI: 2.1, betaTop: 0.6, betaTopOnly: 0.8)
         let grads = TensorBuffer<Double>(count: model.layout.count)
         let value = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: grads, orthRows: orthRows)
         XCTAssertTrue(value.isFinite && value != 0, "\(terms) loss is \(value)", file: file, line: line)
@@ -115,6 +115,8 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertNil(OrthogonalitySample.rows(latents: 4096, sample: 0, seed: 3, step: 17))
     }
     func testMutualInformation() { check(.mutualInformation) }
+    func testTopOnlyReconstruction() { check(.topOnly) }
+    func testTopOnlyReconstructionTopKSparse() { check([.topOnly, .reconstruction], act1: .topk, act2: .topk, kernels: .sparse) }
     func testAllTermsTogether() { check(.all) }
     func testAllTermsFixedGate() { check(.all, gate: .fixed) }
     func testTopKBothLayers() { check([.reconstruction, .topPath, .mutualInformation, .orthogonality], act1: .topk, act2: .topk) }

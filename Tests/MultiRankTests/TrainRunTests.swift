@@ -51,6 +51,41 @@ final class TrainRunTests: XCTestCase {
         XCTAssertLessThan(fvu.last!, 0.9 * fvu.first!, "FVU per logged step: \(fvu)")
     }
 
+    /// `--baseline matryoshka` through the same trainer: exact mode bit-identical for 1 and 2 ranks,
+    /// a killed run resumed on another rank count equal to the uninterrupted one, the default
+    /// groups (m2 first, then doubling) recorded in the configuration, and export and eval working.
+    func testMatryoshkaBaselineIsBitIdenticalResumableAndExported() throws {
+        let extra = ["--baseline", "matryoshka", "--checkpoint-every", "5"]
+        for ranks in [1, 2] {
+            let out = try train("matryoshka-\(ranks)", ranks: ranks, extra)
+            XCTAssertEqual(out.status, 0, out.stderr)
+        }
+        XCTAssertEqual(try modelBytes("matryoshka-2"), try modelBytes("matryoshka-1"), "-np 2 differs from single rank")
+        let flat = try train("matryoshka-flat", ranks: 1, ["--baseline", "--activation", "batchtopk"])
+        XCTAssertEqual(flat.status, 0, flat.stderr)
+        let (a, f) = (try ModelFile.load(path: Self.work + "/matryoshka-1/model.safetensors"),
+                      try ModelFile.load(path: Self.work + "/matryoshka-flat/model.safetensors"))
+        XCTAssertEqual(a.config.matryoshkaGroups, [16, 32, 32])
+        XCTAssertNil(f.config.matryoshkaGroups)
+        XCTAssertNotEqual(Array(a.params.buffer), Array(f.params.buffer), "the Matryoshka loss changed nothing")
+        let config = try String(contentsOfFile: Self.work + "/matryoshka-1/config.json", encoding: .utf8)
+        XCTAssertTrue(config.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\n", with: "")
+                        .contains("\"matryoshkaGroups\":[16,32,32]"), config)
+        XCTAssertTrue(config.contains("batchtopk"), config)
+
+        let killed = try train("matryoshka-killed", ranks: 2, extra + ["--inject-kill", "1:42"])
+        XCTAssertNotEqual(killed.status, 0, "mpirun should fail when a rank dies")
+        let resumed = try Harness.single(["train", "--resume", Self.work + "/matryoshka-killed"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try modelBytes("matryoshka-killed"), try modelBytes("matryoshka-1"), "resumed Matryoshka model differs")
+
+        let exported = try Harness.single(["export", "--run", Self.work + "/matryoshka-1", "--out", Self.work + "/matryoshka-export"])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        let bad = try train("matryoshka-bad", ranks: 1, ["--baseline", "matryoshka", "--matryoshka-groups", "16,32"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("adding up to the layer's 80 latents"), bad.stderr)
+    }
+
     func testFastModeAgreesToRounding() throws {
         for ranks in [1, 2, 4] {
             let out = try train("fast-\(ranks)", ranks: ranks, ["--reduction", "fast"])

@@ -41,36 +41,43 @@ extension HierarchicalSAE {
         let sparse1 = kernels.usesSparse(ws.code1)
         var parts = LossParts()
 
-        // L_rec = w Σ‖x̂ − x‖²;  ∂/∂X̂ = 2w(X̂ − X).
-        for i in 0..<(b * d) { ws.dxhat.base[i] = ws.xhat.base[i] - ws.x.base[i] }
-        parts.values[0] = Double(w * Kernels.sumOfSquares(b * d, ws.dxhat.base))
         let recOn = terms.contains(.reconstruction)
-        if !recOn { parts.values[0] = 0 }
-        T.scal(b * d, recOn ? 2 * w : 0, ws.dxhat.base)
-        if !hasTop, sparse1 {
-            return layerTermsSparse(ws, terms: terms, weights: weights, rowWeight: w, grads: trainsBottom ? g : nil, parts: parts)
-        }
-        // X̂ = M W_dec¹ + b_dec (M = Z1 without the top layer):  dW_dec¹ += Mᵀ dX̂,  ∂/∂M = dX̂ W_dec¹ᵀ.
-        if let g, trainsBottom {
-            Kernels.gemm(hasTop ? ws.mix : ws.z1, .transposed, ws.dxhat, .none, layout.view(.bottomWDec, in: g), beta: 1)
-            Kernels.columnSums(ws.dxhat, into: layout.view(.bottomBDec, in: g).base)
-        }
-        // ∂L/∂Z1: dense in ws.dz1, or (sparse bottom code under a top layer) at Z1's entries only in dzActive.
+        // ∂L/∂Z1: dense in ws.dz1, or (sparse bottom code under a top layer, or a Matryoshka layer) at Z1's entries only in dzActive.
         var dzActive: [T]? = nil
-        if hasTop {
-            Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dm)
-            if let g {
-                let fromTopEncoder = topPathBackward(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g,
-                                                     sparseBottom: sparse1, parts: &parts)
-                if let fromTopEncoder, trainsBottom {
-                    // dZ1 = (the mix's and top path's part, dense) + dP2 W_enc²ᵀ, at Z1's entries only.
-                    dzActive = zip(SparseKernels.gather(ws.code1, ws.dz1), fromTopEncoder).map { $0 + $1 }
-                }
-            } else {
-                parts = parts + topPathLosses(ws, terms: terms, weights: weights, mw: mw)
+        if !hasTop, let groups = config.matryoshkaGroups {
+            // The nested-prefix loss in place of L_rec (Matryoshka.swift); the encoder's part follows below.
+            let rec = matryoshkaReconstruction(ws, groups: groups, rowWeight: recOn ? w : 0, sparse: sparse1, grads: trainsBottom ? g : nil)
+            parts.values[0] = Double(rec.value)
+            dzActive = rec.active
+        } else {
+            // L_rec = w Σ‖x̂ − x‖²;  ∂/∂X̂ = 2w(X̂ − X).
+            for i in 0..<(b * d) { ws.dxhat.base[i] = ws.xhat.base[i] - ws.x.base[i] }
+            parts.values[0] = Double(w * Kernels.sumOfSquares(b * d, ws.dxhat.base))
+            if !recOn { parts.values[0] = 0 }
+            T.scal(b * d, recOn ? 2 * w : 0, ws.dxhat.base)
+            if !hasTop, sparse1 {
+                return layerTermsSparse(ws, terms: terms, weights: weights, rowWeight: w, grads: trainsBottom ? g : nil, parts: parts)
             }
-        } else if trainsBottom {
-            Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dz1)
+            // X̂ = M W_dec¹ + b_dec (M = Z1 without the top layer):  dW_dec¹ += Mᵀ dX̂,  ∂/∂M = dX̂ W_dec¹ᵀ.
+            if let g, trainsBottom {
+                Kernels.gemm(hasTop ? ws.mix : ws.z1, .transposed, ws.dxhat, .none, layout.view(.bottomWDec, in: g), beta: 1)
+                Kernels.columnSums(ws.dxhat, into: layout.view(.bottomBDec, in: g).base)
+            }
+            if hasTop {
+                Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dm)
+                if let g {
+                    let fromTopEncoder = topPathBackward(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g,
+                                                         sparseBottom: sparse1, parts: &parts)
+                    if let fromTopEncoder, trainsBottom {
+                        // dZ1 = (the mix's and top path's part, dense) + dP2 W_enc²ᵀ, at Z1's entries only.
+                        dzActive = zip(SparseKernels.gather(ws.code1, ws.dz1), fromTopEncoder).map { $0 + $1 }
+                    }
+                } else {
+                    parts = parts + topPathLosses(ws, terms: terms, weights: weights, mw: mw)
+                }
+            } else if trainsBottom {
+                Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dz1)
+            }
         }
 
         // L1 bottom: λ1 w Σ_i z1_i ‖W_dec¹[i]‖ (relu only).
@@ -135,6 +142,9 @@ extension HierarchicalSAE {
         var parts = LossParts()
         let w = T(mw.rowWeight)
         if terms.contains(.topPath) { parts.values[1] = Double(w * T(weights.betaTop) * Kernels.sumOfSquares(ws.t.count, ws.t.base)) }
+        if terms.contains(.topOnly), weights.betaTopOnly > 0 {
+            parts.values[7] = Double(topOnlyReconstruction(ws, weight: w * T(weights.betaTopOnly), into: ws.dt))
+        }
         if terms.contains(.l1Top), config.top?.activation == .relu {
             parts.values[3] = Double(decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w, dW: nil).value)
         }

@@ -17,11 +17,14 @@ public struct LossTerms: OptionSet, Codable, Sendable, Hashable {
     public static let orthogonality = LossTerms(rawValue: 1 << 5)
     /// β_mi · (1/(m1·m2)) Σ_{i,j} ρ(z2_j, r_i)², per microbatch
     public static let mutualInformation = LossTerms(rawValue: 1 << 6)
+    /// β_top_only · mean ‖ẑ1 W_dec¹ + b_dec − x‖²: the top layer alone reconstructs x through the
+    /// bottom dictionary (the Matryoshka idea across layers; weight 0 unless --beta-top-only).
+    public static let topOnly = LossTerms(rawValue: 1 << 7)
 
-    public static let all: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .gate, .orthogonality, .mutualInformation]
+    public static let all: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .gate, .orthogonality, .mutualInformation, .topOnly]
 
     /// The terms that depend on data (computed per microbatch); the rest depend on parameters only.
-    public static let dataTerms: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .mutualInformation]
+    public static let dataTerms: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .mutualInformation, .topOnly]
 }
 
 /// Coefficients of the loss terms. λs are adapted during training (relu layers).
@@ -39,9 +42,11 @@ public struct LossWeights: Codable, Equatable, Sendable {
     /// The orthogonality term over a random subset of this many top latents per step (an unbiased
     /// estimate of DESIGN's mean over all pairs, O(s²·m1) instead of O(m2²·m1)); 0 or ≥ m2: exact.
     public var orthSample: Int
+    /// Weight of the top-only reconstruction term (LossTerms.topOnly); 0, the default, is DESIGN's model.
+    public var betaTopOnly: Double
 
     public init(lambda1: Double = 1, lambda2: Double = 1, betaGate: Double = 0.01, betaOrth: Double = 1, betaMI: Double = 1,
-                betaTop: Double = 1, orthSample: Int = 512) {
+                betaTop: Double = 1, orthSample: Int = 512, betaTopOnly: Double = 0) {
         self.lambda1 = lambda1
         self.lambda2 = lambda2
         self.betaGate = betaGate
@@ -49,9 +54,10 @@ public struct LossWeights: Codable, Equatable, Sendable {
         self.betaMI = betaMI
         self.betaTop = betaTop
         self.orthSample = orthSample
+        self.betaTopOnly = betaTopOnly
     }
 
-    private enum CodingKeys: String, CodingKey { case lambda1, lambda2, betaGate, betaOrth, betaMI, betaTop, orthSample }
+    private enum CodingKeys: String, CodingKey { case lambda1, lambda2, betaGate, betaOrth, betaMI, betaTop, orthSample, betaTopOnly }
 
     /// Configurations and checkpoints written before `betaTop` existed were trained with weight 1
     /// and decode with 1; before `orthSample`, with the exact term (0).
@@ -61,7 +67,8 @@ public struct LossWeights: Codable, Equatable, Sendable {
                   betaGate: try c.decode(Double.self, forKey: .betaGate), betaOrth: try c.decode(Double.self, forKey: .betaOrth),
                   betaMI: try c.decode(Double.self, forKey: .betaMI),
                   betaTop: try c.decodeIfPresent(Double.self, forKey: .betaTop) ?? 1,
-                  orthSample: try c.decodeIfPresent(Int.self, forKey: .orthSample) ?? 0)
+                  orthSample: try c.decodeIfPresent(Int.self, forKey: .orthSample) ?? 0,
+                  betaTopOnly: try c.decodeIfPresent(Double.self, forKey: .betaTopOnly) ?? 0)
     }
 }
 
@@ -69,7 +76,7 @@ public struct LossWeights: Codable, Equatable, Sendable {
 public struct LossParts: Equatable, Sendable {
     public var values: [Double]
 
-    public static let names = ["rec", "top", "l1_bottom", "l1_top", "gate", "orth", "mi"]
+    public static let names = ["rec", "top", "l1_bottom", "l1_top", "gate", "orth", "mi", "top_only"]
     public static let count = names.count
 
     public init(values: [Double] = [Double](repeating: 0, count: LossParts.count)) {

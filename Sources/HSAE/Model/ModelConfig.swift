@@ -81,13 +81,19 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var gate: GateMode
     /// Project top.W_dec onto W ≥ 0 after every optimizer step.
     public var topDecoderNonNegative: Bool
+    /// A Matryoshka baseline (single layer only): the sizes of its latent groups, in order; each
+    /// prefix of groups reconstructs x in the training loss (Matryoshka.swift). nil: an ordinary
+    /// layer. Absent from files written before it existed, which decode as nil.
+    public var matryoshkaGroups: [Int]?
 
-    public init(d: Int, bottom: LayerSpec, top: LayerSpec?, gate: GateMode = .learned, topDecoderNonNegative: Bool = true) {
+    public init(d: Int, bottom: LayerSpec, top: LayerSpec?, gate: GateMode = .learned, topDecoderNonNegative: Bool = true,
+                matryoshkaGroups: [Int]? = nil) {
         self.d = d
         self.bottom = bottom
         self.top = top
         self.gate = gate
         self.topDecoderNonNegative = topDecoderNonNegative
+        self.matryoshkaGroups = matryoshkaGroups
     }
 
     public var m1: Int { bottom.latents }
@@ -108,6 +114,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             case .l0(let l0):
                 try check(l0 > 0 && l0 < Double(spec.latents), "--\(name)-l0", "must be in (0, \(spec.latents)) (the layer's latents), got \(l0)")
             }
+        }
+        if let groups = matryoshkaGroups {
+            try check(top == nil, "--baseline matryoshka", "Matryoshka groups belong to a single-layer baseline, not to a model with a top layer")
+            try check(!groups.isEmpty && groups.allSatisfy { $0 > 0 } && groups.reduce(0, +) == m1, "--matryoshka-groups",
+                      "needs positive group sizes adding up to the layer's \(m1) latents (m1 + m2), got \(groups.map(String.init).joined(separator: ","))")
         }
         if let top {
             try check(top.latents > 0, "--m2", "must be > 0, got \(top.latents)")

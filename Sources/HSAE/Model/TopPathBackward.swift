@@ -8,6 +8,7 @@ extension HierarchicalSAE {
     ///     Ẑ1 = ReLU(Q), Q = Z2 W_dec² + b_dec²              dQ = dẐ1 ⊙ [Q > 0],  dW_dec² = Z2ᵀ dQ,  dZ2 = dQ W_dec²ᵀ
     ///     L1 top = λ2 w Σ z2_j ‖W_dec²[j]‖                  dZ2 += λ2 w ‖W_dec²[j]‖,  dW_dec²[j] += λ2 w Σz2_j n_j
     ///     Z2 = act₂(Z1 W_enc² + b_enc²)                     dP2 = dZ2 ⊙ [Z2 > 0],  dW_enc² = Z1ᵀ dP2,  dZ1 += dP2 W_enc²ᵀ
+    ///     L_top_only = β' w Σ‖Y‖², Y = Ẑ1 W_dec¹ + b_dec − X  dY = 2β'wY,  dẐ1 += dY W_dec¹ᵀ,  dW_dec¹ += Ẑ1ᵀ dY,  db_dec += Σ_rows dY
     ///
     /// With `sparseBottom`, the products with Z1 use its sparse rows and the last term
     /// (dZ1 += dP2 W_enc²ᵀ) is returned at Z1's entries only (the caller needs no more). With a
@@ -56,6 +57,17 @@ extension HierarchicalSAE {
         if learnsGate {
             let dl = layout.view(.gateLogits, in: g)
             for j in 0..<m1 { dl[j] += dGate[j] * gv[j] * (1 - gv[j]) }
+        }
+
+        // Top-only reconstruction (ws.dt is free once the top path is done).
+        if terms.contains(.topOnly), weights.betaTopOnly > 0 {
+            parts.values[7] = Double(topOnlyReconstruction(ws, weight: w * T(weights.betaTopOnly), into: ws.dt))
+            T.scal(b * d, 2 * w * T(weights.betaTopOnly), ws.dt.base)
+            if trainsBottom {
+                Kernels.gemm(ws.zhat, .transposed, ws.dt, .none, layout.view(.bottomWDec, in: g), beta: 1)
+                Kernels.columnSums(ws.dt, into: layout.view(.bottomBDec, in: g).base)
+            }
+            Kernels.gemm(ws.dt, .none, wDec1, .transposed, ws.dzhat, beta: 1)
         }
 
         // Through Ẑ1 = ReLU(Q) and the top decoder (dQ in place of dẐ1).
@@ -109,5 +121,13 @@ extension HierarchicalSAE {
         }
         Kernels.gemm(ws.dp2, .none, wEnc2, .transposed, ws.dz1, beta: 1)
         return nil
+    }
+
+    /// Y = Ẑ1 W_dec¹ + b_dec − X into `y` (b × d); returns weight · Σ‖Y‖².
+    func topOnlyReconstruction(_ ws: Workspace<T>, weight: T, into y: View<T>) -> T {
+        Kernels.gemm(ws.zhat, .none, view(.bottomWDec), .none, y)
+        Kernels.addRow(y, view(.bottomBDec).base)
+        for i in 0..<y.count { y.base[i] -= ws.x.base[i] }
+        return weight * Kernels.sumOfSquares(y.count, y.base)
     }
 }

@@ -35,6 +35,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var baseline = false
     /// Target of the baseline as L0 (nil → the HSAE bottom layer's L0).
     public var baselineL0: Double?
+    /// The baseline is a Matryoshka SAE with these latent groups (sizes adding up to m1 + m2;
+    /// `MatryoshkaGroups.default` when resolved from `--baseline matryoshka`); nil: the flat baseline.
+    public var matryoshkaGroups: [Int]?
 
     // Data and system.
     public var seed: UInt64 = 0
@@ -70,7 +73,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             let m = m1 + resolvedM2
             let l0 = baselineL0 ?? bottomTarget.l0(latents: m1)
             return ModelConfig(d: d, bottom: LayerSpec(latents: m, activation: bottomActivation, target: .l0(l0)),
-                               top: nil, gate: gate, topDecoderNonNegative: topDecoderNonNegative)
+                               top: nil, gate: gate, topDecoderNonNegative: topDecoderNonNegative, matryoshkaGroups: matryoshkaGroups)
         }
         return ModelConfig(d: d, bottom: LayerSpec(latents: m1, activation: bottomActivation, target: bottomTarget),
                            top: LayerSpec(latents: resolvedM2, activation: topActivation, target: topTarget),
@@ -94,6 +97,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(m1 > 0 && m1 <= 1 << 30, "--m1", "must be in 1...\(1 << 30), got \(m1)")
         if let m2 { try check(m2 > 0 && m2 <= m1, "--m2", "must be in 1...m1 (\(m1)), got \(m2)") }
         try check(microbatch > 0, "--microbatch", "must be > 0, got \(microbatch)")
+        if matryoshkaGroups != nil { try check(baseline, "--matryoshka-groups", "applies to the Matryoshka baseline only (--baseline matryoshka)") }
         if let baselineL0 { try check(baselineL0.isFinite && baselineL0 > 0, "--baseline-l0", "must be > 0, got \(baselineL0)") }
         try check(batch > 0 && batch % microbatch == 0, "--batch",
                   "must be a positive multiple of --microbatch (\(microbatch)), got \(batch)")
@@ -121,7 +125,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         for name in disabledTerms {
             try check(LossParts.names.contains(name), "--disable", "unknown loss term '\(name)', expected one of \(LossParts.names.joined(separator: ", "))")
         }
-        for (option, w) in [("--beta-orth", weights.betaOrth), ("--beta-mi", weights.betaMI), ("--beta-gate", weights.betaGate), ("--beta-top", weights.betaTop),
+        for (option, w) in [("--beta-orth", weights.betaOrth), ("--beta-mi", weights.betaMI), ("--beta-gate", weights.betaGate), ("--beta-top", weights.betaTop), ("--beta-top-only", weights.betaTopOnly),
                             ("--lambda1", weights.lambda1), ("--lambda2", weights.lambda2)] {
             try check(w >= 0 && w.isFinite, option, "must be >= 0, got \(w)")
         }
@@ -152,7 +156,7 @@ public struct TrainingPhase: Codable, Equatable, Sendable {
 
     public static func topOnly(steps: Int) -> TrainingPhase {
         TrainingPhase(name: "phase 2 (top, bottom frozen)", number: 2, steps: steps, trains: [.top, .gate],
-                      terms: [.reconstruction, .topPath, .l1Top, .gate, .orthogonality, .mutualInformation],
+                      terms: [.reconstruction, .topPath, .l1Top, .gate, .orthogonality, .mutualInformation, .topOnly],
                       usesTop: true, lrFactor: 1, adaptsBottomLambda: false, adaptsTopLambda: true)
     }
 
@@ -179,4 +183,12 @@ public struct ResolvedRun: Codable, Sendable {
     public var inputScale: Double
     public var ranks: Int
     public var hsae: String
+}
+
+/// Which single-layer baseline `--baseline` trains.
+public enum BaselineKind: String, Codable, Sendable, CaseIterable {
+    /// One layer of m1 + m2 latents, the phase-1 objective (DESIGN §4).
+    case flat
+    /// The same layer with nested latent groups whose prefixes each reconstruct x (DESIGN §8).
+    case matryoshka
 }

@@ -1,0 +1,150 @@
+import HSAE
+import XCTest
+
+/// The Matryoshka baseline's nested-prefix loss (Matryoshka.swift): its value against a naive
+/// loop over prefixes, its gradient against float64 central finite differences (dense and sparse
+/// forms, every activation), the two forms against each other, and the default groups.
+final class MatryoshkaTests: XCTestCase {
+    let (d, m, b) = (5, 9, 7)
+    let groups = [2, 3, 4]
+
+    func makeModel(_ act: ActivationKind, groups: [Int]?, kernels: KernelChoice) -> HierarchicalSAE<Double> {
+        let config = ModelConfig(d: d, bottom: LayerSpec(latents: m, activation: act, target: .l0(4)), top: nil, matryoshkaGroups: groups)
+        let model = HierarchicalSAE<Double>(config: config)
+        model.kernels = kernels
+        var rng = SplitMix64(seed: 3)
+        for i in 0..<model.params.count { model.params[i] = 0.6 * rng.nextSigned() }
+        let bEnc = model.view(.bottomBEnc)
+        for j in 0..<bEnc.count { bEnc[j] = abs(bEnc[j]) * 0.5 }  // codes not all zero
+        return model
+    }
+
+    func batch() -> [Double] {
+        var rng = SplitMix64(seed: 4)
+        return (0..<(b * d)).map { _ in 1.5 * rng.nextSigned() }
+    }
+
+    func loss(_ model: HierarchicalSAE<Double>, _ ws: Workspace<Double>, _ x: [Double], terms: LossTerms = .reconstruction,
+              grads: TensorBuffer<Double>?) -> Double {
+        for i in 0..<x.count { ws.x.base[i] = x[i] }
+        model.forward(ws, ForwardOptions(usesTop: false))
+        let weights = LossWeights(lambda1: 0.3)
+        return model.dataTerms(ws, terms: terms, weights: weights, microbatch: MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 1),
+                               usesTop: false, trainable: [.bottom], grads: grads).total
+    }
+
+    /// Relative error of the analytic gradient per tensor against central differences.
+    func checkGradient(_ act: ActivationKind, kernels: KernelChoice, terms: LossTerms = .reconstruction,
+                       file: StaticString = #filePath, line: UInt = #line) {
+        let model = makeModel(act, groups: groups, kernels: kernels)
+        let ws = Workspace<Double>(config: model.config, rows: b)
+        let x = batch()
+        let grads = TensorBuffer<Double>(count: model.layout.count)
+        let value = loss(model, ws, x, terms: terms, grads: grads)
+        XCTAssertTrue(value.isFinite && value > 0, "loss \(value)", file: file, line: line)
+        let h = 1e-6
+        var checked = 0
+        for entry in model.layout.entries where entry.id.isBottom {
+            var diff = 0.0, norm = 0.0
+            for i in entry.range {
+                let saved = model.params[i]
+                model.params[i] = saved + h
+                let up = loss(model, ws, x, terms: terms, grads: nil)
+                model.params[i] = saved - h
+                let down = loss(model, ws, x, terms: terms, grads: nil)
+                model.params[i] = saved
+                let numeric = (up - down) / (2 * h)
+                diff += (grads[i] - numeric) * (grads[i] - numeric)
+                norm += numeric * numeric
+            }
+            XCTAssertGreaterThan(norm, 1e-12, "\(entry.id.name) gets no gradient", file: file, line: line)
+            checked += 1
+            XCTAssertLessThan(diff.squareRoot() / norm.squareRoot(), 1e-5, "\(act) \(kernels): \(entry.id.name)", file: file, line: line)
+        }
+        XCTAssertEqual(checked, 4, file: file, line: line)
+    }
+
+    func testGradientDenseTopK() { checkGradient(.topk, kernels: .dense) }
+    func testGradientSparseTopK() { checkGradient(.topk, kernels: .sparse) }
+    func testGradientDenseBatchTopK() { checkGradient(.batchtopk, kernels: .dense) }
+    func testGradientSparseBatchTopK() { checkGradient(.batchtopk, kernels: .sparse) }
+    func testGradientReluWithL1() {
+        checkGradient(.relu, kernels: .dense, terms: [.reconstruction, .l1Bottom])
+        checkGradient(.relu, kernels: .sparse, terms: [.reconstruction, .l1Bottom])
+    }
+
+    /// The value is the mean over prefixes of Σ_rows ‖X̂_k − x‖² / b, each X̂_k computed directly.
+    func testValueAgainstNaivePrefixes() {
+        for kernels in [KernelChoice.dense, .sparse] {
+            let model = makeModel(.batchtopk, groups: groups, kernels: kernels)
+            let ws = Workspace<Double>(config: model.config, rows: b)
+            let x = batch()
+            let value = loss(model, ws, x, grads: nil)
+            let wDec = model.view(.bottomWDec), bDec = model.view(.bottomBDec)
+            var expected = 0.0
+            var bounds = [0]
+            for g in groups { bounds.append(bounds.last! + g) }
+            for k in 1...groups.count {
+                for r in 0..<b {
+                    for c in 0..<d {
+                        var xhat = bDec[c]
+                        for i in 0..<bounds[k] { xhat += ws.z1[r, i] * wDec[i, c] }
+                        expected += (xhat - x[r * d + c]) * (xhat - x[r * d + c])
+                    }
+                }
+            }
+            expected /= Double(b * groups.count)
+            XCTAssertEqual(value, expected, accuracy: 1e-12 * expected, "\(kernels)")
+            // Not the flat loss (which is the last prefix's term alone).
+            let flat = loss(makeModel(.batchtopk, groups: nil, kernels: kernels), ws, x, grads: nil)
+            XCTAssertGreaterThan(abs(value - flat), 1e-3 * flat)
+        }
+    }
+
+    /// One group is the flat layer: same value, same gradient.
+    func testOneGroupIsTheFlatLayer() {
+        let x = batch()
+        var results: [(Double, [Double])] = []
+        for groups in [[m], nil] as [[Int]?] {
+            let model = makeModel(.topk, groups: groups, kernels: .dense)
+            let ws = Workspace<Double>(config: model.config, rows: b)
+            let grads = TensorBuffer<Double>(count: model.layout.count)
+            let value = loss(model, ws, x, grads: grads)
+            results.append((value, (0..<grads.count).map { grads[$0] }))
+        }
+        XCTAssertEqual(results[0].0, results[1].0, accuracy: 1e-12)
+        for (a, c) in zip(results[0].1, results[1].1) { XCTAssertEqual(a, c, accuracy: 1e-10) }
+    }
+
+    /// The sparse and dense forms are the same function with the same gradient.
+    func testSparseEqualsDense() {
+        let x = batch()
+        var results: [(Double, [Double])] = []
+        for kernels in [KernelChoice.dense, .sparse] {
+            let model = makeModel(.batchtopk, groups: groups, kernels: kernels)
+            let ws = Workspace<Double>(config: model.config, rows: b)
+            let grads = TensorBuffer<Double>(count: model.layout.count)
+            let value = loss(model, ws, x, grads: grads)
+            results.append((value, (0..<grads.count).map { grads[$0] }))
+        }
+        XCTAssertEqual(results[0].0, results[1].0, accuracy: 1e-12)
+        for (a, c) in zip(results[0].1, results[1].1) { XCTAssertEqual(a, c, accuracy: 1e-10) }
+    }
+
+    func testDefaultGroups() {
+        XCTAssertEqual(MatryoshkaGroups.default(total: 640, first: 128), [128, 256, 256])
+        XCTAssertEqual(MatryoshkaGroups.default(total: 2560, first: 512), [512, 1024, 1024])
+        XCTAssertEqual(MatryoshkaGroups.default(total: 80, first: 16), [16, 32, 32])
+        XCTAssertEqual(MatryoshkaGroups.default(total: 100, first: 10), [10, 20, 40, 30])
+        XCTAssertEqual(MatryoshkaGroups.default(total: 75, first: 10), [10, 20, 45])  // a last 5 joins the group before
+        XCTAssertEqual(MatryoshkaGroups.default(total: 10, first: 10), [10])
+    }
+
+    func testConfigValidation() {
+        let bad = ModelConfig(d: 4, bottom: LayerSpec(latents: 10, activation: .batchtopk, target: .l0(2)), top: nil, matryoshkaGroups: [4, 5])
+        XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("adding up to the layer's 10 latents"), "\($0)") }
+        var c = TrainConfig()
+        c.matryoshkaGroups = [1]
+        XCTAssertThrowsError(try c.validate(trainingRows: nil, ranks: 1)) { XCTAssertTrue("\($0)".contains("--baseline matryoshka"), "\($0)") }
+    }
+}
