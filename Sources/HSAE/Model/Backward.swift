@@ -44,6 +44,11 @@ extension HierarchicalSAE {
         // L_rec = w Σ‖x̂ − x‖²;  ∂/∂X̂ = 2w(X̂ − X).
         for i in 0..<(b * d) { ws.dxhat.base[i] = ws.xhat.base[i] - ws.x.base[i] }
         parts.values[0] = Double(w * Kernels.sumOfSquares(b * d, ws.dxhat.base))
+        // AuxK (dead latents reconstruct the residual X − X̂, held constant): before dX̂ is scaled.
+        if terms.contains(.auxK), !ws.deadLatents.isEmpty {
+            parts.values[LossParts.auxIndex] = Double(auxKTerm(ws, error: ws.dxhat.base, weight: T(weights.auxK * mw.miWeight),
+                                                               grads: trainsBottom ? g : nil))
+        }
         let recOn = terms.contains(.reconstruction)
         if !recOn { parts.values[0] = 0 }
         T.scal(b * d, recOn ? 2 * w : 0, ws.dxhat.base)

@@ -17,11 +17,13 @@ public struct LossTerms: OptionSet, Codable, Sendable, Hashable {
     public static let orthogonality = LossTerms(rawValue: 1 << 5)
     /// β_mi · (1/(m1·m2)) Σ_{i,j} ρ(z2_j, r_i)², per microbatch
     public static let mutualInformation = LossTerms(rawValue: 1 << 6)
+    /// α_aux · AuxK: the dead bottom latents reconstruct the residual (AuxK.swift; not in DESIGN §3)
+    public static let auxK = LossTerms(rawValue: 1 << 7)
 
-    public static let all: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .gate, .orthogonality, .mutualInformation]
+    public static let all: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .gate, .orthogonality, .mutualInformation, .auxK]
 
     /// The terms that depend on data (computed per microbatch); the rest depend on parameters only.
-    public static let dataTerms: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .mutualInformation]
+    public static let dataTerms: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .mutualInformation, .auxK]
 }
 
 /// Coefficients of the loss terms. λs are adapted during training (relu layers).
@@ -39,9 +41,14 @@ public struct LossWeights: Codable, Equatable, Sendable {
     /// The orthogonality term over a random subset of this many top latents per step (an unbiased
     /// estimate of DESIGN's mean over all pairs, O(s²·m1) instead of O(m2²·m1)); 0 or ≥ m2: exact.
     public var orthSample: Int
+    /// α of the AuxK dead-latent term (topk/batchtopk bottom layers; AuxK.swift). Not in DESIGN;
+    /// default 1/32 as Gao et al. 2024; 0 restores DESIGN's loss (docs/DECISIONS.md).
+    public var auxK: Double
+    /// The α a new run gets (Gao et al. 2024's 1/32).
+    public static let defaultAuxK = 1.0 / 32
 
     public init(lambda1: Double = 1, lambda2: Double = 1, betaGate: Double = 0.01, betaOrth: Double = 1, betaMI: Double = 1,
-                betaTop: Double = 1, orthSample: Int = 512) {
+                betaTop: Double = 1, orthSample: Int = 512, auxK: Double = LossWeights.defaultAuxK) {
         self.lambda1 = lambda1
         self.lambda2 = lambda2
         self.betaGate = betaGate
@@ -49,19 +56,21 @@ public struct LossWeights: Codable, Equatable, Sendable {
         self.betaMI = betaMI
         self.betaTop = betaTop
         self.orthSample = orthSample
+        self.auxK = auxK
     }
 
-    private enum CodingKeys: String, CodingKey { case lambda1, lambda2, betaGate, betaOrth, betaMI, betaTop, orthSample }
+    private enum CodingKeys: String, CodingKey { case lambda1, lambda2, betaGate, betaOrth, betaMI, betaTop, orthSample, auxK }
 
     /// Configurations and checkpoints written before `betaTop` existed were trained with weight 1
-    /// and decode with 1; before `orthSample`, with the exact term (0).
+    /// and decode with 1; before `orthSample`, with the exact term (0); before `auxK`, without it (0).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(lambda1: try c.decode(Double.self, forKey: .lambda1), lambda2: try c.decode(Double.self, forKey: .lambda2),
                   betaGate: try c.decode(Double.self, forKey: .betaGate), betaOrth: try c.decode(Double.self, forKey: .betaOrth),
                   betaMI: try c.decode(Double.self, forKey: .betaMI),
                   betaTop: try c.decodeIfPresent(Double.self, forKey: .betaTop) ?? 1,
-                  orthSample: try c.decodeIfPresent(Int.self, forKey: .orthSample) ?? 0)
+                  orthSample: try c.decodeIfPresent(Int.self, forKey: .orthSample) ?? 0,
+                  auxK: try c.decodeIfPresent(Double.self, forKey: .auxK) ?? 0)
     }
 }
 
@@ -69,8 +78,10 @@ public struct LossWeights: Codable, Equatable, Sendable {
 public struct LossParts: Equatable, Sendable {
     public var values: [Double]
 
-    public static let names = ["rec", "top", "l1_bottom", "l1_top", "gate", "orth", "mi"]
+    public static let names = ["rec", "top", "l1_bottom", "l1_top", "gate", "orth", "mi", "aux"]
     public static let count = names.count
+    /// Index of the AuxK term in `names`.
+    public static let auxIndex = 7
 
     public init(values: [Double] = [Double](repeating: 0, count: LossParts.count)) {
         precondition(values.count == Self.count, "loss parts: \(values.count) values, expected \(Self.count)")
