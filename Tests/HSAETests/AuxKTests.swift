@@ -46,7 +46,7 @@ final class AuxKTests: XCTestCase {
                 for c in 0..<d { p += (x[i * d + c] - bDec[c]) * wEnc[c * m1 + j] }
                 pre.append((p, j))
             }
-            let kept = pre.sorted { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }.prefix(k).filter { $0.0 > 0 }
+            let kept = pre.sorted { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }.prefix(k)   // sign kept, no ReLU
             for c in 0..<d {
                 var ehat = 0.0
                 for (a, j) in kept { ehat += a * wDec[j, c] }
@@ -71,6 +71,23 @@ final class AuxKTests: XCTestCase {
                 XCTAssertEqual(value, expected, accuracy: 1e-12 * expected, "\(act), dead \(dead)")
             }
         }
+    }
+
+    /// A latent is dead because its pre-activations are all negative; the term must still reach it
+    /// (the first version ReLU'd the selection and left such latents without gradient: in the demo's
+    /// baseline the dead fraction rose to 2.5 % with the term on).
+    func testReachesLatentsWhosePreActivationsAreAllNegative() {
+        let model = makeModel(.topk)
+        let dead: [Int32] = [1, 4, 8]
+        let bEnc = model.view(.bottomBEnc)
+        for j in dead { bEnc[Int(j)] = -50 }
+        let ws = Workspace<Double>(config: model.config, rows: b)
+        let error = forward(model, ws, batch(), dead: dead)
+        XCTAssertTrue(ws.code1.index.allSatisfy { !dead.contains($0) }, "the case needs latents that never fire")
+        let grads = TensorBuffer<Double>(count: model.layout.count)
+        XCTAssertGreaterThan(model.auxKTerm(ws, error: error, weight: 1, grads: grads), 0)
+        let dWDec = model.layout.view(.bottomWDec, in: grads)
+        for j in dead { XCTAssertGreaterThan((0..<d).map { abs(dWDec[Int(j), $0]) }.max()!, 0, "dead latent \(j) gets no gradient") }
     }
 
     func testNoDeadLatentsNoTerm() {

@@ -45,14 +45,15 @@ final class TrainRunTests: XCTestCase {
         XCTAssertEqual(metrics.split(separator: "\n").count, 7)
     }
 
-    /// AuxK (topk, dead window of two steps so that latents die within the run) in all three phases
+    /// AuxK (topk, dead window of one step so that latents die within the run) in all three phases
     /// and the baseline, and ghost grads (relu): the dead-latent set comes from the globally reduced
     /// counters, so the model is still bit-identical for 1, 2 and 4 ranks, and the term shows in metrics.jsonl.
     func testAuxKIsBitIdenticalForOneTwoAndFourRanks() throws {
+        // m1 = 256 at L0 4 and a one-step window: latents die within 70 steps (relu: under a high λ1).
         let cases = [("auxk", ["--activation", "topk"]), ("auxk-baseline", ["--activation", "topk", "--baseline"]),
-                     ("ghost", ["--ghost-grads"])]
+                     ("ghost", ["--ghost-grads", "--lambda1", "10"])]
         for (name, args) in cases {
-            let extra = args + ["--dead-window", "1024"]
+            let extra = args + ["--m1", "256", "--dead-window", "512"]
             for ranks in [1, 2, 4] {
                 let out = try train("\(name)-\(ranks)", ranks: ranks, extra)
                 XCTAssertEqual(out.status, 0, out.stderr)

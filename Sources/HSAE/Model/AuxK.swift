@@ -4,7 +4,9 @@
 ///
 ///     D      the dead latents (no firing within the dead window; the trainer's global counters)
 ///     A      the pre-activations P1 + b_enc¹ of D only, captured by `forward` before the code overwrites them
-///     Z_aux  per row the k_aux largest entries of A, ReLU'd (k_aux = min(d/2, |D|))
+///     Z_aux  per row the k_aux largest entries of A, sign kept (k_aux = min(d/2, |D|)), as SAELens's
+///            `_calculate_topk_aux_acts`: dead latents' pre-activations are mostly negative, and ReLU'd
+///            they would give no gradient (measured: docs/RESULTS.md)
 ///     Ê      Z_aux W_dec¹[D]                           what the dead latents would reconstruct (no bias)
 ///     E      X − X̂                                       the residual of the model, held constant (stop-gradient)
 ///     L_aux  α · min(|D| / (d/2), 1) · mean over microbatches of Σ_rows ‖Ê − E‖² / Σ_rows ‖E‖²
@@ -42,9 +44,10 @@ extension HierarchicalSAE {
     /// dead latent enters with exp(a), and row i of Ê is rescaled to half the residual's norm,
     /// s_i = ‖E_i‖ / (2‖Ê_i‖) (held constant, as there). The normalisation is AuxK's.
     ///
-    ///     u_e = s_i · v_e (v = ReLU(a) of the selected, or exp(a))     Ê = U W_dec¹[D]
+    ///     u_e = s_i · v_e (v = a of the selected, or exp(a))     Ê = U W_dec¹[D]
     ///     G = Ê + (X̂ − X)   (= Ê − E)        c = weight · min(|D|/k_aux, 1) / Σ‖E‖²  (ghost: no min)      L = c Σ‖G‖²
     ///     dÊ = 2c G     dW_dec¹[j] += Σ u_e dÊ_i      dA_e = s_i · v'_e · (dÊ_i · W_dec¹[j])   (v' = 1 selected, exp(a) ghost)
+    ///     (a selected entry that is exactly 0 is left out of the code; its gradient dA_e is then lost — measure zero)
     ///     dW_enc¹ᵀ[j] += Σ dA · Xc      db_enc¹[j] += Σ dA      db_dec −= Σ dA · W_enc¹ᵀ[j]
     @discardableResult
     public func auxKTerm(_ ws: Workspace<T>, error: UnsafePointer<T>, weight: T, grads: TensorBuffer<T>?) -> T {
@@ -63,14 +66,15 @@ extension HierarchicalSAE {
                 if ghost {
                     for s in 0..<n { code.append(Int(dead[s]), T.exp(row[s])) }
                 } else {
-                    // The k largest of A (ties in index order, as the top-k activation), kept where > 0.
+                    // The k largest of A (ties in index order, as the top-k activation), with their sign: a dead
+                    // latent's pre-activations are mostly negative, and a ReLU here would leave it no gradient.
                     let tau = TopK.threshold(row, count: n, keep: k, scratch: &ws.scratch)
                     var ties = tau.ties
                     for s in 0..<n {
                         let v = row[s]
                         var kept = v > tau.value
                         if !kept, v == tau.value, ties > 0 { kept = true; ties -= 1 }
-                        if kept, v > 0 { code.append(Int(dead[s]), v) }
+                        if kept, v != 0 { code.append(Int(dead[s]), v) }
                     }
                 }
                 code.endRow()

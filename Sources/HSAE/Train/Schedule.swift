@@ -38,8 +38,14 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
 /// therefore judges each move of λ: once ln λ has moved by `probe` from the anchor where the move
 /// began, the density (an EMA of ln ρ̂, `smoothing`) must have moved the other way by at least
 /// `minimumAnswer` × that much. If it has, the anchor moves on. If it has not, the move is undone
-/// (λ back to the anchor) and further moves in that direction are held until the density answers
-/// after all (moves `minimumAnswer` × `probe` towards the target) or the error changes sign.
+/// (λ back to the anchor) and further moves in that direction are held. The hold ends when the
+/// error changes sign, when the density answers after all (moves `minimumAnswer` × `probe` towards
+/// the target from where it was held), when it drifts `drift` further away by itself (then the
+/// judgement was stale: something other than λ moves the code), or after `holdLimit` steps. A move
+/// is judged no sooner than `settle` steps after it began (λ waits at the probe's end meanwhile), and
+/// not at all in the first `grace` steps of a phase, when the change of objective moves the density
+/// by itself. On a code that has stopped answering, λ thus stays within one probe (×1.28) of where
+/// it stopped, instead of climbing.
 /// With `antiWindup` false it is DESIGN's integrator exactly.
 public struct SparsityController: Codable, Equatable, Sendable {
     public private(set) var lambda: Double
@@ -50,6 +56,12 @@ public struct SparsityController: Codable, Equatable, Sendable {
     var smoothedLogDensity: Double?
     /// +1: raising λ did not thin the code, so raising is held; −1: lowering is held; 0: free.
     public private(set) var held = 0
+    /// Smoothed ln ρ̂ when the hold began.
+    var heldLogDensity: Double?
+    /// Updates seen (this phase), since the anchor was set, and since the hold began.
+    var steps = 0
+    var sinceAnchor = 0
+    var heldSteps = 0
 
     /// How far ln λ moves before the density's answer is judged (×1.28).
     public static let probe = 0.25
@@ -57,6 +69,15 @@ public struct SparsityController: Codable, Equatable, Sendable {
     public static let minimumAnswer = 0.1
     /// EMA weight of ln ρ̂ (a batch's density is noisy; ~20 steps).
     public static let smoothing = 0.05
+    /// A held density that drifts this far (in ln) away from the target releases the hold.
+    public static let drift = 0.1
+    /// Steps at a phase start during which the controller is DESIGN's integrator (moves are not judged).
+    public static let grace = 300
+    /// A move is judged no sooner than this many steps after it began (the code answers with a lag);
+    /// until then λ waits at the end of the probe.
+    public static let settle = 100
+    /// A hold ends after this many steps at the latest, and the next move is judged afresh.
+    public static let holdLimit = 500
 
     public init(lambda: Double, antiWindup: Bool = true) {
         self.lambda = lambda
@@ -83,12 +104,15 @@ public struct SparsityController: Codable, Equatable, Sendable {
         let logRho = density > 0 ? Foundation.log(density) : Foundation.log(target) - 1
         let smoothed = smoothedLogDensity.map { $0 + Self.smoothing * (logRho - $0) } ?? logRho
         smoothedLogDensity = smoothed
-        if anchorLogLambda == nil { anchor(smoothed) }
+        steps += 1
+        if anchorLogLambda == nil || steps <= Self.grace { anchor(smoothed) }
         let sign = e > 0 ? 1 : e < 0 ? -1 : 0
         if held != 0 {
-            // The density answers after all (moved towards the target), or the error turned: free again.
-            let answered = Double(held) * (smoothed - anchorLogDensity!) <= -Self.minimumAnswer * Self.probe
-            if sign != held || answered {
+            // Free again when the error turned, the density answers after all, drifted away by itself, or
+            // the hold has lasted `holdLimit` steps.
+            heldSteps += 1
+            let change = Double(held) * (smoothed - heldLogDensity!)
+            if sign != held || change <= -Self.minimumAnswer * Self.probe || change >= Self.drift || heldSteps >= Self.holdLimit {
                 held = 0
                 anchor(smoothed)
             } else {
@@ -97,19 +121,26 @@ public struct SparsityController: Codable, Equatable, Sendable {
         }
         guard lambda > 0 else { return }
         lambda *= Foundation.exp(kappa * e)
+        guard steps > Self.grace else { return }
+        sinceAnchor += 1
         let moved = Foundation.log(lambda) - anchorLogLambda!
         guard abs(moved) >= Self.probe else { return }
         let direction: Double = moved > 0 ? 1 : -1
-        if direction * (smoothed - anchorLogDensity!) <= -Self.minimumAnswer * abs(moved) {
+        lambda = Foundation.exp(anchorLogLambda! + direction * Self.probe)
+        guard sinceAnchor >= Self.settle else { return }
+        if direction * (smoothed - anchorLogDensity!) <= -Self.minimumAnswer * Self.probe {
             anchor(smoothed)
         } else {
             lambda = Foundation.exp(anchorLogLambda!)
             held = Int(direction)
+            heldLogDensity = smoothed
+            heldSteps = 0
         }
     }
 
     private mutating func anchor(_ logDensity: Double) {
         anchorLogLambda = Foundation.log(max(lambda, .leastNormalMagnitude))
         anchorLogDensity = logDensity
+        sinceAnchor = 0
     }
 }
