@@ -71,7 +71,8 @@ struct LossOptions: ParsableArguments {
                                discussion: "The exact term costs 2·m2²·m1 per step (550 GFLOP at m2 = 4096, m1 = 16384); a sample is an unbiased estimate of its mean over pairs. Has no effect when m2 is at most the sample."))
     var orthSample: Int?
     @Option(help: "Gain κ of the λ controller (default 0.002; see docs/DECISIONS.md).") var controllerGain: Double?
-    @Flag(help: "DESIGN §3's plain λ controller, without the anti-windup hold (see docs/DECISIONS.md).") var plainController = false
+    @Flag(help: "λ controller with the anti-windup hold: a move of λ the code does not answer is undone and held (see docs/DECISIONS.md).")
+    var controllerHold = false
     @Option(help: ArgumentHelp("Weight α of the AuxK dead-latent term for topk/batchtopk bottom layers (default 1/32; 0 = off, DESIGN's loss).",
                                discussion: "Latents that have not fired within --dead-window reconstruct the model's residual from their top d/2 pre-activations (Gao et al. 2024), which revives them. See docs/DECISIONS.md."))
     var auxkWeight: Double?
@@ -88,7 +89,7 @@ struct LossOptions: ParsableArguments {
         if let betaGate { c.weights.betaGate = betaGate }
         if let betaTop { c.weights.betaTop = betaTop }
         if let controllerGain { c.controllerGain = controllerGain }
-        if plainController { c.controllerAntiWindup = false }
+        if controllerHold { c.controllerAntiWindup = true }
         if let orthSample { c.weights.orthSample = orthSample }
         if let auxkWeight { c.weights.auxK = auxkWeight }
         if ghostGrads { c.ghostGrads = true }

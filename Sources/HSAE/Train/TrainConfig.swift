@@ -16,9 +16,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var weights = LossWeights()
     /// κ of the L1 controller.
     public var controllerGain = 0.002
-    /// The λ controller's anti-windup hold (SparsityController). Optional so that configurations
-    /// written before it decode as nil: DESIGN's plain integrator, which they were trained with.
-    public var controllerAntiWindup: Bool? = true
+    /// The λ controller's anti-windup hold (SparsityController, `--controller-hold`); nil or false:
+    /// DESIGN's plain integrator (the default: on B-exclusive relu data the hold trades the wind-up
+    /// for an L0 30 % above target, docs/RESULTS.md).
+    public var controllerAntiWindup: Bool?
     /// Revive dead latents of a relu bottom layer by ghost grads (AuxK.swift), weight `weights.auxK`;
     /// off by default (nil: configurations written before it). topk/batchtopk layers use AuxK.
     public var ghostGrads: Bool?
