@@ -75,7 +75,15 @@ struct LossOptions: ParsableArguments {
                                discussion: "The exact term costs 2·m2²·m1 per step (550 GFLOP at m2 = 4096, m1 = 16384); a sample is an unbiased estimate of its mean over pairs. Has no effect when m2 is at most the sample."))
     var orthSample: Int?
     @Option(help: "Gain κ of the λ controller (default 0.002; see docs/DECISIONS.md).") var controllerGain: Double?
-    @Option(help: "Switch a loss term off (repeatable): rec, top, l1_bottom, l1_top, gate, orth, mi, top_only.") var disable: [String] = []
+    @Flag(help: "λ controller with the anti-windup hold: a move of λ the code does not answer is undone and held (see docs/DECISIONS.md).")
+    var controllerHold = false
+    @Option(help: ArgumentHelp("Weight α of the AuxK dead-latent term for topk/batchtopk bottom layers (default 1/32; 0 = off, DESIGN's loss).",
+                               discussion: "Latents that have not fired within --dead-window reconstruct the model's residual from their top d/2 pre-activations (Gao et al. 2024), which revives them. See docs/DECISIONS.md."))
+    var auxkWeight: Double?
+    @Flag(help: ArgumentHelp("relu bottom layers: revive dead latents by ghost grads (weight --auxk-weight; off by default).",
+                             discussion: "Dead latents reconstruct the residual through exp of their pre-activations, rescaled to half its norm (Anthropic, January 2024). See docs/DECISIONS.md."))
+    var ghostGrads = false
+    @Option(help: "Switch a loss term off (repeatable): rec, top, l1_bottom, l1_top, gate, orth, mi, top_only, aux.") var disable: [String] = []
 
     func apply(to c: inout TrainConfig) throws {
         if let lambda1 { c.weights.lambda1 = lambda1 }
@@ -86,7 +94,10 @@ struct LossOptions: ParsableArguments {
         if let betaTop { c.weights.betaTop = betaTop }
         if let betaTopOnly { c.weights.betaTopOnly = betaTopOnly }
         if let controllerGain { c.controllerGain = controllerGain }
+        if controllerHold { c.controllerAntiWindup = true }
         if let orthSample { c.weights.orthSample = orthSample }
+        if let auxkWeight { c.weights.auxK = auxkWeight }
+        if ghostGrads { c.ghostGrads = true }
         c.disabledTerms = Array(Set(c.disabledTerms + disable)).sorted()
     }
 }

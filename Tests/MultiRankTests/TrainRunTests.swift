@@ -86,6 +86,28 @@ final class TrainRunTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("adding up to the layer's 80 latents"), bad.stderr)
     }
 
+    /// AuxK (topk, dead window of one step so that latents die within the run) in all three phases
+    /// and the baseline, and ghost grads (relu): the dead-latent set comes from the globally reduced
+    /// counters, so the model is still bit-identical for 1, 2 and 4 ranks, and the term shows in metrics.jsonl.
+    func testAuxKIsBitIdenticalForOneTwoAndFourRanks() throws {
+        // m1 = 256 at L0 4 and a one-step window: latents die within 70 steps (relu: under a high λ1).
+        let cases = [("auxk", ["--activation", "topk"]), ("auxk-baseline", ["--activation", "topk", "--baseline"]),
+                     ("ghost", ["--ghost-grads", "--lambda1", "10"])]
+        for (name, args) in cases {
+            let extra = args + ["--m1", "256", "--dead-window", "512"]
+            for ranks in [1, 2, 4] {
+                let out = try train("\(name)-\(ranks)", ranks: ranks, extra)
+                XCTAssertEqual(out.status, 0, out.stderr)
+            }
+            let reference = try modelBytes("\(name)-1")
+            XCTAssertEqual(try modelBytes("\(name)-2"), reference, "\(name): -np 2 differs from single rank")
+            XCTAssertEqual(try modelBytes("\(name)-4"), reference, "\(name): -np 4 differs from single rank")
+            let lines = try String(contentsOfFile: Self.work + "/\(name)-1/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            let aux = try lines.map { try XCTUnwrap((try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["loss_aux"] as? Double) }
+            XCTAssertTrue(aux.contains { $0 > 0 }, "\(name): the AuxK term never acted: \(aux)")
+        }
+    }
+
     func testFastModeAgreesToRounding() throws {
         for ranks in [1, 2, 4] {
             let out = try train("fast-\(ranks)", ranks: ranks, ["--reduction", "fast"])

@@ -53,6 +53,11 @@ extension HierarchicalSAE {
             // L_rec = w Σ‖x̂ − x‖²;  ∂/∂X̂ = 2w(X̂ − X).
             for i in 0..<(b * d) { ws.dxhat.base[i] = ws.xhat.base[i] - ws.x.base[i] }
             parts.values[0] = Double(w * Kernels.sumOfSquares(b * d, ws.dxhat.base))
+            // AuxK (dead latents reconstruct the residual X − X̂, held constant): before dX̂ is scaled.
+            if terms.contains(.auxK), !ws.deadLatents.isEmpty {
+                parts.values[LossParts.auxIndex] = Double(auxKTerm(ws, error: ws.dxhat.base, weight: T(weights.auxK * mw.miWeight),
+                                                                   grads: trainsBottom ? g : nil))
+            }
             if !recOn { parts.values[0] = 0 }
             T.scal(b * d, recOn ? 2 * w : 0, ws.dxhat.base)
             if !hasTop, sparse1 {
@@ -143,7 +148,7 @@ extension HierarchicalSAE {
         let w = T(mw.rowWeight)
         if terms.contains(.topPath) { parts.values[1] = Double(w * T(weights.betaTop) * Kernels.sumOfSquares(ws.t.count, ws.t.base)) }
         if terms.contains(.topOnly), weights.betaTopOnly > 0 {
-            parts.values[7] = Double(topOnlyReconstruction(ws, weight: w * T(weights.betaTopOnly), into: ws.dt))
+            parts.values[LossParts.topOnlyIndex] = Double(topOnlyReconstruction(ws, weight: w * T(weights.betaTopOnly), into: ws.dt))
         }
         if terms.contains(.l1Top), config.top?.activation == .relu {
             parts.values[3] = Double(decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w, dW: nil).value)

@@ -60,6 +60,7 @@ extension HierarchicalSAE {
         }
         // P1 = Xc W_enc¹, W_enc¹ held transposed (m1 × d).
         Kernels.gemm(ws.xc, .none, view(.bottomWEnc), .transposed, ws.z1)
+        captureDeadPreActivations(ws)
         let bottom = config.bottom
         let t1 = Activation.apply(bottom.activation, ws.z1, bias: view(.bottomBEnc).base, into: ws.z1, code: ws.code1,
                                   k: bottom.target.k(latents: config.m1), threshold: options.training ? nil : bottomThreshold,

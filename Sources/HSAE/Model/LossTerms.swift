@@ -20,11 +20,13 @@ public struct LossTerms: OptionSet, Codable, Sendable, Hashable {
     /// β_top_only · mean ‖ẑ1 W_dec¹ + b_dec − x‖²: the top layer alone reconstructs x through the
     /// bottom dictionary (the Matryoshka idea across layers; weight 0 unless --beta-top-only).
     public static let topOnly = LossTerms(rawValue: 1 << 7)
+    /// α_aux · AuxK: the dead bottom latents reconstruct the residual (AuxK.swift; not in DESIGN §3)
+    public static let auxK = LossTerms(rawValue: 1 << 8)
 
-    public static let all: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .gate, .orthogonality, .mutualInformation, .topOnly]
+    public static let all: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .gate, .orthogonality, .mutualInformation, .topOnly, .auxK]
 
     /// The terms that depend on data (computed per microbatch); the rest depend on parameters only.
-    public static let dataTerms: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .mutualInformation, .topOnly]
+    public static let dataTerms: LossTerms = [.reconstruction, .topPath, .l1Bottom, .l1Top, .mutualInformation, .topOnly, .auxK]
 }
 
 /// Coefficients of the loss terms. λs are adapted during training (relu layers).
@@ -44,9 +46,14 @@ public struct LossWeights: Codable, Equatable, Sendable {
     public var orthSample: Int
     /// Weight of the top-only reconstruction term (LossTerms.topOnly); 0, the default, is DESIGN's model.
     public var betaTopOnly: Double
+    /// α of the AuxK dead-latent term (topk/batchtopk bottom layers; AuxK.swift). Not in DESIGN;
+    /// default 1/32 as Gao et al. 2024; 0 restores DESIGN's loss (docs/DECISIONS.md).
+    public var auxK: Double
+    /// The α a new run gets (Gao et al. 2024's 1/32).
+    public static let defaultAuxK = 1.0 / 32
 
     public init(lambda1: Double = 1, lambda2: Double = 1, betaGate: Double = 0.01, betaOrth: Double = 1, betaMI: Double = 1,
-                betaTop: Double = 1, orthSample: Int = 512, betaTopOnly: Double = 0) {
+                betaTop: Double = 1, orthSample: Int = 512, betaTopOnly: Double = 0, auxK: Double = LossWeights.defaultAuxK) {
         self.lambda1 = lambda1
         self.lambda2 = lambda2
         self.betaGate = betaGate
@@ -55,12 +62,13 @@ public struct LossWeights: Codable, Equatable, Sendable {
         self.betaTop = betaTop
         self.orthSample = orthSample
         self.betaTopOnly = betaTopOnly
+        self.auxK = auxK
     }
 
-    private enum CodingKeys: String, CodingKey { case lambda1, lambda2, betaGate, betaOrth, betaMI, betaTop, orthSample, betaTopOnly }
+    private enum CodingKeys: String, CodingKey { case lambda1, lambda2, betaGate, betaOrth, betaMI, betaTop, orthSample, betaTopOnly, auxK }
 
     /// Configurations and checkpoints written before `betaTop` existed were trained with weight 1
-    /// and decode with 1; before `orthSample`, with the exact term (0).
+    /// and decode with 1; before `orthSample`, with the exact term (0); before `auxK`, without it (0).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(lambda1: try c.decode(Double.self, forKey: .lambda1), lambda2: try c.decode(Double.self, forKey: .lambda2),
@@ -68,7 +76,8 @@ public struct LossWeights: Codable, Equatable, Sendable {
                   betaMI: try c.decode(Double.self, forKey: .betaMI),
                   betaTop: try c.decodeIfPresent(Double.self, forKey: .betaTop) ?? 1,
                   orthSample: try c.decodeIfPresent(Int.self, forKey: .orthSample) ?? 0,
-                  betaTopOnly: try c.decodeIfPresent(Double.self, forKey: .betaTopOnly) ?? 0)
+                  betaTopOnly: try c.decodeIfPresent(Double.self, forKey: .betaTopOnly) ?? 0,
+                  auxK: try c.decodeIfPresent(Double.self, forKey: .auxK) ?? 0)
     }
 }
 
@@ -76,8 +85,12 @@ public struct LossWeights: Codable, Equatable, Sendable {
 public struct LossParts: Equatable, Sendable {
     public var values: [Double]
 
-    public static let names = ["rec", "top", "l1_bottom", "l1_top", "gate", "orth", "mi", "top_only"]
+    public static let names = ["rec", "top", "l1_bottom", "l1_top", "gate", "orth", "mi", "top_only", "aux"]
     public static let count = names.count
+    /// Index of the AuxK term in `names`.
+    public static let auxIndex = 8
+    /// Index of the top-only reconstruction term in `names`.
+    public static let topOnlyIndex = 7
 
     public init(values: [Double] = [Double](repeating: 0, count: LossParts.count)) {
         precondition(values.count == Self.count, "loss parts: \(values.count) values, expected \(Self.count)")

@@ -61,7 +61,7 @@ extension HierarchicalSAE {
 
         // Top-only reconstruction (ws.dt is free once the top path is done).
         if terms.contains(.topOnly), weights.betaTopOnly > 0 {
-            parts.values[7] = Double(topOnlyReconstruction(ws, weight: w * T(weights.betaTopOnly), into: ws.dt))
+            parts.values[LossParts.topOnlyIndex] = Double(topOnlyReconstruction(ws, weight: w * T(weights.betaTopOnly), into: ws.dt))
             T.scal(b * d, 2 * w * T(weights.betaTopOnly), ws.dt.base)
             if trainsBottom {
                 Kernels.gemm(ws.zhat, .transposed, ws.dt, .none, layout.view(.bottomWDec, in: g), beta: 1)

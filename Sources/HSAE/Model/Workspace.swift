@@ -30,6 +30,11 @@ public final class Workspace<T: BLASScalar> {
     public let code2: SparseCode<T>   // z2 as sparse rows
     var scratch = TopKScratch<T>()    // selection scratch for top-k
     var mi: AnyObject?          // MutualInformationTerm scratch, made on first use
+    /// Dead bottom latents (increasing index) whose pre-activations `forward` captures for the AuxK
+    /// term (AuxK.swift); empty: no capture, no term. Set by the trainer once per step.
+    public var deadLatents: [Int32] = []
+    var deadPre: [T] = []                 // b × |deadLatents|: their pre-activations P1 + b_enc¹
+    let auxCode: SparseCode<T>            // the AuxK code (k_aux of the dead latents per row)
 
     public init(config: ModelConfig, rows b: Int) {
         let (d, m1, m2) = (config.d, config.m1, config.m2)
@@ -49,5 +54,6 @@ public final class Workspace<T: BLASScalar> {
         (dp1, dz2, dp2, gate) = (views[16], views[17], views[18], views[19])
         code1 = SparseCode(latents: m1)
         code2 = SparseCode(latents: m2)
+        auxCode = SparseCode(latents: m1)
     }
 }

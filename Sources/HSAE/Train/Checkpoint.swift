@@ -11,6 +11,9 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var globalStep = 0
     public var lambda1: Double
     public var lambda2: Double
+    /// The λ controllers' memory within the current phase (bottom, top; anti-windup anchors);
+    /// nil at a phase start and in checkpoints written before it existed.
+    public var controllers: [SparsityController]?
     public var adamStep = 0
     /// Fixed-point exponents for the next step (exact mode), nil at a phase start.
     public var exponents: [Int]?

@@ -16,6 +16,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var weights = LossWeights()
     /// κ of the L1 controller.
     public var controllerGain = 0.002
+    /// The λ controller's anti-windup hold (SparsityController, `--controller-hold`); nil or false:
+    /// DESIGN's plain integrator (the default: on B-exclusive relu data the hold trades the wind-up
+    /// for an L0 30 % above target, docs/RESULTS.md).
+    public var controllerAntiWindup: Bool?
+    /// Revive dead latents of a relu bottom layer by ghost grads (AuxK.swift), weight `weights.auxK`;
+    /// off by default (nil: configurations written before it). topk/batchtopk layers use AuxK.
+    public var ghostGrads: Bool?
     /// Loss terms switched off (ablations): names from LossParts.names, e.g. ["orth", "mi"].
     public var disabledTerms: [String] = []
 
@@ -125,7 +132,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         for name in disabledTerms {
             try check(LossParts.names.contains(name), "--disable", "unknown loss term '\(name)', expected one of \(LossParts.names.joined(separator: ", "))")
         }
-        for (option, w) in [("--beta-orth", weights.betaOrth), ("--beta-mi", weights.betaMI), ("--beta-gate", weights.betaGate), ("--beta-top", weights.betaTop), ("--beta-top-only", weights.betaTopOnly),
+        for (option, w) in [("--beta-orth", weights.betaOrth), ("--beta-mi", weights.betaMI), ("--beta-gate", weights.betaGate), ("--beta-top", weights.betaTop), ("--beta-top-only", weights.betaTopOnly), ("--auxk-weight", weights.auxK),
                             ("--lambda1", weights.lambda1), ("--lambda2", weights.lambda2)] {
             try check(w >= 0 && w.isFinite, option, "must be >= 0, got \(w)")
         }
@@ -150,7 +157,7 @@ public struct TrainingPhase: Codable, Equatable, Sendable {
     public var adaptsTopLambda: Bool
 
     public static func bottomOnly(steps: Int) -> TrainingPhase {
-        TrainingPhase(name: "phase 1 (bottom)", number: 1, steps: steps, trains: [.bottom], terms: [.reconstruction, .l1Bottom],
+        TrainingPhase(name: "phase 1 (bottom)", number: 1, steps: steps, trains: [.bottom], terms: [.reconstruction, .l1Bottom, .auxK],
                       usesTop: false, lrFactor: 1, adaptsBottomLambda: true, adaptsTopLambda: false)
     }
 

@@ -18,6 +18,7 @@ extension Trainer {
                 state.phaseIndex += 1
                 state.stepInPhase = 0
                 state.exponents = nil
+                state.controllers = nil
                 adam.reset()
                 continue
             }

@@ -62,6 +62,7 @@ extension Trainer {
         let n = order.microbatchesPerBatch
         let mw = MicrobatchWeights(rowWeight: 1 / Double(config.batch), miWeight: 1 / Double(n))
         let trainRanges = ranges(phase)
+        ws.deadLatents = auxKLatents(phase, terms: terms)
         for q in order.microbatches(rank: comm.rank, ranks: comm.size) {
             do {
                 let rows = order.rows(batch: state.globalStep, microbatch: q)
@@ -101,6 +102,18 @@ extension Trainer {
         return nil
     }
 
+    /// The dead bottom latents the AuxK term revives this step: those that have not fired within the
+    /// dead window, from the global counters every rank holds identically (so every rank count picks
+    /// the same set). Empty where the term is off, the phase does not train the bottom layer, or the
+    /// bottom layer is relu without `--ghost-grads` (its dead latents have no positive pre-activation
+    /// to select; ghost grads give them exp(a) instead).
+    func auxKLatents(_ phase: TrainingPhase, terms: LossTerms) -> [Int32] {
+        guard terms.contains(.auxK), config.weights.auxK > 0, phase.trains.contains(.bottom),
+              model.config.bottom.activation != .relu || config.ghostGrads == true else { return [] }
+        let window = Int64(max(1, config.deadWindowTokens / config.batch))
+        return (0..<model.config.m1).filter { sinceFired[$0] >= window }.map { Int32($0) }
+    }
+
     func countFiring(_ code: SparseCode<Float>, into fires: inout [Double], offset: Int, total: inout Double) {
         var counts = [Int](repeating: 0, count: code.latents)
         for j in code.index { counts[Int(j)] += 1 }
@@ -121,14 +134,18 @@ extension Trainer {
         // λ acts on the code only through weight updates, whose size scales with the learning rate;
         // dividing κ by the phase's lr factor keeps κ·lr, hence the loop's speed, the same in every phase.
         let gain = config.controllerGain / phase.lrFactor
+        let antiWindup = config.controllerAntiWindup ?? false
+        var controllers = state.controllers ?? [SparsityController(lambda: state.lambda1, antiWindup: antiWindup),
+                                                SparsityController(lambda: state.lambda2, antiWindup: antiWindup)]
         if phase.adaptsBottomLambda, c.bottom.activation == .relu {
-            state.lambda1 = SparsityController.update(lambda: state.lambda1, density: stats.nonZero[0] / (tokens * Double(c.m1)),
-                                                      target: c.bottom.target.density(latents: c.m1), gain: gain)
+            controllers[0].update(density: stats.nonZero[0] / (tokens * Double(c.m1)), target: c.bottom.target.density(latents: c.m1), gain: gain)
+            state.lambda1 = controllers[0].lambda
         }
         if phase.adaptsTopLambda, let top = c.top, top.activation == .relu {
-            state.lambda2 = SparsityController.update(lambda: state.lambda2, density: stats.nonZero[1] / (tokens * Double(c.m2)),
-                                                      target: top.target.density(latents: c.m2), gain: gain)
+            controllers[1].update(density: stats.nonZero[1] / (tokens * Double(c.m2)), target: top.target.density(latents: c.m2), gain: gain)
+            state.lambda2 = controllers[1].lambda
         }
+        state.controllers = controllers
         let tracked = phase.usesTop ? c.m1 + c.m2 : c.m1
         for j in 0..<tracked { sinceFired[j] = stats.fires[j] > 0 ? 0 : sinceFired[j] + 1 }
         let n = Float(order.microbatchesPerBatch)
