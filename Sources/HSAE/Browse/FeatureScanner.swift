@@ -35,6 +35,7 @@ public enum FeatureScanner {
         let chunks = (rows.count + options.chunkRows - 1) / options.chunkRows
         let mine = chunks * comm.rank / comm.size ..< chunks * (comm.rank + 1) / comm.size
         var workspace: Workspace<Float>?
+        var readSinceDrop = 0
         let clock = Date()
         try comm.agreeing {
             for chunk in mine {
@@ -53,6 +54,13 @@ public enum FeatureScanner {
                 let classes = kinds.map { data.labels(kind: $0, rows: list) }
                 scan.add(codes1: ws.z1.base, codes2: ws.z2.base, computed: computed, scanned: scanned,
                          classes: classes, truth: inputs.truth?.firing(rows: list))
+                // The rows were copied out: unmap the shard pages read so far every 256 MiB, so the
+                // resident set does not grow with the rows scanned (they are page cache, but count as RSS).
+                readSinceDrop += computed.count * data.d * MemoryLayout<Float>.size
+                if readSinceDrop >= 256 << 20 {
+                    data.dropResidentPages()
+                    readSinceDrop = 0
+                }
                 log.progress("features: \(chunk - mine.lowerBound + 1)/\(mine.count) chunks of this rank")
             }
         }
