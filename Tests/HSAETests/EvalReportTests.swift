@@ -195,6 +195,11 @@ final class EvalReportTests: XCTestCase {
         result.scores[3].accuracy = 0.5
         result.levelIndex[1].value = 0.49
         XCTAssertTrue(ReportVerdicts.levelIndex([result])[0].hasSuffix("NOT as expected."), "\(ReportVerdicts.levelIndex([result]))")
+        // The summary names the labels off their expected level, and only them.
+        var report = EvalFixture().sampleReport()
+        report.probing = [result]
+        let summary = ReportSummary.sentences(report).joined(separator: " ")
+        XCTAssertTrue(summary.contains("and 0 of those sit at the expected level (not: 'child')."), summary)
         result.levelIndex[1].value = -0.49
         result.levelIndex[2].value = -0.01
         let verdict = ReportVerdicts.levelIndex([result])[0]

@@ -74,7 +74,7 @@ public enum ReportSummary {
         let verdicts = all.filter { $0.hasSuffix("as expected.") }
         guard !verdicts.isEmpty else { return nil }
         let wrong = verdicts.filter { $0.hasSuffix("NOT as expected.") }
-        let names = wrong.compactMap { $0.split(separator: "'").dropFirst().first.map(String.init) }
+        let names = wrong.compactMap { $0.split(separator: "'", omittingEmptySubsequences: false).dropFirst().first.map { "'\($0)'" } }
         return "Of \(all.count) label kinds with an expected level, \(verdicts.count) can be judged from probes on k ≤ 2 features, and "
             + "\(verdicts.count - wrong.count) of those sit at the expected level"
             + (names.isEmpty ? "." : " (not: \(names.joined(separator: ", "))).")
