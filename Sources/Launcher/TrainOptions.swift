@@ -159,7 +159,7 @@ struct SystemOptions: ParsableArguments {
     @Flag(help: "Skip rows containing NaN/Inf (counted) instead of stopping with an error.") var skipNonfinite = false
     @Option(help: "Write a checkpoint every N steps (and at every phase end; default 500).") var checkpointEvery: Int?
     @Option(help: "Log to metrics.jsonl every N steps (default 10).") var logEvery: Int?
-    @Option(help: "A latent is dead after this many tokens without firing (default 1e6).") var deadWindow: Int?
+    @Option(help: "A latent is dead after this many tokens without firing (default 1000000); AuxK revives the dead ones.") var deadWindow: Int?
     @Option(help: "Abort when a step takes longer than this many seconds (lost rank; 1 to 604800, default 600).") var watchdog: Double?
     @Option(help: "Checkpoints to keep besides every phase end: the newest N (default 3).") var keepCheckpoints: Int?
 
