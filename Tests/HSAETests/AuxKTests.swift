@@ -197,30 +197,4 @@ final class AuxKTests: XCTestCase {
         XCTAssertEqual(frozen(), value, accuracy: 1e-12 * value, "ghost value against a naive loop")
         checkBottomGradients(model, grads, frozen)
     }
-
-    /// Every bottom tensor's analytic gradient against float64 central differences of `loss`
-    /// (relative error per tensor); each must receive a gradient.
-    func checkBottomGradients(_ model: HierarchicalSAE<Double>, _ grads: TensorBuffer<Double>, _ loss: () -> Double,
-                              file: StaticString = #filePath, line: UInt = #line) {
-        let h = 1e-6
-        var checked = 0
-        for entry in model.layout.entries where entry.id.isBottom {
-            var diff = 0.0, norm = 0.0
-            for i in entry.range {
-                let saved = model.params[i]
-                model.params[i] = saved + h
-                let up = loss()
-                model.params[i] = saved - h
-                let down = loss()
-                model.params[i] = saved
-                let numeric = (up - down) / (2 * h)
-                diff += (grads[i] - numeric) * (grads[i] - numeric)
-                norm += numeric * numeric
-            }
-            XCTAssertGreaterThan(norm, 1e-12, "\(entry.id.name) gets no gradient", file: file, line: line)
-            XCTAssertLessThan(diff.squareRoot() / norm.squareRoot(), 1e-6, "\(entry.id.name)", file: file, line: line)
-            checked += 1
-        }
-        XCTAssertEqual(checked, 4, file: file, line: line)
-    }
 }

@@ -142,17 +142,10 @@ final class EvalAccumulatorTests: XCTestCase {
         let single = statistics(0..<20)
         let comms = Communicator.threadGroup(size: 2)
         let reduced: [[any SumAccumulator]] = [statistics(0..<9), statistics(9..<20)]
-        let done = DispatchGroup()
-        let failures = FailureLog()
-        for rank in 0..<2 {  // one Thread per rank: both must be inside the collective at once
-            done.enter()
-            Thread {
-                do { try AccumulatorReduction.allreduce(reduced[rank], over: comms[rank]) } catch { failures.add(error) }
-                done.leave()
-            }.start()
+        // One Thread per rank: both must be inside the collective at once.
+        for case .failure(let error) in onRankThreads(2, { rank in try AccumulatorReduction.allreduce(reduced[rank], over: comms[rank]) }) {
+            XCTFail("\(error)")
         }
-        done.wait()
-        XCTAssertTrue(failures.errors.isEmpty, "\(failures.errors)")
         for rank in 0..<2 {
             for (part, expected) in zip(reduced[rank], single) {
                 XCTAssertEqual(part.sums.count, expected.sums.count)
@@ -168,10 +161,4 @@ func naivePearson(_ a: [Double], _ b: [Double]) -> Double {
     let cov = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
     let va = a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) }, vb = b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }
     return va > 0 && vb > 0 ? cov / (va * vb).squareRoot() : 0
-}
-
-final class FailureLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var errors: [Error] = []
-    func add(_ error: Error) { lock.lock(); errors.append(error); lock.unlock() }
 }
