@@ -106,7 +106,7 @@ enum RunRecord {
         let path = run + "/" + fileName
         guard let bytes = FileManager.default.contents(atPath: path) else { return nil }
         do {
-            return try JSONDecoder().decode(ResolvedRun.self, from: bytes)
+            return try JSONFormat.decoder().decode(ResolvedRun.self, from: bytes)
         } catch {
             throw HSAEError.badInput(path: path, message: "is not a run configuration written by hsae train: \(error)")
         }

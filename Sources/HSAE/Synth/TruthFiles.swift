@@ -99,12 +99,3 @@ public enum TruthFiles {
         return writer.serialized()
     }
 }
-
-extension JSONEncoder {
-    /// Compact, key-sorted: the same value always gives the same bytes.
-    static var compactSorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }
-}
