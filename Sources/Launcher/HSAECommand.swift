@@ -50,6 +50,11 @@ public struct HSAECommand: ParsableCommand {
         try parseAsRoot(baselineKindSpelled(arguments))
     }
 
+    /// The --help text of a subcommand (nil: no such subcommand).
+    public static func helpText(for subcommand: String) -> String? {
+        configuration.subcommands.first { $0.configuration.commandName == subcommand }.map { helpMessage(for: $0, columns: 80) }
+    }
+
     /// One error style for every command: "error: …" (printed on stderr, exit status 1), whether
     /// the parser, validate() or the command's own checks (Session) found the problem.
     public static func errorMessage(for error: Error) -> String {

@@ -24,15 +24,6 @@ final class ParseTests: XCTestCase {
         XCTAssertNoThrow(try HSAECommand.parse(args), args.joined(separator: " "), file: file, line: line)
     }
 
-    /// The --help text of a subcommand.
-    func help(_ command: String) -> String {
-        do {
-            _ = try HSAECommand.parse([command, "--help"])
-            return ""
-        } catch {
-            return HSAECommand.fullMessage(for: error)
-        }
-    }
 
     func testSynthOptionsAreNamed() {
         let synth = ["synth", "--preset", "tiny", "--out", "/nonexistent/synth-bad"]
@@ -80,7 +71,7 @@ final class ParseTests: XCTestCase {
         assertRefused(sweep + ["--seeds", "0,x"], "--seeds needs comma-separated non-negative integers, got '0,x'")
         assertRefused(sweep + ["--variants", "full,nope"], "--variants: unknown variant 'nope'")
         assertRefused(sweep + ["--variants", "baseline"], "--variants needs at least one HSAE variant")
-        assertRefused(sweep + ["--probe-rows", "-1"], "--probe-rows must be >= 0, got -1")
+        assertRefused(sweep + ["--probe-rows=-1"], "--probe-rows must be >= 0, got -1")
         assertAccepted(sweep + ["--seeds", "0,1", "--variants", "full,baseline"])
     }
 
@@ -98,7 +89,7 @@ final class ParseTests: XCTestCase {
     func testEvalHelpPrintsTheLibraryDefaults() {
         // One entry per option: its lines (help wraps long ones) joined, white space collapsed.
         var entries: [String] = []
-        for line in help("eval").split(separator: "\n") {
+        for line in (HSAECommand.helpText(for: "eval") ?? "").split(separator: "\n") {
             let text = line.split(separator: " ").joined(separator: " ")
             if line.hasPrefix("  -") { entries.append(text) } else if !entries.isEmpty, line.hasPrefix("   ") { entries[entries.count - 1] += " " + text }
         }

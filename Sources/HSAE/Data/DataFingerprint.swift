@@ -51,7 +51,7 @@ public struct DataFingerprint: Codable, Equatable, Sendable {
             shards.append(Shard(file: entry.file, bytes: key.size, checksum: checksum, firstNonFiniteRow: nonFinite < 0 ? nil : nonFinite))
         }
         self.shards = shards
-        if fresh != cache.filter({ fresh[$0.key] != nil }), let data = try? JSONEncoder.sorted.encode(cache.merging(fresh) { $1 }) {
+        if fresh != cache.filter({ fresh[$0.key] != nil }), let data = try? JSONFormat.encoder(.pretty).encode(cache.merging(fresh) { $1 }) {
             try? AtomicFile.write(data, to: cachePath)  // best effort: a read-only data set is fine
         }
     }

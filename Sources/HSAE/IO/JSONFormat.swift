@@ -61,10 +61,3 @@ extension JSONEncoder.NonConformingFloatEncodingStrategy {
 extension JSONDecoder.NonConformingFloatDecodingStrategy {
     static var convertToNonFinite: Self { .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan") }
 }
-
-extension JSONEncoder {
-    /// `JSONFormat.encoder(.pretty)`.
-    static var sorted: JSONEncoder { JSONFormat.encoder(.pretty) }
-    /// `JSONFormat.encoder(.compact)`.
-    static var compactSorted: JSONEncoder { JSONFormat.encoder(.compact) }
-}

@@ -6,7 +6,7 @@ import Foundation
 public enum ModelFile {
     public static func serialize(_ model: HierarchicalSAE<Float>) throws -> Data {
         let c = model.config
-        let configJSON = String(decoding: try JSONEncoder.sorted.encode(c), as: UTF8.self)
+        let configJSON = String(decoding: try JSONFormat.encoder(.pretty).encode(c), as: UTF8.self)
         var writer = SafeTensorsWriter(metadata: [
             "format": "hsae-model", "format_version": String(HSAEVersion.checkpointFormat),
             "d": String(c.d), "m1": String(c.m1), "m2": String(c.m2),
