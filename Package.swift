@@ -6,7 +6,7 @@ let package = Package(
     name: "HSAE",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "hsae", targets: ["Launcher"]),
+        .executable(name: "hsae", targets: ["HSAEMain"]),
         .library(name: "HSAE", targets: ["HSAE"]),
         .library(name: "Dist", targets: ["Dist"]),
     ],
@@ -24,12 +24,16 @@ let package = Package(
         // never overlaps accesses; debug builds keep the checks.
         .target(name: "HSAE", dependencies: ["Dist", "COpenBLAS"], exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
-        .executableTarget(
+        // The commands are a library so that tests parse them in-process (HSAECommand.parse);
+        // the executable is only their entry point.
+        .target(
             name: "Launcher",
             dependencies: ["HSAE", "Dist", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["README.md"]),
+        .executableTarget(name: "HSAEMain", dependencies: ["Launcher"]),
         .testTarget(name: "DistTests", dependencies: ["Dist"]),
         .testTarget(name: "HSAETests", dependencies: ["HSAE", "Dist"]),
-        .testTarget(name: "MultiRankTests", dependencies: ["Launcher", "HSAE"]),
+        .testTarget(name: "MultiRankTests", dependencies: ["HSAEMain", "HSAE"]),
+        .testTarget(name: "LauncherTests", dependencies: ["Launcher", "HSAE"]),
     ]
 )

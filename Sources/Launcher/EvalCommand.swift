@@ -37,7 +37,7 @@ struct EvalCommand: ParsableCommand {
         + "embedding with each reconstruction spliced into the harvested layer.", valueName: "model"))
     var languageModel: String?
     @Option(help: "With --model: windows (sentences) spliced, evenly spaced over the evaluation rows.")
-    var spliceWindows = 256
+    var spliceWindows = SpliceOptions.defaultMaxWindows
     @OptionGroup(title: "Evaluation") var evaluation: EvalOptions
 
     func validate() throws {
@@ -55,8 +55,8 @@ struct EvalCommand: ParsableCommand {
             // Each rank opens its own copy of the inputs; a failure on one is named and stops all.
             let inputs = try comm.onEveryRank {
                 try OutputDirectory.check(out, replace: force)
-                return try EvalInputs(run: runPath, model: try loadModel(runPath), baselineRun: baseline,
-                               baseline: try baseline.map(loadModel), dataPath: data, tensor: tensor)
+                return try EvalInputs(run: runPath, model: try loadModel(runPath, log: log), baselineRun: baseline,
+                               baseline: try baseline.map { try loadModel($0, log: log) }, dataPath: data, tensor: tensor)
             }
             var options = evaluation.options
             if let languageModel {
@@ -72,11 +72,13 @@ struct EvalCommand: ParsableCommand {
     }
 }
 
-/// Options of the evaluation itself (shared by `eval` and `sweep`).
+/// Options of the evaluation itself (shared by `eval` and `sweep`). The defaults are the
+/// library's (EvalDriver.Options), written there once; --help prints them.
 struct EvalOptions: ParsableArguments {
-    @Option(help: "Evaluation rows probed (an evenly spaced subsample; 0 = no probes).") var probeRows = 8192
-    @Option(help: "L-BFGS iterations per probe fit.") var probeIterations = 500
-    @Option(help: "Rows per forward batch.") var evalBatch = 1024
+    private static let defaults = EvalDriver.Options()
+    @Option(help: "Evaluation rows probed (an evenly spaced subsample; 0 = no probes).") var probeRows = EvalOptions.defaults.probes.rows
+    @Option(help: "L-BFGS iterations per probe fit.") var probeIterations = EvalOptions.defaults.probes.maxIterations
+    @Option(help: "Rows per forward batch.") var evalBatch = EvalOptions.defaults.batchRows
 
     func check() throws {
         guard probeRows >= 0 else { throw ValidationError("--probe-rows must be >= 0, got \(probeRows)") }
@@ -85,7 +87,7 @@ struct EvalOptions: ParsableArguments {
     }
 
     var options: EvalDriver.Options {
-        var o = EvalDriver.Options()
+        var o = Self.defaults
         o.batchRows = evalBatch
         o.probes.rows = probeRows
         o.probes.maxIterations = probeIterations

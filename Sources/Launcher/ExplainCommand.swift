@@ -41,7 +41,7 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         Session.run { comm, log in
-            let sae = try loadModel(runPath)
+            let sae = try loadModel(runPath, log: log)
             guard !sae.config.isBaseline else {
                 throw HSAEError.badConfig(option: "--run", message: "\(runPath) is a single-layer baseline; explain needs an HSAE run")
             }

@@ -26,7 +26,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         Session.run { comm, log in
-            let model = try comm.onEveryRank { try loadModel(runPath) }
+            let model = try comm.onEveryRank { try loadModel(runPath, log: log) }
             guard comm.isRoot else { return }
             var provenance = SAELensExport.provenance(forRun: runPath)
             if let modelName { provenance["model_name"] = modelName }
@@ -36,18 +36,4 @@ struct ExportCommand: ParsableCommand {
             for dir in written.directories { log.info("wrote \(dir)") }
         }
     }
-}
-
-/// A model from a run directory (final model, else newest valid checkpoint) or a file.
-func loadModel(_ path: String) throws -> HierarchicalSAE<Float> {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-        throw HSAEError.badInput(path: path, message: "no such run directory or model file")
-    }
-    if !isDir.boolValue { return try ModelFile.load(path: path) }
-    if FileManager.default.fileExists(atPath: path + "/" + Checkpoint.model) { return try ModelFile.load(path: path + "/" + Checkpoint.model) }
-    guard let loaded = try Checkpoint.newestValid(run: path, skipped: { _ in }) else {
-        throw HSAEError.badInput(path: path, message: "has no model.safetensors and no valid checkpoint")
-    }
-    return loaded.model
 }

@@ -54,7 +54,7 @@ struct FeaturesCommand: ParsableCommand {
             // One BLAS thread per rank: each chunk's codes must not depend on the thread count.
             BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
             try comm.onEveryRank { try OutputDirectory.check(out, replace: force) }
-            let inputs = try EvalInputs(run: runPath, model: try loadModel(runPath), dataPath: data, allRows: allRows)
+            let inputs = try EvalInputs(run: runPath, model: try loadModel(runPath, log: log), dataPath: data, allRows: allRows)
             var options = FeatureScanner.Options()
             options.examples = examples
             options.samples = samples

@@ -2,9 +2,11 @@ import ArgumentParser
 import Foundation
 import HSAE
 
-@main
-struct HSAECommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `hsae` command. Public so that tests parse arguments in-process (`parse`, `errorMessage`).
+public struct HSAECommand: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "hsae",
         abstract: "Hierarchical sparse autoencoders on language-model activations, data-parallel over MPI.",
         discussion: """
@@ -30,20 +32,35 @@ struct HSAECommand: ParsableCommand {
 
     /// ArgumentParser's entry point, after making sure OpenBLAS runs the best kernels this CPU
     /// has (which may re-execute the program once, before anything else has started).
-    static func main() {
+    public static func main() {
         BLASKernel.ensureBest()
         do {
-            var command = try parseAsRoot(Self.baselineKindSpelled(Array(CommandLine.arguments.dropFirst())))
+            var command = try parse(Array(CommandLine.arguments.dropFirst()))
             try command.run()
         } catch {
-            // One error style for every command: "error: …" on stderr and exit status 1, whether
-            // the parser, validate() or the command's own checks (Session) found the problem.
             guard exitCode(for: error) != .success else { exit(withError: error) }  // --help, --version
-            var message = fullMessage(for: error)
-            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            FileHandle.standardError.write(Data((errorMessage(for: error) + "\n").utf8))
             Foundation.exit(1)
         }
+    }
+
+    /// The command the arguments (without the program name) select, parsed and validated —
+    /// what `main` runs, without running it.
+    public static func parse(_ arguments: [String]) throws -> ParsableCommand {
+        try parseAsRoot(baselineKindSpelled(arguments))
+    }
+
+    /// The --help text of a subcommand (nil: no such subcommand).
+    public static func helpText(for subcommand: String) -> String? {
+        configuration.subcommands.first { $0.configuration.commandName == subcommand }.map { helpMessage(for: $0, columns: 80) }
+    }
+
+    /// One error style for every command: "error: …" (printed on stderr, exit status 1), whether
+    /// the parser, validate() or the command's own checks (Session) found the problem.
+    public static func errorMessage(for error: Error) -> String {
+        var message = fullMessage(for: error)
+        if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
+        return message
     }
 }
 

@@ -42,8 +42,8 @@ struct HarvestCommand: ParsableCommand {
     @Option(help: "Rows per shard file.")
     var shardRows = 65536
 
-    @Option(help: "Shard element type: f32 or f16.")
-    var dtype = "f32"
+    @Option(help: "Shard element type: \(SyntheticConfig.StorageType.allValueStrings.joined(separator: " or ")).")
+    var dtype = SyntheticConfig.StorageType.f32
 
     @Flag(help: "Also keep the rows of [CLS] and [SEP].")
     var includeSpecial = false
@@ -53,7 +53,6 @@ struct HarvestCommand: ParsableCommand {
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be >= 1, got \(maxTokens)") }
         if batchTokens < 1 { throw ValidationError("--batch-tokens must be >= 1, got \(batchTokens)") }
         if shardRows < 1 { throw ValidationError("--shard-rows must be >= 1, got \(shardRows)") }
-        if dtype != "f32" && dtype != "f16" { throw ValidationError("--dtype must be f32 or f16, got '\(dtype)'") }
     }
 
     func run() throws {
@@ -65,7 +64,7 @@ struct HarvestCommand: ParsableCommand {
             options.batchTokens = batchTokens
             options.shardRows = shardRows
             options.includeSpecial = includeSpecial
-            options.dtype = dtype == "f16" ? .f16 : .f32
+            options.dtype = dtype.elementType
             log.info("harvest: OpenBLAS \(threads) thread(s) per rank")
             let s = try Harvester.run(options, comm: comm, log: log)
             let modelRate = Double(s.modelTokens) / max(s.seconds, 1e-9)

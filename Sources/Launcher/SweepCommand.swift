@@ -3,7 +3,7 @@ import Dist
 import Foundation
 import HSAE
 
-struct SweepCommand: ParsableCommand {
+struct SweepCommand: ParsableCommand, TrainingFlags {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Train the training-time ablations and the baseline on one data set, evaluate each, and tabulate them.",
@@ -56,13 +56,10 @@ struct SweepCommand: ParsableCommand {
         return TrainingVariant.sweep.filter { v in chosen.contains { $0.name == v.name } }
     }
 
+    var truthData: String? { data }
+
     func run() throws {
-        var base = try config.map { try TrainConfig.load(file: $0) } ?? TrainConfig()
-        try model.apply(to: &base)
-        try model.applyTruth(to: &base, data: data)
-        try losses.apply(to: &base)
-        try optimisation.apply(to: &base)
-        system.apply(to: &base)
+        let base = try resolvedConfig()
         let (seeds, variants) = (try seedList(), try variantList())
         Session.run { comm, log in
             var table = SweepTable(data: data)
@@ -77,7 +74,7 @@ struct SweepCommand: ParsableCommand {
                     BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
                     let run = runPath(v, seed), reportPath = "\(out)/reports/\(v.name)-seed\(seed)"
                     let inputs = try comm.onEveryRank {
-                        try EvalInputs(run: run, model: try loadModel(run), baselineRun: baseline, baseline: try baseline.map(loadModel))
+                        try EvalInputs(run: run, model: try loadModel(run, log: log), baselineRun: baseline, baseline: try baseline.map { try loadModel($0, log: log) })
                     }
                     let report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
                     try comm.onRoot { try report!.write(to: reportPath) }  // collective: every rank calls it
@@ -120,28 +117,28 @@ struct SweepCommand: ParsableCommand {
 
     /// The trainer for one run, or nil when the run is finished and reused; no collectives.
     func makeTrainer(_ c: TrainConfig, run: String, comm: Communicator, log: Logger) throws -> Trainer? {
-        let dataset = try ActivationDataset(path: data)
-        let finished = FileManager.default.fileExists(atPath: run + "/" + Checkpoint.model)
-        let trainer: Trainer
-        if let loaded = try Checkpoint.newestValid(run: run, skipped: { log.warning($0) }) {
-            do {
-                trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: run, overrides: c)
-            } catch HSAEError.badConfig(option: "--resume", let message) {
-                throw HSAEError.badConfig(option: "--out", message: "\(run) exists but was trained differently (\(message)) "
-                    + "Choose another --out for a sweep with other flags.")
-            }
-            if finished {
-                log.info("reusing the finished run \(run)")
-                return nil
-            }
-            log.info("resuming \(run) from \(loaded.directory)")
-        } else if finished {
-            throw HSAEError.badInput(path: run, message: "has a model but no valid checkpoint to check its configuration against; "
-                + "remove it or choose another --out")
-        } else {
-            trainer = try Trainer(comm: comm, log: log, config: c, data: dataset, run: run)
-            log.info("training \(run)")
+        let finished = RunDirectory(run).isFinished
+        let opened: (trainer: Trainer, resumed: Checkpoint.Loaded?)
+        do {
+            opened = try TrainingRun.open(run: run, policy: .resumeOrStart, comm: comm, log: log, beforeStart: {
+                if finished {
+                    throw HSAEError.badInput(path: run, message: "has a model but no valid checkpoint to check its configuration against; "
+                        + "remove it or choose another --out")
+                }
+            }, dataset: { _ in try ActivationDataset(path: data) }, config: { _ in c })
+        } catch HSAEError.badConfig(option: "--resume", let message) {
+            throw HSAEError.badConfig(option: "--out", message: "\(run) exists but was trained differently (\(message)) "
+                + "Choose another --out for a sweep with other flags.")
         }
-        return trainer
+        guard let resumed = opened.resumed else {
+            log.info("training \(run)")
+            return opened.trainer
+        }
+        if finished {
+            log.info("reusing the finished run \(run)")
+            return nil
+        }
+        log.info("resuming \(run) from \(resumed.directory)")
+        return opened.trainer
     }
 }

@@ -60,7 +60,7 @@ struct SynthCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "μ of the folded normal |N(μ, σ²)| of magnitudes.") var magnitudeMean: Double?
     @Option(parsing: .unconditional, help: "σ of the folded normal of magnitudes.") var magnitudeStd: Double?
     @Option(parsing: .unconditional, help: "Standard deviation of the Gaussian noise on every coordinate.") var noise: Double?
-    @Option(help: "Shard element type: f32 or f16.") var dtype: SyntheticConfig.StorageType?
+    @Option(help: "Shard element type: \(SyntheticConfig.StorageType.allValueStrings.joined(separator: " or ")).") var dtype: SyntheticConfig.StorageType?
     @Option(parsing: .unconditional, help: "Seed; the same seed and knobs give byte-identical files.") var seed: UInt64?
 
     /// The preset with every given option applied.

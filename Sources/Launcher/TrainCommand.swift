@@ -3,7 +3,7 @@ import Dist
 import Foundation
 import HSAE
 
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: ParsableCommand, TrainingFlags {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a hierarchical SAE (phase 1 → 2 → 3) or the single-layer baseline.",
@@ -63,18 +63,13 @@ struct TrainCommand: ParsableCommand {
         if resume != nil, out != nil, out != resume { throw ValidationError("--out and --resume name different runs; give only --resume RUN") }
     }
 
-    /// `base` (the defaults, or a resumed run's configuration) ← --config ← flags.
-    func resolvedConfig(base: TrainConfig = TrainConfig()) throws -> TrainConfig {
-        var c = try config.map { try TrainConfig.load(file: $0, over: base) } ?? base
+    var truthData: String? { data }
+
+    func applyBeforeModel(to c: inout TrainConfig) throws {
         if baseline || baselineKind != nil { c.baseline = true }
-        try model.apply(to: &c)
-        try applyMatryoshka(to: &c)
-        if let data { try model.applyTruth(to: &c, data: data) }
-        try losses.apply(to: &c)
-        try optimisation.apply(to: &c)
-        system.apply(to: &c)
-        return c
     }
+
+    func applyAfterModel(to c: inout TrainConfig) throws { try applyMatryoshka(to: &c) }
 
     /// `--baseline matryoshka`: BatchTopK unless an activation was given, and the group sizes.
     func applyMatryoshka(to c: inout TrainConfig) throws {
@@ -133,30 +128,27 @@ struct TrainCommand: ParsableCommand {
 
     /// Opens the checkpoint (resume) and the data set and builds the trainer; no collectives.
     func makeTrainer(comm: Communicator, log: Logger) throws -> Trainer {
-        let trainer: Trainer
-        if let resume {
-            var skippedAny = false
-            guard let loaded = try Checkpoint.newestValid(run: resume, skipped: { log.warning($0); skippedAny = true }) else {
-                throw HSAEError.badInput(path: resume, message: skippedAny ? "no valid checkpoint to resume from (all were skipped, see above)"
-                                         : "has no checkpoints to resume from (expected \(resume)/checkpoints/<phase>-<step>/)")
-            }
-            let dataset = try ActivationDataset(path: data ?? loaded.state.dataset, tensor: tensor ?? loaded.state.datasetTensor)
-            // Options given now apply on top of the checkpoint's configuration; only those that
-            // do not change the math (bookkeeping, reduction mode) may differ from it.
-            trainer = try Trainer(comm: comm, log: log, resuming: loaded, data: dataset, run: resume,
-                                  overrides: try resolvedConfig(base: loaded.state.config), allowDataChange: allowDataChange)
-            log.info("resuming \(resume) from \(loaded.directory) (global step \(loaded.state.globalStep)) on \(comm.size) rank(s)")
+        // Options given with --resume apply on top of the checkpoint's configuration; only those
+        // that do not change the math (bookkeeping, reduction mode) may differ from it.
+        var rows = 0, reduction = ""
+        let (trainer, resumed) = try TrainingRun.open(
+            run: resume ?? out!, policy: resume != nil ? .resume : .start, comm: comm, log: log, allowDataChange: allowDataChange,
+            dataset: { state in
+                let dataset = try ActivationDataset(path: data ?? state!.dataset, tensor: tensor ?? state?.datasetTensor)
+                rows = dataset.rows
+                return dataset
+            },
+            config: { base in
+                let resolved = try resolvedConfig(base: base ?? TrainConfig())
+                reduction = resolved.reduction.rawValue
+                return resolved
+            })
+        if let resumed {
+            log.info("resuming \(resume!) from \(resumed.directory) (global step \(resumed.state.globalStep)) on \(comm.size) rank(s)")
         } else {
-            let out = out!
-            if FileManager.default.fileExists(atPath: out + "/checkpoints") {
-                throw HSAEError.badConfig(option: "--out", message: "\(out) already holds a run (\(out)/checkpoints); continue it with --resume \(out) or choose another --out")
-            }
-            let dataset = try ActivationDataset(path: data!, tensor: tensor)
-            let resolved = try resolvedConfig()
-            trainer = try Trainer(comm: comm, log: log, config: resolved, data: dataset, run: out)
             let mc = trainer.model.config
-            log.info("training \(mc.isBaseline ? "baseline" : "HSAE") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(dataset.rows) rows "
-                     + "(\(comm.size) rank(s), \(resolved.reduction.rawValue) reduction, c = \(trainer.model.inputScale))")
+            log.info("training \(mc.isBaseline ? "baseline" : "HSAE") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(rows) rows "
+                     + "(\(comm.size) rank(s), \(reduction) reduction, c = \(trainer.model.inputScale))")
         }
         return trainer
     }

@@ -28,31 +28,36 @@ final class InspectorTests: XCTestCase {
         XCTAssertTrue(lines.contains("  eval split: rows 8..<10 (2 rows, 20.0%, whole documents)"), "\(lines)")
     }
 
-    func testRunDirectoryDescribesTheLatestCheckpoint() throws {
+    /// The run's checkpoint is the one RunDirectory resolves (the newest that verifies), not what
+    /// `checkpoints/latest` says; checkpoints that do not verify are named with the reason, and
+    /// when none does the newest is described as found.
+    func testRunDirectoryDescribesTheResolvedCheckpointAndNamesSkippedOnes() throws {
         let run = temporaryDirectory(self)
-        for name in ["phase1-10", "phase1-20"] {
+        for name in ["1-0000010", "1-0000020"] {
             let dir = run + "/checkpoints/" + name
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             var writer = SafeTensorsWriter(metadata: ["d": "4"])
             writer.add("bottom.b_dec", shape: [4], values: [Float](repeating: 0, count: 4))
             write(writer.serialized(), dir + "/model.safetensors")
-            write(Data("{\"step\": \(name.dropFirst(7))}".utf8), dir + "/state.json")
+            write(Data("{\"step\": \(Int(name.dropFirst(2))!)}".utf8), dir + "/state.json")
         }
-        write(Data("phase1-10\n".utf8), run + "/checkpoints/latest")
+        write(Data("1-0000010\n".utf8), run + "/checkpoints/latest")
         let lines = try Inspector.describe(path: run)
-        XCTAssertEqual(lines[0], "run \(run): 2 checkpoint(s): phase1-10, phase1-20")
-        XCTAssertEqual(lines[1], "  latest: phase1-10")
-        XCTAssertEqual(lines[2], "  checkpoint \(run)/checkpoints/phase1-10: model.safetensors, state.json")
+        XCTAssertEqual(lines[0], "run \(run): 2 checkpoint(s): 1-0000010, 1-0000020")
+        XCTAssertEqual(lines[1], "  skipping checkpoint 1-0000020: \(run)/checkpoints/1-0000020: state.json is not a valid trainer state")
+        XCTAssertEqual(lines[2], "  skipping checkpoint 1-0000010: \(run)/checkpoints/1-0000010: state.json is not a valid trainer state")
+        XCTAssertEqual(lines[3], "  latest: 1-0000020 (does not verify, see above)")
+        XCTAssertEqual(lines[4], "  checkpoint \(run)/checkpoints/1-0000020: model.safetensors, state.json")
         XCTAssertTrue(lines.contains("      bottom.b_dec  F32  [4]"), "\(lines)")
         XCTAssertTrue(lines.contains("        d: 4"), "\(lines)")
-        XCTAssertTrue(lines.contains("        \"step\" : 10"), "\(lines)")
+        XCTAssertTrue(lines.contains("        \"step\" : 20"), "\(lines)")
 
         // With a final model at the top, it is described once and the checkpoint shows its state only.
-        try FileManager.default.copyItem(atPath: run + "/checkpoints/phase1-20/model.safetensors", toPath: run + "/model.safetensors")
+        try FileManager.default.copyItem(atPath: run + "/checkpoints/1-0000020/model.safetensors", toPath: run + "/model.safetensors")
         let withModel = try Inspector.describe(path: run)
-        XCTAssertEqual(withModel[0], "run \(run): model.safetensors; 2 checkpoint(s): phase1-10, phase1-20")
+        XCTAssertEqual(withModel[0], "run \(run): model.safetensors; 2 checkpoint(s): 1-0000010, 1-0000020")
         XCTAssertEqual(withModel.filter { $0.hasSuffix("bottom.b_dec  F32  [4]") }.count, 1, "\(withModel)")
-        XCTAssertTrue(withModel.contains("  latest: phase1-10 (its tensors: hsae inspect \(run)/checkpoints/phase1-10)"), "\(withModel)")
+        XCTAssertTrue(withModel.contains("  latest: 1-0000020 (does not verify, see above) (its tensors: hsae inspect \(run)/checkpoints/1-0000020)"), "\(withModel)")
     }
 
     func testFilesItCannotDescribe() throws {

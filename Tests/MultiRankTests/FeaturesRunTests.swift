@@ -109,9 +109,9 @@ final class FeaturesRunTests: XCTestCase {
         XCTAssertTrue(index.contains("every row (--all-rows): rows 0..&lt;8000"), "the index names the rows it covers")
     }
 
+    /// (Option ranges such as --examples 0 are LauncherTests/ParseTests, in-process.)
     func testBadArgumentsFailWithOneMessage() throws {
         let cases: [([String], String)] = [
-            (["features", "--run", path("run"), "--out", path("x"), "--examples", "0"], "--examples must be >= 1"),
             (["features", "--run", path("missing"), "--out", path("x")], "no such run directory"),
             (["features", "--run", path("run"), "--out", path("data/dataset.json")], "is a file"),
         ]

@@ -26,7 +26,7 @@ public enum ExplainReport {
             (0..<m.rows).map { t in Explanation.active(m, token: t).map { [Double($0.latent), Double($0.value)] } }
         }
         let object: [String: Any] = ["tokens": e.tokens, "ids": e.ids.map(Int.init), "bottom": sparse(e.bottom), "top": sparse(e.top)]
-        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return try JSONSerialization.data(withJSONObject: object, options: JSONFormat.compactObject)
     }
 
     /// A page: the text with each token shaded by its strongest top latent, and a table per token.

@@ -51,7 +51,7 @@ public struct DataFingerprint: Codable, Equatable, Sendable {
             shards.append(Shard(file: entry.file, bytes: key.size, checksum: checksum, firstNonFiniteRow: nonFinite < 0 ? nil : nonFinite))
         }
         self.shards = shards
-        if fresh != cache.filter({ fresh[$0.key] != nil }), let data = try? JSONEncoder.sorted.encode(cache.merging(fresh) { $1 }) {
+        if fresh != cache.filter({ fresh[$0.key] != nil }), let data = try? JSONFormat.encoder(.pretty).encode(cache.merging(fresh) { $1 }) {
             try? AtomicFile.write(data, to: cachePath)  // best effort: a read-only data set is fine
         }
     }
@@ -92,10 +92,7 @@ public struct DataFingerprint: Codable, Equatable, Sendable {
         var firstNonFiniteRow: Int?
 
         static func key(path: String) throws -> (size: Int, mtime: Int, inode: UInt64) {
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                throw HSAEError.badInput(path: path, message: "cannot stat: \(String(cString: strerror(errno)))")
-            }
+            let info = try POSIX.status(path) { .badInput(path: $0, message: $1) }
             let mtime = Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec)
             return (Int(info.st_size), mtime, UInt64(info.st_ino))
         }
@@ -108,7 +105,7 @@ public struct DataFingerprint: Codable, Equatable, Sendable {
     /// The cache, or empty when it is missing or unreadable (it is only a cache).
     static func readCache(_ path: String) -> [String: CacheEntry] {
         guard let data = FileManager.default.contents(atPath: path),
-              let cache = try? JSONDecoder().decode([String: CacheEntry].self, from: data) else { return [:] }
+              let cache = try? JSONFormat.decoder().decode([String: CacheEntry].self, from: data) else { return [:] }
         return cache
     }
 }

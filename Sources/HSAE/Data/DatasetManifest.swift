@@ -84,9 +84,7 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
 
     /// Pretty, key-sorted JSON (stable across runs).
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
+        try JSONFormat.encoder(.pretty).encode(self)
     }
 
     /// Writes `dataset.json` into `directory` atomically.
@@ -100,7 +98,7 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
             throw HSAEError.badInput(path: path, message: "cannot read")
         }
         do {
-            let manifest = try JSONDecoder().decode(DatasetManifest.self, from: data)
+            let manifest = try JSONFormat.decoder().decode(DatasetManifest.self, from: data)
             guard manifest.format == "hsae-dataset" else {
                 throw HSAEError.badInput(path: path, message: "format is '\(manifest.format)', expected 'hsae-dataset'")
             }

@@ -21,34 +21,27 @@ extension Inspector {
     }
 
     /// A run directory: its files and checkpoints, the final model when there is one, then the
-    /// newest checkpoint described.
+    /// checkpoint a resume would start from (RunDirectory's resolver: the newest that verifies),
+    /// after the newer ones it skipped and why. When none verifies, the newest is described as found.
     static func describeRun(path: String) throws -> [String] {
         let fm = FileManager.default
-        let dir = path + "/checkpoints"
-        let files = try fm.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") && $0 != "checkpoints" }.sorted()
-        let entries = try fm.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") && $0 != "latest" }.sorted()
+        let run = RunDirectory(path)
+        let dir = run.checkpoints
+        let files = try fm.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") && $0 != RunDirectory.checkpointsName }.sorted()
+        let entries = try fm.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") && $0 != RunDirectory.latestName }.sorted()
         var lines = ["run \(path): " + (files.isEmpty ? "" : files.joined(separator: ", ") + "; ")
                      + "\(entries.count) checkpoint(s): " + entries.joined(separator: ", ")]
-        if files.contains("model.safetensors") {
-            lines += try describeSafeTensors(path: path + "/model.safetensors").map { "  " + $0 }
+        let hasModel = files.contains(RunDirectory.modelName)
+        if hasModel {
+            lines += try describeSafeTensors(path: run.model).map { "  " + $0 }
         }
-        guard let latest = latestCheckpoint(in: dir, entries: entries) else { return lines }
-        lines.append("  latest: \(latest)" + (files.contains("model.safetensors") ? " (its tensors: hsae inspect \(dir)/\(latest))" : ""))
-        lines += try describeCheckpoint(path: dir + "/" + latest, tensors: !files.contains("model.safetensors")).map { "  " + $0 }
+        var skipped: [RunDirectory.Skipped] = []
+        let valid = run.newestValidCheckpoint { skipped.append($0) }
+        lines += skipped.map { "  " + $0.description }
+        guard let latest = valid.map({ ($0.directory as NSString).lastPathComponent }) ?? run.checkpointNames().first else { return lines }
+        lines.append("  latest: \(latest)" + (valid == nil ? " (does not verify, see above)" : "")
+                     + (hasModel ? " (its tensors: hsae inspect \(dir)/\(latest))" : ""))
+        lines += try describeCheckpoint(path: dir + "/" + latest, tensors: !hasModel).map { "  " + $0 }
         return lines
-    }
-
-    /// `checkpoints/latest` as a symlink, a directory name in a file, or else the last name.
-    static func latestCheckpoint(in dir: String, entries: [String]) -> String? {
-        let fm = FileManager.default
-        let latest = dir + "/latest"
-        if let target = try? fm.destinationOfSymbolicLink(atPath: latest) {
-            return (target as NSString).lastPathComponent
-        }
-        if let data = fm.contents(atPath: latest) {
-            let name = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if entries.contains(name) { return name }
-        }
-        return entries.last
     }
 }

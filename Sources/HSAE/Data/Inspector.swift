@@ -16,7 +16,7 @@ public enum Inspector {
         guard isDir.boolValue else { return try describeFile(path: path) }
         var checkpointsIsDir: ObjCBool = false
         if !fm.fileExists(atPath: path + "/" + DatasetManifest.fileName),
-           fm.fileExists(atPath: path + "/checkpoints", isDirectory: &checkpointsIsDir), checkpointsIsDir.boolValue {
+           fm.fileExists(atPath: RunDirectory(path).checkpoints, isDirectory: &checkpointsIsDir), checkpointsIsDir.boolValue {
             return try describeRun(path: path)
         }
         if fm.fileExists(atPath: path + "/model.safetensors") || fm.fileExists(atPath: path + "/state.json") {
@@ -98,7 +98,7 @@ public enum Inspector {
             throw HSAEError.badInput(path: path, message: "cannot read")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data),
-              let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) else {
+              let pretty = try? JSONSerialization.data(withJSONObject: object, options: JSONFormat.prettyObject) else {
             throw HSAEError.badInput(path: path, message: "is not valid JSON")
         }
         return String(decoding: pretty, as: UTF8.self).components(separatedBy: "\n")
@@ -114,7 +114,7 @@ public enum Inspector {
     static func abbreviated(_ value: String, limit: Int = 160) -> String {
         var s = value
         if let object = try? JSONSerialization.jsonObject(with: Data(value.utf8)), object is [Any] || object is [String: Any],
-           let compact = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+           let compact = try? JSONSerialization.data(withJSONObject: object, options: JSONFormat.compactObject) {
             s = String(decoding: compact, as: UTF8.self)
         }
         s = s.replacingOccurrences(of: "\n", with: " ")

@@ -99,14 +99,14 @@ public struct EvalInputs {
 
 /// RUN/config.json as far as evaluation needs it (the resolved training configuration).
 enum RunRecord {
-    static let fileName = "config.json"
+    static let fileName = RunDirectory.configName
 
     /// The record of a run directory; nil for a bare model file or a directory without one.
     static func read(run: String) throws -> ResolvedRun? {
-        let path = run + "/" + fileName
+        let path = RunDirectory(run).config
         guard let bytes = FileManager.default.contents(atPath: path) else { return nil }
         do {
-            return try JSONDecoder().decode(ResolvedRun.self, from: bytes)
+            return try JSONFormat.decoder().decode(ResolvedRun.self, from: bytes)
         } catch {
             throw HSAEError.badInput(path: path, message: "is not a run configuration written by hsae train: \(error)")
         }

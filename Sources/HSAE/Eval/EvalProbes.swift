@@ -110,14 +110,14 @@ enum EvalProbes {
     /// Every rank's scores at rank 0 (nil elsewhere), as JSON bytes: two small gathers (the
     /// lengths, then the bytes padded to the longest).
     static func gather(_ scores: [Int: ProbeScore], comm: Communicator) throws -> [Int: ProbeScore]? {
-        let bytes = Array(try JSONEncoder().encode(scores))
+        let bytes = Array(try JSONFormat.encoder(.compact).encode(scores))
         let lengths = try comm.gather([Int64(bytes.count)])
         let longest = try comm.allreduce(Int64(bytes.count), op: .max)
         let parts = try comm.gather(bytes + [UInt8](repeating: 0, count: Int(longest) - bytes.count))
         guard comm.isRoot else { return nil }
         var all: [Int: ProbeScore] = [:]
         for (r, part) in parts.enumerated() {
-            let decoded = try JSONDecoder().decode([Int: ProbeScore].self, from: Data(part.prefix(Int(lengths[r][0]))))
+            let decoded = try JSONFormat.decoder().decode([Int: ProbeScore].self, from: Data(part.prefix(Int(lengths[r][0]))))
             all.merge(decoded) { a, _ in a }
         }
         return all

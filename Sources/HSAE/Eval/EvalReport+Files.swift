@@ -7,18 +7,12 @@ extension EvalReport {
     /// report.json's bytes: snake_case keys, sorted, pretty-printed; NaN/±Inf (which a metric
     /// should never produce; they become nil upstream) would be written as strings, not crash.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+        try JSONFormat.encoder(.report).encode(self)
     }
 
     /// Reads report.json, refusing a schema this version does not know.
     public static func decode(_ data: Data, path: String = jsonName) throws -> EvalReport {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONFormat.decoder(.report)
         do {
             let report = try decoder.decode(EvalReport.self, from: data)
             guard report.schemaVersion == HSAEVersion.reportSchema else {

@@ -6,7 +6,8 @@ public struct SpliceOptions: Sendable {
     /// The language model directory the data set was harvested with.
     public var languageModel: String
     /// Windows spliced: at most this many, evenly spaced over the evaluation rows.
-    public var maxWindows = 256
+    public var maxWindows = SpliceOptions.defaultMaxWindows
+    public static let defaultMaxWindows = 256
     /// Windows per forward batch.
     public var windowsPerBatch = 16
 

@@ -125,10 +125,7 @@ public struct SweepTable: Codable, Equatable, Sendable {
     }
 
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try encoder.encode(self)
+        try JSONFormat.encoder(.report).encode(self)
     }
 
     /// The rows as the report's `ablations.training` entries.

@@ -67,8 +67,7 @@ public struct Corpus: Sendable {
     }
 
     static func jsonLines(_ documents: [CorpusDocument]) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONFormat.encoder(.compactPlainSlashes)
         var out = Data()
         for d in documents {
             out.append(try! encoder.encode(d))  // plain strings: encoding cannot fail
@@ -92,8 +91,7 @@ public struct Corpus: Sendable {
             throw HSAEError.io(path: directory, message: "cannot create the corpus directory: \(error.localizedDescription)")
         }
         try AtomicFile.write(Self.jsonLines(documents), to: directory + "/" + Self.documentsName)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONFormat.encoder(.prettyPlainSlashes)
         try AtomicFile.write(try encoder.encode(manifest), to: directory + "/" + Self.manifestName)
     }
 
@@ -106,7 +104,7 @@ public struct Corpus: Sendable {
         }
         let manifest: CorpusManifest
         do {
-            manifest = try JSONDecoder().decode(CorpusManifest.self, from: manifestData)
+            manifest = try JSONFormat.decoder().decode(CorpusManifest.self, from: manifestData)
         } catch {
             throw HSAEError.badInput(path: manifestPath, message: "not a corpus manifest: \(error)")
         }
@@ -118,7 +116,7 @@ public struct Corpus: Sendable {
             throw HSAEError.badInput(path: docsPath, message: "cannot read")
         }
         var documents: [CorpusDocument] = []
-        let decoder = JSONDecoder()
+        let decoder = JSONFormat.decoder()
         for (n, line) in data.split(separator: 0x0A, omittingEmptySubsequences: true).enumerated() {
             do {
                 documents.append(try decoder.decode(CorpusDocument.self, from: Data(line)))

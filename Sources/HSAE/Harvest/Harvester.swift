@@ -51,15 +51,12 @@ public enum Harvester {
             }
             return (model, corpus, plan)
         }
+        // Every rank writes its shards into OUT.partial (rank 0 creates it and renames it onto OUT).
         let staging = o.out + ".partial"
+        var staged: StagedDirectory?
         try comm.agreeing {
             guard comm.isRoot else { return }
-            try? FileManager.default.removeItem(atPath: staging)
-            do {
-                try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-            } catch {
-                throw HSAEError.io(path: staging, message: "cannot create the output directory: \(error.localizedDescription)")
-            }
+            staged = try StagedDirectory(target: o.out, staging: staging)
         }
         let layout = ShardLayout(shardRows: o.shardRows)
         let mine = plan.windows(rank: comm.rank, size: comm.size)
@@ -78,13 +75,10 @@ public enum Harvester {
             try comm.agreeing {
                 guard comm.isRoot else { return }
                 try writeManifest(plan: plan, model: model, corpus: corpus, options: o, layout: layout, ranks: comm.size, directory: staging)
-                try? FileManager.default.removeItem(atPath: o.out)  // validated: absent or empty
-                guard rename(staging, o.out) == 0 else {
-                    throw HSAEError.io(path: o.out, message: "cannot rename \(staging) into place: \(String(cString: strerror(errno)))")
-                }
+                try staged!.commit()  // OUT was validated absent or empty
             }
         } catch {
-            if comm.isRoot { try? FileManager.default.removeItem(atPath: staging) }
+            staged?.discard()
             throw error
         }
         let seconds = try comm.allreduce(Date().timeIntervalSince(start), op: .max)

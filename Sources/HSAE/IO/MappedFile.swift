@@ -12,28 +12,24 @@ public final class MappedFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw HSAEError.badInput(path: path, message: "cannot open: \(String(cString: strerror(errno)))")
+        let mapped = try POSIX.withDescriptor(path, O_RDONLY, openError: { .badInput(path: $0, message: $1) }) { fd -> (Int, UnsafeRawPointer?) in
+            var info = stat()
+            guard fstat(fd, &info) == 0 else {
+                throw HSAEError.badInput(path: path, message: "cannot stat: \(POSIX.reason())")
+            }
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                throw HSAEError.badInput(path: path, message: "is not a regular file")
+            }
+            let count = Int(info.st_size)
+            if count == 0 { return (0, nil) }
+            let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
+            guard let p, p != MAP_FAILED else {
+                throw HSAEError.io(path: path, message: "cannot memory-map \(count) bytes: \(POSIX.reason())")
+            }
+            return (count, UnsafeRawPointer(p))
         }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw HSAEError.badInput(path: path, message: "cannot stat: \(String(cString: strerror(errno)))")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw HSAEError.badInput(path: path, message: "is not a regular file")
-        }
-        count = Int(info.st_size)
-        if count == 0 {
-            base = nil
-            return
-        }
-        let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let p, p != MAP_FAILED else {
-            throw HSAEError.io(path: path, message: "cannot memory-map \(count) bytes: \(String(cString: strerror(errno)))")
-        }
-        base = UnsafeRawPointer(p)
+        count = mapped.0
+        base = mapped.1
     }
 
     deinit {

@@ -31,10 +31,15 @@ public final class RunLock {
                 + "holding \(path)); wait for it to finish or stop it, then resume")
         }
         let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = pwrite(fd, pid, pid.count, 0)
+        guard ftruncate(fd, 0) == 0, pwrite(fd, pid, pid.count, 0) == pid.count else {
+            let failure = POSIX.failure(path, "cannot record this process's PID in the run lock")
+            close(fd)
+            throw failure
+        }
         self.fd = fd
     }
 
-    deinit { close(fd) }  // releases the flock
+    // Releases the flock. A close that fails cannot keep the lock: the kernel drops it with the
+    // descriptor either way, and nothing was written through it that the run depends on.
+    deinit { _ = close(fd) }
 }

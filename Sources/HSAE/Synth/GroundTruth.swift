@@ -49,8 +49,8 @@ public final class GroundTruth: @unchecked Sendable {  // immutable after init; 
         guard file.metadata["format"] == TruthFiles.format else {
             throw bad("metadata format is '\(file.metadata["format"] ?? "")', expected '\(TruthFiles.format)'")
         }
-        guard let configJSON = file.metadata["config"], let config = try? JSONDecoder().decode(SyntheticConfig.self, from: Data(configJSON.utf8)),
-              let l0JSON = file.metadata["true_l0"], let trueL0 = try? JSONDecoder().decode(TrueL0.self, from: Data(l0JSON.utf8))
+        guard let configJSON = file.metadata["config"], let config = try? JSONFormat.decoder().decode(SyntheticConfig.self, from: Data(configJSON.utf8)),
+              let l0JSON = file.metadata["true_l0"], let trueL0 = try? JSONFormat.decoder().decode(TrueL0.self, from: Data(l0JSON.utf8))
         else { throw bad("metadata needs 'config' and 'true_l0' as JSON") }
         // The config comes from the file: bound its sizes before the layout multiplies them.
         guard (1...(1 << 20)).contains(config.d), (1...(1 << 24)).contains(config.roots),

@@ -143,8 +143,7 @@ public struct SyntheticConfig: Codable, Equatable, Sendable {
 
     /// Pretty, key-sorted JSON (stored in the truth file's metadata and printed by `hsae synth`).
     public func json(pretty: Bool = false) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        let encoder = JSONFormat.encoder(pretty ? .pretty : .compact)
         // Encoding plain numbers, strings and enums cannot fail.
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }

@@ -70,7 +70,7 @@ public enum SyntheticGenerator {
         meta["hsae_version"] = HSAEVersion.string
         meta["config"] = config.json()
         meta["geometry"] = config.geometry.rawValue
-        meta["true_l0"] = String(decoding: try JSONEncoder.compactSorted.encode(trueL0), as: UTF8.self)
+        meta["true_l0"] = String(decoding: try JSONFormat.encoder(.compact).encode(trueL0), as: UTF8.self)
         let manifest = DatasetManifest(d: config.d, dtype: config.dtype.elementType.numpyDescr!, shards: shards,
                                        labelKinds: SyntheticLabels.kinds(layout), groundTruth: TruthFiles.hierarchyFile,
                                        provenance: meta)

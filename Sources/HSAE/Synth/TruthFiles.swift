@@ -78,7 +78,7 @@ public enum TruthFiles {
     static func hierarchyFileData(model: SyntheticModel, trueL0: TrueL0) -> Data {
         let config = model.config
         let layout = model.layout
-        let l0JSON = String(decoding: (try? JSONEncoder.compactSorted.encode(trueL0)) ?? Data(), as: UTF8.self)
+        let l0JSON = String(decoding: (try? JSONFormat.encoder(.compact).encode(trueL0)) ?? Data(), as: UTF8.self)
         var writer = SafeTensorsWriter(metadata: [
             "format": format, "version": "1", "geometry": config.geometry.rawValue, "child_mode": config.childMode.rawValue,
             "d": String(config.d), "roots": String(layout.roots), "children": String(layout.children),
@@ -97,14 +97,5 @@ public enum TruthFiles {
         writer.add("root_probability", shape: [layout.roots], values: model.rootProbability)
         writer.add("singleton_probability", shape: [layout.singletons], values: model.singletonProbability)
         return writer.serialized()
-    }
-}
-
-extension JSONEncoder {
-    /// Compact, key-sorted: the same value always gives the same bytes.
-    static var compactSorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
     }
 }

@@ -32,7 +32,7 @@ public enum Bench {
             shards.append(try ShardWriter.write(directory: dir, name: String(format: "shard-%04d", s), values: values, rows: n, d: d))
         }
         let manifest = DatasetManifest(d: d, dtype: "f32", shards: shards)
-        try AtomicFile.write(try JSONEncoder.sorted.encode(manifest), to: dir + "/dataset.json")
+        try AtomicFile.write(try JSONFormat.encoder(.pretty).encode(manifest), to: dir + "/dataset.json")
         return dir
     }
 

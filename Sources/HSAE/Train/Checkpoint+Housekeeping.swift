@@ -7,7 +7,7 @@ extension Checkpoint {
     @discardableResult
     public static func removeStaleTemporaries(run: String) -> [String] {
         var removed: [String] = []
-        for dir in [run, run + "/checkpoints"] {
+        for dir in [run, RunDirectory(run).checkpoints] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
             for name in names where name.hasPrefix(".") && name.contains(".tmp-") || name.hasPrefix(".tmp-") {
                 if (try? FileManager.default.removeItem(atPath: dir + "/" + name)) != nil { removed.append(name) }
@@ -26,26 +26,19 @@ extension Checkpoint {
     /// The global step in a checkpoint's name (`3-0000070` → 70), or nil.
     public static func globalStep(ofName name: String) -> Int? { parse(name)?.step }
 
-    /// The checkpoint directories of `run`, newest (highest global step, then phase) first.
-    static func names(run: String) -> [String] {
-        let all = (try? FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints")) ?? []
-        return all.compactMap { name in parse(name).map { (name, $0) } }
-            .sorted { ($0.1.step, $0.1.phase) > ($1.1.step, $1.1.phase) }
-            .map(\.0)
-    }
-
     /// Deletes checkpoints beyond the newest `keep`, except those at a phase end (global steps
     /// in `phaseEnds`). A checkpoint is first renamed to a `.tmp-` name, so a crash mid-delete
     /// leaves a stale temporary (removed at the next start), never a half-deleted checkpoint
     /// that looks complete. Returns the names deleted.
     @discardableResult
     public static func prune(run: String, keep: Int, phaseEnds: Set<Int>) -> [String] {
-        let root = run + "/checkpoints"
+        let root = RunDirectory(run).checkpoints
         var deleted: [String] = []
-        for name in names(run: run).dropFirst(max(1, keep)) {
+        for name in RunDirectory(run).checkpointNames().dropFirst(max(1, keep)) {
             guard let (step, _) = parse(name), !phaseEnds.contains(step) else { continue }
             let doomed = root + "/.tmp-pruned-\(name)-\(getpid())"
-            guard rename(root + "/" + name, doomed) == 0 else { continue }
+            // A checkpoint that cannot be moved (gone, or permissions) is kept: pruning is housekeeping.
+            guard (try? POSIX.rename(root + "/" + name, doomed, what: "cannot move the checkpoint aside")) != nil else { continue }
             reach(.pruneRenamed, name)
             try? FileManager.default.removeItem(atPath: doomed)
             reach(.pruneRemoved, name)

@@ -48,13 +48,12 @@ public enum Checkpoint {
     @discardableResult
     public static func write(run: String, name: String, model: HierarchicalSAE<Float>, adam: Adam,
                              sinceFired: [Int64], state: TrainerState) throws -> String {
-        let root = run + "/checkpoints"
+        let directory = RunDirectory(run)
+        let root = directory.checkpoints
         reach(.start, name)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let final = root + "/" + name
-        let temp = root + "/.tmp-\(name)-\(getpid())"
-        try? FileManager.default.removeItem(atPath: temp)
-        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: false)
+        let staged = try StagedDirectory(target: directory.checkpoint(name), staging: root + "/.tmp-\(name)-\(getpid())")
+        let temp = staged.staging
         reach(.tempCreated, name)
         var state = state
         let modelData = try ModelFile.serialize(model)
@@ -76,19 +75,14 @@ public enum Checkpoint {
             try AtomicFile.syncDirectory(temp)
             reach(.tempSynced, name)
         } catch {
-            try? FileManager.default.removeItem(atPath: temp)  // e.g. disk full: leave nothing half-written
+            staged.discard()  // e.g. disk full: leave nothing half-written
             throw error
         }
-        if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
-        guard rename(temp, final) == 0 else {
-            throw HSAEError.io(path: final, message: "cannot rename checkpoint into place: \(String(cString: strerror(errno)))")
-        }
-        reach(.renamed, name)
-        try AtomicFile.syncDirectory(root)
+        try staged.commit { reach(.renamed, name) }
         reach(.rootSynced, name)
-        try AtomicFile.write(Data((name + "\n").utf8), to: root + "/latest") { reach(.latestTempWritten, name) }
+        try AtomicFile.write(Data((name + "\n").utf8), to: directory.latest) { reach(.latestTempWritten, name) }
         reach(.latestWritten, name)
-        return final
+        return staged.target
     }
 
     /// Points inside a checkpoint write (and the pruning after it) where a test may SIGKILL the
@@ -120,7 +114,7 @@ public enum Checkpoint {
         guard let stateData = FileManager.default.contents(atPath: directory + "/" + Self.state) else {
             throw bad("no \(Self.state) (an incomplete checkpoint)")
         }
-        guard let state = try? JSONDecoder().decode(TrainerState.self, from: stateData) else {
+        guard let state = try? JSONFormat.decoder().decode(TrainerState.self, from: stateData) else {
             throw bad("\(Self.state) is not a valid trainer state")
         }
         if let problem = StateChecksum.problem(in: stateData) { throw bad("\(Self.state) \(problem)") }
@@ -145,22 +139,5 @@ public enum Checkpoint {
         let since = try opt.integers("dead.steps_since_fired").map(Int64.init)
         try state.validate(model: model.config, sinceFired: since.count, path: directory + "/" + Self.state)
         return Loaded(directory: directory, model: model, adamM: m, adamV: v, sinceFired: since, state: state)
-    }
-
-    /// The newest checkpoint of `run` (highest global step) that loads and verifies; skipped
-    /// ones are reported through `skipped`. `latest` is not trusted: it may be stale (a crash
-    /// between the rename of a checkpoint and the update of `latest`), and the directory
-    /// names say the same thing.
-    public static func newestValid(run: String, skipped: (String) -> Void) throws -> Loaded? {
-        let root = run + "/checkpoints"
-        let order = names(run: run)
-        for name in order {
-            do {
-                return try load(root + "/" + name)
-            } catch {
-                skipped("skipping checkpoint \(name): \(error)")
-            }
-        }
-        return nil
     }
 }

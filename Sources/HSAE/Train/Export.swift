@@ -82,7 +82,7 @@ public enum SAELensExport {
         } else {
             manifest["recipe"] = ["single-layer model: x_hat = bottom.decode(bottom.encode(x))"]
         }
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys]),
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: manifest, options: JSONFormat.prettyObject),
                              to: dir + "/" + manifestName)
         try AtomicFile.write(Data(SAELensPythonModule.source.utf8), to: dir + "/" + pythonModule)
     }
@@ -166,7 +166,7 @@ public enum SAELensExport {
         }
         cfg["architecture"] = top ? "hsae_top_" + base : base
         try AtomicFile.write(w.serialized(), to: dir + "/sae_weights.safetensors")
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: cfg, options: [.prettyPrinted, .sortedKeys]), to: dir + "/cfg.json")
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: cfg, options: JSONFormat.prettyObject), to: dir + "/cfg.json")
     }
 }
 

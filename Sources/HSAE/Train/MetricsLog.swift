@@ -43,7 +43,7 @@ public final class MetricsLog {
         do {
             // Non-finite numbers are not JSON; they are written as null rather than dropping the line.
             let clean = record.mapValues { v -> Any in (v as? Double).map { $0.isFinite ? $0 as Any : NSNull() } ?? v }
-            let data = try JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: clean, options: JSONFormat.compactObject)
             // `write(contentsOf:)` throws; the older `write(_:)` traps on ENOSPC.
             try handle.write(contentsOf: data + Data("\n".utf8))
         } catch {

@@ -6,7 +6,7 @@ import Foundation
 public enum ModelFile {
     public static func serialize(_ model: HierarchicalSAE<Float>) throws -> Data {
         let c = model.config
-        let configJSON = String(decoding: try JSONEncoder.sorted.encode(c), as: UTF8.self)
+        let configJSON = String(decoding: try JSONFormat.encoder(.pretty).encode(c), as: UTF8.self)
         var writer = SafeTensorsWriter(metadata: [
             "format": "hsae-model", "format_version": String(HSAEVersion.checkpointFormat),
             "d": String(c.d), "m1": String(c.m1), "m2": String(c.m2),
@@ -31,7 +31,7 @@ public enum ModelFile {
         guard file.metadata["format_version"] == String(HSAEVersion.checkpointFormat) else {
             throw bad("model format version \(file.metadata["format_version"] ?? "?") is not supported by this hsae (expects \(HSAEVersion.checkpointFormat))")
         }
-        guard let json = file.metadata["model_config"], let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)) else {
+        guard let json = file.metadata["model_config"], let config = try? JSONFormat.decoder().decode(ModelConfig.self, from: Data(json.utf8)) else {
             throw bad("model metadata has no valid model_config")
         }
         try checkShapes(config, in: file)
@@ -49,14 +49,5 @@ public enum ModelFile {
         model.bottomThreshold = t1
         model.topThreshold = t2
         return model
-    }
-}
-
-extension JSONEncoder {
-    /// Key-sorted, pretty JSON: stable bytes for the same value.
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return e
     }
 }

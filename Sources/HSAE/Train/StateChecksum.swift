@@ -13,7 +13,7 @@ public enum StateChecksum {
     public static func encode(_ state: TrainerState) throws -> Data {
         var state = state
         state.stateChecksum = placeholder
-        var bytes = Array(try JSONEncoder.sorted.encode(state))
+        var bytes = Array(try JSONFormat.encoder(.pretty).encode(state))
         guard let range = valueRange(in: bytes) else { preconditionFailure("encoded state has no stateChecksum value") }
         let sum = bytes.withUnsafeBytes(Checksum.hex)
         bytes.replaceSubrange(range, with: Array(sum.utf8))

@@ -49,9 +49,10 @@ extension Trainer {
             }
         }
         try comm.agreeing {
-            if comm.isRoot { try AtomicFile.write(try ModelFile.serialize(model), to: run + "/" + Checkpoint.model) }
+            if comm.isRoot { try AtomicFile.write(try ModelFile.serialize(model), to: RunDirectory(run).model) }
         }
-        log.info("done: \(run)/\(Checkpoint.model) (checkpoints in \(run)/checkpoints, metrics in \(run)/metrics.jsonl)")
+        let directory = RunDirectory(run)
+        log.info("done: \(directory.model) (checkpoints in \(directory.checkpoints), metrics in \(directory.metrics))")
     }
 
     /// Creates RUN, writes the resolved configuration (config.json) and opens metrics.jsonl.
@@ -67,8 +68,8 @@ extension Trainer {
         if !stale.isEmpty { log.warning("removed \(stale.count) temporary file(s) left by an interrupted write: \(stale.joined(separator: ", "))") }
         let resolved = ResolvedRun(config: config, model: model.config, dataset: data.path, datasetTensor: data.tensor, datasetRows: data.rows,
                                    inputScale: Double(model.inputScale), ranks: comm.size, hsae: HSAEVersion.string)
-        try AtomicFile.write(try JSONEncoder.sorted.encode(resolved), to: run + "/config.json")
-        metrics = try MetricsLog(path: run + "/metrics.jsonl", truncatingAfter: state.globalStep)
+        try AtomicFile.write(try JSONFormat.encoder(.pretty).encode(resolved), to: RunDirectory(run).config)
+        metrics = try MetricsLog(path: RunDirectory(run).metrics, truncatingAfter: state.globalStep)
     }
 
     /// Exact mode at a phase start: the fixed-point exponents come from one extra pass that

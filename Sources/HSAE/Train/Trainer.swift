@@ -178,8 +178,8 @@ public final class Trainer {
             if c == 0 { a = x } else { b = x }
         }
         guard a == b else {
-            let newJSON = String(decoding: (try? JSONEncoder.sorted.encode(a)) ?? Data(), as: UTF8.self)
-            let oldJSON = String(decoding: (try? JSONEncoder.sorted.encode(b)) ?? Data(), as: UTF8.self)
+            let newJSON = String(decoding: (try? JSONFormat.encoder(.pretty).encode(a)) ?? Data(), as: UTF8.self)
+            let oldJSON = String(decoding: (try? JSONFormat.encoder(.pretty).encode(b)) ?? Data(), as: UTF8.self)
             let diff = zip(newJSON.split(separator: "\n"), oldJSON.split(separator: "\n")).filter { $0 != $1 }
                 .map { "given \($0.0.trimmingCharacters(in: .whitespaces)) but the checkpoint has \($0.1.trimmingCharacters(in: .whitespaces))" }
             throw HSAEError.badConfig(option: "--resume", message: "the configuration conflicts with the checkpoint \(path): "

@@ -1,26 +1,32 @@
-/// BLAS-backed operations on `Matrix`. Shapes are checked with preconditions that print them.
+/// BLAS-backed operations on `Matrix`. A Matrix is the owning, copy-on-write form of a `View`:
+/// its products go through the one gemm (`Kernels.gemm`, View+BLAS.swift) on views of its storage.
 extension Matrix {
-    /// C ← α·op(A)·op(B) + β·C.
+    /// C ← α·op(A)·op(B) + β·C (`Kernels.gemm`: shapes checked there, k = 0 handled there).
     public static func gemm(_ a: Matrix, _ ta: Transpose, _ b: Matrix, _ tb: Transpose,
                             into c: inout Matrix, alpha: T = 1, beta: T = 0) {
-        let (m, ka) = ta == .none ? (a.rows, a.cols) : (a.cols, a.rows)
-        let (kb, n) = tb == .none ? (b.rows, b.cols) : (b.cols, b.rows)
-        precondition(ka == kb && c.rows == m && c.cols == n,
-                     "gemm shapes: op(A) \(m)×\(ka), op(B) \(kb)×\(n), C \(c.rows)×\(c.cols)")
-        guard m > 0, n > 0 else { return }
-        if ka == 0 {  // BLAS rejects k = 0 with some lda values; the product is empty.
-            if beta == 0 { c.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-            else { c.scale(by: beta) }
-            return
-        }
-        a.storage.withUnsafeBufferPointer { pa in
-            b.storage.withUnsafeBufferPointer { pb in
-                c.storage.withUnsafeMutableBufferPointer { pc in
-                    T.gemm(ta, tb, m, n, ka, alpha, pa.baseAddress!, max(1, a.cols),
-                           pb.baseAddress!, max(1, b.cols), beta, pc.baseAddress!, max(1, n))
-                }
+        a.withView { va in
+            b.withView { vb in
+                c.withMutableView { vc in Kernels.gemm(va, ta, vb, tb, vc, alpha: alpha, beta: beta) }
             }
         }
+    }
+
+    /// The storage as a View for the duration of `body` (read only: `body` must not write).
+    func withView<R>(_ body: (View<T>) -> R) -> R {
+        storage.withUnsafeBufferPointer { p in Self.view(p.baseAddress.map { UnsafeMutablePointer(mutating: $0) }, rows, cols, body) }
+    }
+
+    /// The storage as a writable View for the duration of `body`.
+    mutating func withMutableView<R>(_ body: (View<T>) -> R) -> R {
+        let (rows, cols) = (rows, cols)
+        return storage.withUnsafeMutableBufferPointer { p in Self.view(p.baseAddress, rows, cols, body) }
+    }
+
+    /// An empty array may have no storage; an empty View still needs a base (never read).
+    private static func view<R>(_ base: UnsafeMutablePointer<T>?, _ rows: Int, _ cols: Int, _ body: (View<T>) -> R) -> R {
+        if let base { return body(View(base: base, rows: rows, cols: cols)) }
+        var placeholder: T = 0
+        return withUnsafeMutablePointer(to: &placeholder) { body(View(base: $0, rows: rows, cols: cols)) }
     }
 
     /// op(A)·op(B) as a new matrix.
