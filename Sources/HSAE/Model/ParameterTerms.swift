@@ -15,7 +15,6 @@ extension HierarchicalSAE {
     public func parameterTerms(_ terms: LossTerms, weights: LossWeights, trainsGate: Bool, trainsTop: Bool,
                                grads: TensorBuffer<T>?, orthRows: [Int]? = nil) -> LossParts {
         var parts = LossParts()
-        guard !config.isBaseline else { return parts }
         var trainable: Trainable = []
         if trainsGate { trainable.insert(.gate) }
         if trainsTop { trainable.insert(.top) }
@@ -32,6 +31,7 @@ extension HierarchicalSAE {
 struct GateTerm: ParameterTerm {
     func evaluate<T: BLASScalar>(_ model: HierarchicalSAE<T>, weight: Double, context: ParameterTermContext, grads: TensorBuffer<T>?) -> T {
         let (config, layout) = (model.config, model.layout)
+        guard !config.isBaseline else { return 0 }  // no gate without a top layer
         let m1 = config.m1
         let g = layout.view(.gateLogits, in: model.params)
         var sum: T = 0
@@ -53,7 +53,7 @@ struct OrthogonalityTerm: ParameterTerm {
     func evaluate<T: BLASScalar>(_ model: HierarchicalSAE<T>, weight: Double, context: ParameterTermContext, grads: TensorBuffer<T>?) -> T {
         let (m1, m2) = (model.config.m1, model.config.m2)
         let rows = context.orthRows ?? Array(0..<m2)
-        guard rows.count > 1 else { return 0 }
+        guard rows.count > 1 else { return 0 }  // (m2 = 0 without a top layer)
         let s = rows.count
         let w = model.view(.topWDec)
         let n = TensorBuffer<T>(count: s * m1), c = TensorBuffer<T>(count: s * s)
