@@ -133,7 +133,7 @@ struct OptimisationOptions: ParsableArguments {
     @Option(help: "Rows per microbatch b; B/b microbatches are split over the ranks\(byDefault(defaults.microbatch)).") var microbatch: Int?
     @Option(help: "Adam learning rate\(byDefault(defaults.lr)).") var lr: Double?
     @Option(help: "Phase 3 learning-rate factor\(byDefault(defaults.phase3LRFactor)).") var phase3LRFactor: Double?
-    @Option(help: "Steps of phases 1,2,3\(byDefault(defaults.phaseSteps.map(String.init).joined(separator: ",")))).") var steps: String?
+    @Option(help: "Steps of phases 1,2,3\(byDefault(defaults.phaseSteps.map(String.init).joined(separator: ","))).") var steps: String?
     @Option(help: "Tokens of phases 1,2,3 instead of steps, e.g. 8e6,4e6,4e6.") var tokens: String?
     @Flag(help: "No phased training: everything, all terms, from the start, for the total length.") var endToEnd = false
     @Option(help: "Global gradient-norm clip\(byDefault(defaults.clipNorm)).") var clip: Double?
