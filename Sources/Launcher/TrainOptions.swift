@@ -7,17 +7,42 @@ extension GateMode: ExpressibleByArgument {}
 extension ReductionMode: ExpressibleByArgument {}
 extension BaselineKind: ExpressibleByArgument {}
 
+/// A loss term's name for `--disable`: the value list in the help is `LossTerm.all`'s.
+struct LossTermName: ExpressibleByArgument {
+    let name: String
+    init?(argument: String) {
+        guard LossTerm.named(argument) != nil else { return nil }
+        name = argument
+    }
+    static var allValueStrings: [String] { LossTerm.all.map(\.name) }
+}
+
+/// The options are optional, so that an unset one leaves what --config or a resumed run says;
+/// the defaults in their help are TrainConfig's (`defaults`), not restated here.
+private let defaults = TrainConfig()
+
+/// " (default V)" for a default value; whole numbers without a fraction.
+private func byDefault(_ v: Any) -> String {
+    if let d = v as? Double, d == d.rounded(), abs(d) < 1e15 { return " (default \(Int(d)))" }
+    return " (default \(v))"
+}
+
+/// A loss term's weight option: its name, and the default in its help, from the term's declaration.
+private func weightOption(_ term: LossTerm) -> NameSpecification { .customLong(String(term.weight!.option.dropFirst(2))) }
+private func weightDefault(_ term: LossTerm) -> String { byDefault(term.weight!.defaultValue) }
+
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Bottom-layer latents (default 512).") var m1: Int?
+    @Option(help: "Bottom-layer latents\(byDefault(defaults.m1)).") var m1: Int?
     @Option(help: "Top-layer latents (default m1/4).") var m2: Int?
-    @Option(help: "Activation of both layers: relu (adaptive L1), topk, batchtopk.") var activation: ActivationKind?
+    @Option(help: "Activation of both layers\(byDefault(defaults.bottomActivation.rawValue)): relu reaches its target by an adaptive L1 penalty, topk and batchtopk keep k.")
+    var activation: ActivationKind?
     @Option(help: "Bottom activation (overrides --activation).") var bottomActivation: ActivationKind?
     @Option(help: "Top activation (overrides --activation).") var topActivation: ActivationKind?
-    @Option(help: "Bottom target sparsity, fraction of zeros in (0, 1) (default 0.90).") var bottomSparsity: Double?
+    @Option(help: "Bottom target sparsity, fraction of zeros in (0, 1)\(byDefault(defaults.bottomTarget)).") var bottomSparsity: Double?
     @Option(help: "Bottom target as L0 (mean active latents per token) instead of sparsity.") var bottomL0: Double?
-    @Option(help: "Top target sparsity in (0, 1) (default 0.70).") var topSparsity: Double?
+    @Option(help: "Top target sparsity in (0, 1)\(byDefault(defaults.topTarget)).") var topSparsity: Double?
     @Option(help: "Top target as L0 instead of sparsity.") var topL0: Double?
-    @Option(help: "Gated skip: learned (σ of trained logits) or fixed (g ≡ 0.5).") var gate: GateMode?
+    @Option(help: "Gated skip: learned (σ of trained logits) or fixed (g ≡ 0.5)\(byDefault(defaults.gate.rawValue)).") var gate: GateMode?
     @Flag(help: "Do not keep top.W_dec non-negative.") var signedTopDecoder = false
     @Option(help: "Baseline target L0 (default: the HSAE bottom layer's L0).") var baselineL0: Double?
     @Option(help: ArgumentHelp("Synthetic data: set L0 targets to FACTOR × the data set's true mean L0 (bottom: true directions per row; top: true parents per row).",
@@ -60,57 +85,58 @@ struct ModelOptions: ParsableArguments {
 }
 
 struct LossOptions: ParsableArguments {
-    @Option(help: "Initial L1 coefficient of the bottom layer, adapted for relu (default 1).") var lambda1: Double?
-    @Option(help: "Initial L1 coefficient of the top layer, adapted for relu (default 1).") var lambda2: Double?
-    @Option(help: "Weight of the orthogonality term between layers (default 1).") var betaOrth: Double?
-    @Option(help: "Weight of the mutual-information term (default 1).") var betaMI: Double?
-    @Option(help: "Weight of the gate term (default 0.01).") var betaGate: Double?
-    @Option(help: ArgumentHelp("Weight of the top-path term L_top (default 1, as DESIGN §3; 0.1 with topk layers).",
+    @Option(name: weightOption(.l1Bottom), help: "Initial L1 coefficient of the bottom layer, adapted for relu\(weightDefault(.l1Bottom)).")
+    var lambda1: Double?
+    @Option(name: weightOption(.l1Top), help: "Initial L1 coefficient of the top layer, adapted for relu\(weightDefault(.l1Top)).")
+    var lambda2: Double?
+    @Option(name: weightOption(.orthogonality), help: "Weight of the orthogonality term between layers\(weightDefault(.orthogonality)).")
+    var betaOrth: Double?
+    @Option(name: weightOption(.mutualInformation), help: "Weight of the mutual-information term\(weightDefault(.mutualInformation)).")
+    var betaMI: Double?
+    @Option(name: weightOption(.gate), help: "Weight of the gate term\(weightDefault(.gate)).")
+    var betaGate: Double?
+    @Option(name: weightOption(.topPath), help: ArgumentHelp("Weight of the top-path term L_top\(weightDefault(.topPath)), as DESIGN §3; 0.1 with topk layers.",
                                discussion: "In phase 3 it sets how much reconstruction the bottom layer gives up to make its code reproducible by the top layer. With topk layers 0.1 keeps phase 2's FVU where 1 doubles it (the demo uses 0.1); with relu layers keep 1. See docs/DECISIONS.md."))
     var betaTop: Double?
-    @Option(help: ArgumentHelp("Weight of the top-only reconstruction term (default 0: off).",
+    @Option(name: weightOption(.topOnly), help: ArgumentHelp("Weight of the top-only reconstruction term; 0 is off\(weightDefault(.topOnly)).",
                                discussion: "Adds β · mean ‖ẑ1 W_dec¹ + b_dec − x‖² in phases 2 and 3: the top layer must reconstruct x through the bottom dictionary on its own, as a Matryoshka SAE's first prefix must (an HSAE variant, docs/DECISIONS.md)."))
     var betaTopOnly: Double?
-    @Option(help: ArgumentHelp("Orthogonality term over this many random top latents per step (default 512; 0 = all, exact).",
+    @Option(help: ArgumentHelp("Orthogonality term over this many random top latents per step\(byDefault(defaults.weights.orthSample)); 0 = all, exact.",
                                discussion: "The exact term costs 2·m2²·m1 per step (550 GFLOP at m2 = 4096, m1 = 16384); a sample is an unbiased estimate of its mean over pairs. Has no effect when m2 is at most the sample."))
     var orthSample: Int?
-    @Option(help: "Gain κ of the λ controller (default 0.002; see docs/DECISIONS.md).") var controllerGain: Double?
+    @Option(help: "Gain κ of the λ controller\(byDefault(defaults.controllerGain)); see docs/DECISIONS.md.") var controllerGain: Double?
     @Flag(help: "λ controller with the anti-windup hold: a move of λ the code does not answer is undone and held (see docs/DECISIONS.md).")
     var controllerHold = false
-    @Option(help: ArgumentHelp("Weight α of the AuxK dead-latent term for topk/batchtopk bottom layers (default 1/32; 0 = off, DESIGN's loss).",
+    @Option(name: weightOption(.auxK), help: ArgumentHelp("Weight α of the AuxK dead-latent term for topk/batchtopk bottom layers\(weightDefault(.auxK)), Gao et al.'s 1/32; 0 = off, DESIGN's loss.",
                                discussion: "Latents that have not fired within --dead-window reconstruct the model's residual from their top d/2 pre-activations (Gao et al. 2024), which revives them. See docs/DECISIONS.md."))
     var auxkWeight: Double?
     @Flag(help: ArgumentHelp("relu bottom layers: revive dead latents by ghost grads (weight --auxk-weight; off by default).",
                              discussion: "Dead latents reconstruct the residual through exp of their pre-activations, rescaled to half its norm (Anthropic, January 2024). See docs/DECISIONS.md."))
     var ghostGrads = false
-    @Option(help: "Switch a loss term off (repeatable): rec, top, l1_bottom, l1_top, gate, orth, mi, top_only, aux.") var disable: [String] = []
+    @Option(help: "Switch a loss term off (repeatable).") var disable: [LossTermName] = []
 
     func apply(to c: inout TrainConfig) throws {
-        if let lambda1 { c.weights.lambda1 = lambda1 }
-        if let lambda2 { c.weights.lambda2 = lambda2 }
-        if let betaOrth { c.weights.betaOrth = betaOrth }
-        if let betaMI { c.weights.betaMI = betaMI }
-        if let betaGate { c.weights.betaGate = betaGate }
-        if let betaTop { c.weights.betaTop = betaTop }
-        if let betaTopOnly { c.weights.betaTopOnly = betaTopOnly }
+        for (term, value) in [(LossTerm.l1Bottom, lambda1), (.l1Top, lambda2), (.orthogonality, betaOrth), (.mutualInformation, betaMI),
+                              (.gate, betaGate), (.topPath, betaTop), (.topOnly, betaTopOnly), (.auxK, auxkWeight)] {
+            if let value { c.weights[term] = value }
+        }
         if let controllerGain { c.controllerGain = controllerGain }
         if controllerHold { c.controllerAntiWindup = true }
         if let orthSample { c.weights.orthSample = orthSample }
-        if let auxkWeight { c.weights.auxK = auxkWeight }
         if ghostGrads { c.ghostGrads = true }
-        c.disabledTerms = Array(Set(c.disabledTerms + disable)).sorted()
+        c.disabledTerms = Array(Set(c.disabledTerms + disable.map(\.name))).sorted()
     }
 }
 
 struct OptimisationOptions: ParsableArguments {
-    @Option(help: "Tokens per step, the global batch B (default 4096).") var batch: Int?
-    @Option(help: "Rows per microbatch b; B/b microbatches are split over the ranks (default 512).") var microbatch: Int?
-    @Option(help: "Adam learning rate (default 1e-3).") var lr: Double?
-    @Option(help: "Phase 3 learning-rate factor (default 0.1).") var phase3LRFactor: Double?
-    @Option(help: "Steps of phases 1,2,3, e.g. 2000,1000,1000.") var steps: String?
+    @Option(help: "Tokens per step, the global batch B\(byDefault(defaults.batch)).") var batch: Int?
+    @Option(help: "Rows per microbatch b; B/b microbatches are split over the ranks\(byDefault(defaults.microbatch)).") var microbatch: Int?
+    @Option(help: "Adam learning rate\(byDefault(defaults.lr)).") var lr: Double?
+    @Option(help: "Phase 3 learning-rate factor\(byDefault(defaults.phase3LRFactor)).") var phase3LRFactor: Double?
+    @Option(help: "Steps of phases 1,2,3\(byDefault(defaults.phaseSteps.map(String.init).joined(separator: ","))).") var steps: String?
     @Option(help: "Tokens of phases 1,2,3 instead of steps, e.g. 8e6,4e6,4e6.") var tokens: String?
     @Flag(help: "No phased training: everything, all terms, from the start, for the total length.") var endToEnd = false
-    @Option(help: "Global gradient-norm clip (default 1.0).") var clip: Double?
+    @Option(help: "Global gradient-norm clip\(byDefault(defaults.clipNorm)).") var clip: Double?
 
     func apply(to c: inout TrainConfig) throws {
         if let batch { c.batch = batch }
@@ -153,15 +179,19 @@ struct OptimisationOptions: ParsableArguments {
 }
 
 struct SystemOptions: ParsableArguments {
-    @Option(help: "Seed for initialisation and data order (default 0).") var seed: UInt64?
-    @Option(help: "Gradient reduction: exact (fixed point, bit-identical for any rank count) or fast (float32).") var reduction: ReductionMode?
-    @Option(help: "Held-out fraction at the end of the data (default 0.05), never trained on.") var evalFraction: Double?
+    @Option(help: "Seed for initialisation and data order\(byDefault(defaults.seed)).") var seed: UInt64?
+    @Option(help: "Gradient reduction: exact (fixed point, bit-identical for any rank count) or fast (float32)\(byDefault(defaults.reduction.rawValue)).")
+    var reduction: ReductionMode?
+    @Option(help: "Held-out fraction at the end of the data\(byDefault(defaults.evalFraction)), never trained on.") var evalFraction: Double?
     @Flag(help: "Skip rows containing NaN/Inf (counted) instead of stopping with an error.") var skipNonfinite = false
-    @Option(help: "Write a checkpoint every N steps (and at every phase end; default 500).") var checkpointEvery: Int?
-    @Option(help: "Log to metrics.jsonl every N steps (default 10).") var logEvery: Int?
-    @Option(help: "A latent is dead after this many tokens without firing (default 1000000); AuxK revives the dead ones.") var deadWindow: Int?
-    @Option(help: "Abort when a step takes longer than this many seconds (lost rank; 1 to 604800, default 600).") var watchdog: Double?
-    @Option(help: "Checkpoints to keep besides every phase end: the newest N (default 3).") var keepCheckpoints: Int?
+    @Option(help: "Write a checkpoint every N steps, and at every phase end\(byDefault(defaults.checkpointEvery)).") var checkpointEvery: Int?
+    @Option(help: "Log to metrics.jsonl every N steps\(byDefault(defaults.logEvery)).") var logEvery: Int?
+    @Option(help: "A latent is dead after this many tokens without firing\(byDefault(defaults.deadWindowTokens)); AuxK revives the dead ones.")
+    var deadWindow: Int?
+    @Option(help: "Abort when a step takes longer than this many seconds (lost rank; 1 to 604800)\(byDefault(defaults.watchdogSeconds)).")
+    var watchdog: Double?
+    @Option(help: "Checkpoints to keep besides every phase end: the newest N\(byDefault(TrainConfig.defaultKeepCheckpoints)).")
+    var keepCheckpoints: Int?
 
     func apply(to c: inout TrainConfig) {
         if let seed { c.seed = seed }

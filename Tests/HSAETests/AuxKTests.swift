@@ -133,17 +133,17 @@ final class AuxKTests: XCTestCase {
                 let grads = TensorBuffer<Double>(count: model.layout.count)
                 let mw = MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 0.5)
                 let trainable: Trainable = usesTop ? [.bottom, .top, .gate] : [.bottom]
-                let parts = model.dataTerms(ws, terms: [.reconstruction, .auxK], weights: LossWeights(auxK: 0.25), microbatch: mw,
+                let parts = model.dataTerms(ws, terms: [.reconstruction, .auxK], weights: LossWeights([.auxK: 0.25]), microbatch: mw,
                                             usesTop: usesTop, trainable: trainable, grads: grads)
-                XCTAssertGreaterThan(parts.values[LossParts.auxIndex], 0)
+                XCTAssertGreaterThan(parts[.auxK], 0)
                 results.append((parts.total, (0..<grads.count).map { grads[$0] }))
-                let off = model.dataTerms(ws, terms: [.reconstruction], weights: LossWeights(auxK: 0.25), microbatch: mw,
+                let off = model.dataTerms(ws, terms: [.reconstruction], weights: LossWeights([.auxK: 0.25]), microbatch: mw,
                                           usesTop: usesTop, trainable: trainable, grads: nil)
-                let zero = model.dataTerms(ws, terms: [.reconstruction, .auxK], weights: LossWeights(auxK: 0), microbatch: mw,
+                let zero = model.dataTerms(ws, terms: [.reconstruction, .auxK], weights: LossWeights([.auxK: 0]), microbatch: mw,
                                            usesTop: usesTop, trainable: trainable, grads: nil)
-                XCTAssertEqual(off.values[LossParts.auxIndex], 0)
+                XCTAssertEqual(off[.auxK], 0)
                 XCTAssertEqual(zero.total, off.total)
-                XCTAssertEqual(parts.total - parts.values[LossParts.auxIndex], off.total, accuracy: 1e-12)
+                XCTAssertEqual(parts.total - parts[.auxK], off.total, accuracy: 1e-12)
             }
             XCTAssertEqual(results[0].0, results[1].0, accuracy: 1e-12)
             for i in 0..<results[0].1.count { XCTAssertEqual(results[0].1[i], results[1].1[i], accuracy: 1e-10, "usesTop \(usesTop), parameter \(i)") }
@@ -153,10 +153,10 @@ final class AuxKTests: XCTestCase {
     /// Configurations written before the term existed decode without it; new ones default to 1/32.
     func testOldConfigurationsDecodeWithoutTheTerm() throws {
         let json = #"{"lambda1":1,"lambda2":1,"betaGate":0.01,"betaOrth":1,"betaMI":1}"#
-        XCTAssertEqual(try JSONDecoder().decode(LossWeights.self, from: Data(json.utf8)).auxK, 0)
-        XCTAssertEqual(LossWeights().auxK, 1.0 / 32)
-        let round = try JSONDecoder().decode(LossWeights.self, from: JSONEncoder().encode(LossWeights(auxK: 0.5)))
-        XCTAssertEqual(round.auxK, 0.5)
+        XCTAssertEqual(try JSONDecoder().decode(LossWeights.self, from: Data(json.utf8))[.auxK], 0)
+        XCTAssertEqual(LossWeights()[.auxK], 1.0 / 32)
+        let round = try JSONDecoder().decode(LossWeights.self, from: JSONEncoder().encode(LossWeights([.auxK: 0.5])))
+        XCTAssertEqual(round[.auxK], 0.5)
     }
 
     /// Ghost grads (relu bottom layers, the same term's other branch).

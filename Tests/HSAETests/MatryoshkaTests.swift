@@ -24,17 +24,17 @@ final class MatryoshkaTests: XCTestCase {
         return (0..<(b * d)).map { _ in 1.5 * rng.nextSigned() }
     }
 
-    func loss(_ model: HierarchicalSAE<Double>, _ ws: Workspace<Double>, _ x: [Double], terms: LossTerms = .reconstruction,
+    func loss(_ model: HierarchicalSAE<Double>, _ ws: Workspace<Double>, _ x: [Double], terms: LossTerms = [.reconstruction],
               grads: TensorBuffer<Double>?) -> Double {
         for i in 0..<x.count { ws.x.base[i] = x[i] }
         model.forward(ws, ForwardOptions(usesTop: false))
-        let weights = LossWeights(lambda1: 0.3)
+        let weights = LossWeights([.l1Bottom: 0.3])
         return model.dataTerms(ws, terms: terms, weights: weights, microbatch: MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 1),
                                usesTop: false, trainable: [.bottom], grads: grads).total
     }
 
     /// Relative error of the analytic gradient per tensor against central differences.
-    func checkGradient(_ act: ActivationKind, kernels: KernelChoice, terms: LossTerms = .reconstruction,
+    func checkGradient(_ act: ActivationKind, kernels: KernelChoice, terms: LossTerms = [.reconstruction],
                        file: StaticString = #filePath, line: UInt = #line) {
         let model = makeModel(act, groups: groups, kernels: kernels)
         let ws = Workspace<Double>(config: model.config, rows: b)

@@ -14,10 +14,10 @@ final class TrainConfigFileTests: XCTestCase {
     func testAFileGivesAnySubsetOfKeysAndOfWeights() throws {
         let c = try TrainConfig.load(file: write(#"{"lr": 0.002, "weights": {"betaMI": 0, "betaTop": 0.5}}"#))
         XCTAssertEqual(c.lr, 0.002)
-        XCTAssertEqual(c.weights.betaMI, 0)
-        XCTAssertEqual(c.weights.betaTop, 0.5)
-        XCTAssertEqual(c.weights.betaOrth, TrainConfig().weights.betaOrth, "unnamed weights keep their defaults")
-        XCTAssertEqual(c.weights.betaGate, TrainConfig().weights.betaGate)
+        XCTAssertEqual(c.weights[.mutualInformation], 0)
+        XCTAssertEqual(c.weights[.topPath], 0.5)
+        XCTAssertEqual(c.weights[.orthogonality], TrainConfig().weights[.orthogonality], "unnamed weights keep their defaults")
+        XCTAssertEqual(c.weights[.gate], TrainConfig().weights[.gate])
     }
 
     func testUnknownKeysAreNamed() {
@@ -36,9 +36,9 @@ final class TrainConfigFileTests: XCTestCase {
     func testWeightsWithoutBetaTopDecodeAsTheWeightTheyWereTrainedWith() throws {
         let old = #"{"betaGate": 0.01, "betaMI": 1, "betaOrth": 1, "lambda1": 2.5, "lambda2": 1}"#
         let w = try JSONDecoder().decode(LossWeights.self, from: Data(old.utf8))
-        XCTAssertEqual(w.betaTop, 1)
-        XCTAssertEqual(w.lambda1, 2.5)
-        let roundTrip = try JSONDecoder().decode(LossWeights.self, from: try JSONEncoder().encode(LossWeights(betaTop: 0.25)))
-        XCTAssertEqual(roundTrip, LossWeights(betaTop: 0.25))
+        XCTAssertEqual(w[.topPath], 1)
+        XCTAssertEqual(w[.l1Bottom], 2.5)
+        let roundTrip = try JSONDecoder().decode(LossWeights.self, from: try JSONEncoder().encode(LossWeights([.topPath: 0.25])))
+        XCTAssertEqual(roundTrip, LossWeights([.topPath: 0.25]))
     }
 }

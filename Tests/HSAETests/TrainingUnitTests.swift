@@ -147,7 +147,7 @@ final class TrainingUnitTests: XCTestCase {
                 XCTAssertEqual(one.grads[i], sentinel, "position \(i) is not trainable and must be untouched")
             }
         }
-        XCTAssertEqual(one.stats.losses.values[2], (0..<4).reduce(0.0) { $0 + 3 * 0.125 + Double($1) }, accuracy: 1e-8)
+        XCTAssertEqual(one.stats.losses[.l1Bottom], (0..<4).reduce(0.0) { $0 + 3 * 0.125 + Double($1) }, accuracy: 1e-8)
         XCTAssertEqual(one.stats.nonZero, [6, 8, 12])
         XCTAssertEqual(one.stats.thresholds[1], 1.5, accuracy: 1e-8)
         XCTAssertEqual(one.stats.fires, [4, 6, 0])
@@ -164,7 +164,7 @@ final class TrainingUnitTests: XCTestCase {
         for result in try reduce(mode: .fast, ranks: 2) {
             for i in trainable { XCTAssertEqual(result.grads[i], one.grads[i], accuracy: 1e-5) }
             XCTAssertEqual(result.stats.fires, one.stats.fires)
-            XCTAssertEqual(result.stats.losses.values[0], one.stats.losses.values[0], accuracy: 1e-5)
+            XCTAssertEqual(result.stats.losses[.reconstruction], one.stats.losses[.reconstruction], accuracy: 1e-5)
         }
     }
 

@@ -1,3 +1,82 @@
+/// How a layer turns pre-activations into its sparse code (DESIGN §2), and everything the rest
+/// of the program asks of it, answered in `traits` — one exhaustive switch. A new kind is a case
+/// here and its record (a new way of selecting the code also a case of `Selection` and its
+/// branch in `Activation.apply`, below); the compiler points at every answer it needs.
+public enum ActivationKind: String, Codable, Sendable, CaseIterable {
+    /// ReLU with an adaptive L1 penalty that steers density to the target.
+    case relu
+    /// Keep the k largest pre-activations of each row (ReLU'd), zero the rest.
+    case topk
+    /// Keep the b·k largest of the microbatch; inference uses a learned threshold.
+    case batchtopk
+
+    public var traits: ActivationTraits {
+        switch self {
+        case .relu:
+            return ActivationTraits(selection: .positive, penalty: .adaptiveL1, decoderRows: .free, deadLatentRevival: .ghostGrads,
+                                    export: .standard)
+        case .topk:
+            return ActivationTraits(selection: .topKPerRow, penalty: .none, decoderRows: .unitNorm, deadLatentRevival: .auxK,
+                                    export: .topK)
+        case .batchtopk:
+            return ActivationTraits(selection: .topKPerBatch, penalty: .none, decoderRows: .unitNorm, deadLatentRevival: .auxK,
+                                    export: .jumpReLU)
+        }
+    }
+}
+
+/// What the trainer, the loss, the constraints and the export need to know of an activation.
+public struct ActivationTraits: Equatable, Sendable {
+    /// Which entries of p + c the code keeps (`Activation.apply`).
+    public enum Selection: Equatable, Sendable {
+        /// p + c > 0: the density follows from the weights (and the penalty).
+        case positive
+        /// The k largest of each row.
+        case topKPerRow
+        /// The b·k largest of the microbatch in training; at inference p + c above a threshold
+        /// learned as a moving average of the training batches' (Trainer.updateControllers).
+        case topKPerBatch
+
+        /// Whether the code has exactly k entries per row (on average over the batch): its sparse
+        /// rows are reserved for k, and no penalty is needed to reach the target.
+        public var keepsK: Bool { self != .positive }
+        /// Whether the layer carries an inference threshold trained from the batches' thresholds.
+        public var learnsInferenceThreshold: Bool { self == .topKPerBatch }
+    }
+    /// How the layer reaches its sparsity target besides the selection.
+    public enum Penalty: Equatable, Sendable {
+        case none
+        /// The L1 terms (l1_bottom, l1_top) weighted by decoder row norms, with λ adapted by the
+        /// SparsityController toward the target density (and printed in the progress line).
+        case adaptiveL1
+    }
+    /// Whether the bottom decoder's rows are renormalised to unit norm after every step
+    /// (HierarchicalSAE.applyConstraints); an L1 penalty needs them free, as DESIGN §3 weights it by their norms.
+    public enum DecoderRows: Equatable, Sendable { case free, unitNorm }
+    /// How the AuxK term revives the bottom layer's dead latents (AuxK.swift).
+    public enum DeadLatentRevival: Equatable, Sendable {
+        /// The top k_aux of the dead latents' pre-activations (on by default).
+        case auxK
+        /// Ghost grads: exp of every dead latent's pre-activation, only with --ghost-grads.
+        case ghostGrads
+    }
+    /// The SAELens architecture a layer exports as (Export.swift).
+    public enum SAELensArchitecture: Equatable, Sendable {
+        /// "standard": ReLU.
+        case standard
+        /// "topk" with cfg.k.
+        case topK
+        /// "jumprelu" with the inference threshold.
+        case jumpReLU
+    }
+
+    public var selection: Selection
+    public var penalty: Penalty
+    public var decoderRows: DecoderRows
+    public var deadLatentRevival: DeadLatentRevival
+    public var export: SAELensArchitecture
+}
+
 /// The layer activations of DESIGN §2. Legend: p pre-activations without the encoder bias
 /// (b × m), c the bias (m), z the code (b × m). In every kind the code is z = p + c where a
 /// latent is kept and p + c > 0, else 0, so the backward mask is simply z > 0.
@@ -14,19 +93,20 @@ public enum Activation {
         precondition(p.rows == z.rows && p.cols == z.cols && code.latents == p.cols,
                      "activation shapes \(p.rows)×\(p.cols) vs \(z.rows)×\(z.cols), code of \(code.latents) latents")
         let (b, m) = (p.rows, p.cols)
-        code.reset(reservingPerRow: kind == .relu ? 0 : k, rows: b)
-        switch kind {
-        case .relu:
+        let selection = kind.traits.selection
+        code.reset(reservingPerRow: selection.keepsK ? k : 0, rows: b)
+        switch selection {
+        case .positive:
             keep(p, bias: c, above: 0, into: z, code: code)
             return nil
-        case .topk:
+        case .topKPerRow:
             for i in 0..<b {
                 let tau = TopK.threshold(p.row(i), rows: 1, cols: m, bias: c, keep: k, scratch: &scratch)
                 var ties = tau.ties
                 keep(p.row(i), bias: c, count: m, tau: tau.value, ties: &ties, into: z.row(i), code: code, scratch: &scratch)
             }
             return nil
-        case .batchtopk:
+        case .topKPerBatch:
             if let threshold {
                 keep(p, bias: c, above: max(threshold, 0), into: z, code: code)
                 return nil

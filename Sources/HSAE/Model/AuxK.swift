@@ -55,7 +55,7 @@ extension HierarchicalSAE {
         let (b, d, n) = (ws.b, config.d, dead.count)
         guard n > 0, weight > 0 else { return 0 }
         precondition(ws.deadPre.count == b * n, "AuxK: \(ws.deadPre.count) captured pre-activations for \(b) rows × \(n) dead latents")
-        let ghost = config.bottom.activation == .relu
+        let ghost = config.bottom.activation.traits.deadLatentRevival == .ghostGrads
         let kNominal = auxKLatents
         let k = min(kNominal, n)
         let code = ws.auxCode
@@ -113,5 +113,15 @@ extension HierarchicalSAE {
         let dBDec = layout.view(.bottomBDec, in: grads).base
         for e in 0..<code.count { T.axpy(d, -dA[e], wEncT.row(Int(code.index[e])), dBDec) }
         return value
+    }
+}
+
+/// The AuxK (or ghost-grads) term as `LossTerm.auxK` computes it: weight α · (the microbatch's
+/// share, 1/n), over the dead latents the trainer put in `ws.deadLatents` (none: 0).
+struct AuxKTerm: ResidualTerm {
+    func evaluate<T: BLASScalar>(_ model: HierarchicalSAE<T>, _ ws: Workspace<T>, residual: UnsafePointer<T>, weight: Double,
+                                 microbatch mw: MicrobatchWeights, grads: TensorBuffer<T>?) -> T {
+        guard !ws.deadLatents.isEmpty else { return 0 }
+        return model.auxKTerm(ws, error: residual, weight: T(weight * mw.miWeight), grads: grads)
     }
 }

@@ -47,18 +47,19 @@ extension HierarchicalSAE {
         if !hasTop, let groups = config.matryoshkaGroups {
             // The nested-prefix loss in place of L_rec (Matryoshka.swift); the encoder's part follows below.
             let rec = matryoshkaReconstruction(ws, groups: groups, rowWeight: recOn ? w : 0, sparse: sparse1, grads: trainsBottom ? g : nil)
-            parts.values[0] = Double(rec.value)
+            parts[.reconstruction] = Double(rec.value)
             dzActive = rec.active
         } else {
             // L_rec = w Σ‖x̂ − x‖²;  ∂/∂X̂ = 2w(X̂ − X).
             for i in 0..<(b * d) { ws.dxhat.base[i] = ws.xhat.base[i] - ws.x.base[i] }
-            parts.values[0] = Double(w * Kernels.sumOfSquares(b * d, ws.dxhat.base))
-            // AuxK (dead latents reconstruct the residual X − X̂, held constant): before dX̂ is scaled.
-            if terms.contains(.auxK), !ws.deadLatents.isEmpty {
-                parts.values[LossParts.auxIndex] = Double(auxKTerm(ws, error: ws.dxhat.base, weight: T(weights.auxK * mw.miWeight),
-                                                                   grads: trainsBottom ? g : nil))
+            parts[.reconstruction] = Double(w * Kernels.sumOfSquares(b * d, ws.dxhat.base))
+            // Terms on the residual X − X̂, held constant (AuxK): before dX̂ is scaled.
+            for term in terms.members {
+                guard case .residual(let math) = term.math else { continue }
+                parts[term] = Double(math.evaluate(self, ws, residual: ws.dxhat.base, weight: weights[term], microbatch: mw,
+                                                   grads: trainsBottom ? g : nil))
             }
-            if !recOn { parts.values[0] = 0 }
+            if !recOn { parts[.reconstruction] = 0 }
             T.scal(b * d, recOn ? 2 * w : 0, ws.dxhat.base)
             if !hasTop, sparse1 {
                 return layerTermsSparse(ws, terms: terms, weights: weights, rowWeight: w, grads: trainsBottom ? g : nil, parts: parts)
@@ -70,25 +71,21 @@ extension HierarchicalSAE {
             }
             if hasTop {
                 Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dm)
-                if let g {
-                    let fromTopEncoder = topPathBackward(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g,
-                                                         sparseBottom: sparse1, parts: &parts)
-                    if let fromTopEncoder, trainsBottom {
-                        // dZ1 = (the mix's and top path's part, dense) + dP2 W_enc²ᵀ, at Z1's entries only.
-                        dzActive = zip(SparseKernels.gather(ws.code1, ws.dz1), fromTopEncoder).map { $0 + $1 }
-                    }
-                } else {
-                    parts = parts + topPathLosses(ws, terms: terms, weights: weights, mw: mw)
+                let fromTopEncoder = topPathBackward(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g,
+                                                     sparseBottom: sparse1, parts: &parts)
+                if let fromTopEncoder, trainsBottom {
+                    // dZ1 = (the mix's and top path's part, dense) + dP2 W_enc²ᵀ, at Z1's entries only.
+                    dzActive = zip(SparseKernels.gather(ws.code1, ws.dz1), fromTopEncoder).map { $0 + $1 }
                 }
             } else if trainsBottom {
                 Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dz1)
             }
         }
 
-        // L1 bottom: λ1 w Σ_i z1_i ‖W_dec¹[i]‖ (relu only).
-        if terms.contains(.l1Bottom), config.bottom.activation == .relu {
+        // L1 bottom: λ1 w Σ_i z1_i ‖W_dec¹[i]‖ (activations with an adaptive L1 penalty).
+        if terms.contains(.l1Bottom), config.bottom.activation.traits.penalty == .adaptiveL1 {
             let l1 = l1Bottom(ws, weights: weights, rowWeight: w, grads: trainsBottom ? g : nil)
-            parts.values[2] = Double(l1.value)
+            parts[.l1Bottom] = Double(l1.value)
             if trainsBottom {
                 if dzActive != nil {
                     for e in 0..<ws.code1.count { dzActive![e] += l1.perLatent[Int(ws.code1.index[e])] }
@@ -117,7 +114,7 @@ extension HierarchicalSAE {
 
     /// The bottom layer's L1 term (value, ∂L/∂z per latent; ∂L/∂W_dec¹ added when training).
     private func l1Bottom(_ ws: Workspace<T>, weights: LossWeights, rowWeight w: T, grads: TensorBuffer<T>?) -> (value: T, perLatent: [T]) {
-        decoderWeightedL1(code: ws.code1, decoder: .bottomWDec, lambda: T(weights.lambda1), rowWeight: w,
+        decoderWeightedL1(code: ws.code1, decoder: .bottomWDec, lambda: T(weights[.l1Bottom]), rowWeight: w,
                           dW: grads.map { layout.view(.bottomWDec, in: $0) })
     }
 
@@ -127,9 +124,9 @@ extension HierarchicalSAE {
                                   grads g: TensorBuffer<T>?, parts: LossParts) -> LossParts {
         var parts = parts
         var penalty: [T]? = nil
-        if terms.contains(.l1Bottom), config.bottom.activation == .relu {
+        if terms.contains(.l1Bottom), config.bottom.activation.traits.penalty == .adaptiveL1 {
             let l1 = l1Bottom(ws, weights: weights, rowWeight: w, grads: g)
-            parts.values[2] = Double(l1.value)
+            parts[.l1Bottom] = Double(l1.value)
             penalty = l1.perLatent
         }
         guard let g else { return parts }
@@ -139,27 +136,6 @@ extension HierarchicalSAE {
                                                  l1: penalty, dWDec: layout.view(.bottomWDec, in: g), dWEncT: layout.view(.bottomWEnc, in: g),
                                                  dBEnc: layout.view(.bottomBEnc, in: g).base)
         for j in 0..<config.d { dBDec[j] -= dxcSum[j] }
-        return parts
-    }
-
-    /// Top-path and MI losses without gradients (evaluation, finite differences).
-    private func topPathLosses(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, mw: MicrobatchWeights) -> LossParts {
-        var parts = LossParts()
-        let w = T(mw.rowWeight)
-        if terms.contains(.topPath) { parts.values[1] = Double(w * T(weights.betaTop) * Kernels.sumOfSquares(ws.t.count, ws.t.base)) }
-        if terms.contains(.topOnly), weights.betaTopOnly > 0 {
-            parts.values[LossParts.topOnlyIndex] = Double(topOnlyReconstruction(ws, weight: w * T(weights.betaTopOnly), into: ws.dt))
-        }
-        if terms.contains(.l1Top), config.top?.activation == .relu {
-            parts.values[3] = Double(decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w, dW: nil).value)
-        }
-        if terms.contains(.mutualInformation), config.m2 > 0 {
-            let miW = T(weights.betaMI) / T(config.m1 * config.m2) * T(mw.miWeight)
-            var none: [T] = []
-            parts.values[6] = kernels.usesSparse(ws.code2)
-                ? Double(miTerm(ws).evaluateSparse(code: ws.code2, r: ws.r, weight: miW, dz2: &none, dr: nil))
-                : Double(miTerm(ws).evaluate(z2: ws.z2, r: ws.r, weight: miW, dz2: nil, dr: nil))
-        }
         return parts
     }
 

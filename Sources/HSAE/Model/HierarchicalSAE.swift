@@ -82,14 +82,14 @@ public final class HierarchicalSAE<T: BLASScalar> {
         return (0..<w.rows).map { T.nrm2(w.cols, w.row($0)) }
     }
 
-    /// Projects top.W_dec onto W ≥ 0 (when configured) and, for a topk/batchtopk bottom layer,
-    /// renormalises bottom.W_dec rows to unit norm. Called after every optimizer step.
+    /// Projects top.W_dec onto W ≥ 0 (when configured) and, for a bottom activation whose
+    /// decoder rows are unit-norm (topk, batchtopk), renormalises bottom.W_dec rows. Called after every optimizer step.
     public func applyConstraints() {
         if !config.isBaseline, config.topDecoderNonNegative {
             let w = view(.topWDec)
             for i in 0..<w.count where w.base[i] < 0 { w.base[i] = 0 }
         }
-        if config.bottom.activation != .relu {
+        if config.bottom.activation.traits.decoderRows == .unitNorm {
             let w = view(.bottomWDec)
             for i in 0..<w.rows {
                 let n = T.nrm2(w.cols, w.row(i))

@@ -1,13 +1,3 @@
-/// How a layer turns pre-activations into its sparse code (DESIGN §2).
-public enum ActivationKind: String, Codable, Sendable, CaseIterable {
-    /// ReLU with an adaptive L1 penalty that steers density to the target.
-    case relu
-    /// Keep the k largest pre-activations of each row (ReLU'd), zero the rest.
-    case topk
-    /// Keep the b·k largest of the microbatch; inference uses a learned threshold.
-    case batchtopk
-}
-
 /// A layer's sparsity target: the fraction of zeros s, or the mean number of active latents L0.
 public enum SparsityTarget: Codable, Equatable, Sendable, CustomStringConvertible {
     case sparsity(Double)

@@ -1,6 +1,8 @@
 extension HierarchicalSAE {
-    /// Backward through the top layer, the gate and the top-only terms, given ∂L/∂M in ws.dm.
-    /// Leaves ∂L/∂Z1 in ws.dz1 (for the bottom layer) and adds into `grads`:
+    /// The values of the terms on the top path (`LossMath.topPath`: top, mi, top_only, l1_top) into
+    /// `parts`, and, when `grads` is given, the backward pass through the top layer, the gate and
+    /// those terms, given ∂L/∂M in ws.dm (without `grads`, only the values: evaluation and finite
+    /// differences take the same path). Leaves ∂L/∂Z1 in ws.dz1 (for the bottom layer) and adds into `grads`:
     ///
     ///     L_top = β w Σ‖T‖², T = R W_dec¹, R = Z1 − Ẑ1   dT = 2βwT,  dR = dT W_dec¹ᵀ (+ MI)
     ///     M = g Z1 + (1 − g) Ẑ1                            dZ1 = g dM + dR,  dẐ1 = (1 − g) dM − dR
@@ -15,10 +17,12 @@ extension HierarchicalSAE {
     /// sparse top code, ∂L/∂Z2 is computed at Z2's entries only (dP2 is masked by Z2 > 0), and
     /// the MI term takes its sparse form (MutualInformationTerm.evaluateSparse).
     func topPathBackward(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, mw: MicrobatchWeights,
-                         trainable: Trainable, grads g: TensorBuffer<T>, sparseBottom: Bool, parts: inout LossParts) -> [T]? {
+                         trainable: Trainable, grads: TensorBuffer<T>?, sparseBottom: Bool, parts: inout LossParts) -> [T]? {
         let w = T(mw.rowWeight)
         let (b, d, m1, m2) = (ws.b, config.d, config.m1, config.m2)
-        let trainsBottom = trainable.contains(.bottom), trainsTop = trainable.contains(.top)
+        // Without gradients nothing trains and `g` is never viewed (an empty stand-in: a view would trap).
+        let g = grads ?? TensorBuffer<T>(count: 0)
+        let trainsBottom = grads != nil && trainable.contains(.bottom), trainsTop = grads != nil && trainable.contains(.top)
         let wDec1 = view(.bottomWDec), wDec2 = view(.topWDec)
         let sparseTop = kernels.usesSparse(ws.code2)
         // ∂L/∂Z2 at Z2's entries (sparse top code) or dense in ws.dz2.
@@ -26,8 +30,8 @@ extension HierarchicalSAE {
 
         // Top path: dT = 2β_top·wT; dR = dT W_dec¹ᵀ, held in dz1 until the mix below.
         if terms.contains(.topPath) {
-            let wTop = w * T(weights.betaTop)
-            parts.values[1] = Double(wTop * Kernels.sumOfSquares(ws.t.count, ws.t.base))
+            let wTop = w * T(weights[.topPath])
+            parts[.topPath] = Double(wTop * Kernels.sumOfSquares(ws.t.count, ws.t.base))
             for i in 0..<(b * d) { ws.dt.base[i] = 2 * wTop * ws.t.base[i] }
             if trainsBottom { Kernels.gemm(ws.r, .transposed, ws.dt, .none, layout.view(.bottomWDec, in: g), beta: 1) }
             Kernels.gemm(ws.dt, .none, wDec1, .transposed, ws.dz1)
@@ -36,15 +40,15 @@ extension HierarchicalSAE {
         }
         if !sparseTop { ws.dz2.zero() }
         if terms.contains(.mutualInformation), m2 > 0 {
-            let miW = T(weights.betaMI) / T(m1 * m2) * T(mw.miWeight)
-            parts.values[6] = sparseTop
+            let miW = T(weights[.mutualInformation]) / T(m1 * m2) * T(mw.miWeight)
+            parts[.mutualInformation] = sparseTop
                 ? Double(miTerm(ws).evaluateSparse(code: ws.code2, r: ws.r, weight: miW, dz2: &dz2, dr: ws.dz1))
                 : Double(miTerm(ws).evaluate(z2: ws.z2, r: ws.r, weight: miW, dz2: ws.dz2, dr: ws.dz1))
         }
 
         // The mix and the gate.
         let gv = ws.gate.base
-        let learnsGate = trainable.contains(.gate) && config.gate == .learned
+        let learnsGate = grads != nil && trainable.contains(.gate) && config.gate == .learned
         var dGate = [T](repeating: 0, count: learnsGate ? m1 : 0)
         for i in 0..<b {
             let (dm, dr, dzh, r) = (ws.dm.row(i), ws.dz1.row(i), ws.dzhat.row(i), ws.r.row(i))
@@ -60,9 +64,9 @@ extension HierarchicalSAE {
         }
 
         // Top-only reconstruction (ws.dt is free once the top path is done).
-        if terms.contains(.topOnly), weights.betaTopOnly > 0 {
-            parts.values[LossParts.topOnlyIndex] = Double(topOnlyReconstruction(ws, weight: w * T(weights.betaTopOnly), into: ws.dt))
-            T.scal(b * d, 2 * w * T(weights.betaTopOnly), ws.dt.base)
+        if terms.contains(.topOnly), weights[.topOnly] > 0 {
+            parts[.topOnly] = Double(topOnlyReconstruction(ws, weight: w * T(weights[.topOnly]), into: ws.dt))
+            T.scal(b * d, 2 * w * T(weights[.topOnly]), ws.dt.base)
             if trainsBottom {
                 Kernels.gemm(ws.zhat, .transposed, ws.dt, .none, layout.view(.bottomWDec, in: g), beta: 1)
                 Kernels.columnSums(ws.dt, into: layout.view(.bottomBDec, in: g).base)
@@ -86,10 +90,10 @@ extension HierarchicalSAE {
             Kernels.gemm(ws.dzhat, .none, wDec2, .transposed, ws.dz2, beta: 1)
         }
 
-        if terms.contains(.l1Top), config.top?.activation == .relu {
-            let l1 = decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights.lambda2), rowWeight: w,
+        if terms.contains(.l1Top), config.top?.activation.traits.penalty == .adaptiveL1 {
+            let l1 = decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights[.l1Top]), rowWeight: w,
                                        dW: trainsTop ? layout.view(.topWDec, in: g) : nil)
-            parts.values[3] = Double(l1.value)
+            parts[.l1Top] = Double(l1.value)
             if trainsTop {
                 if sparseTop { for e in 0..<dz2.count { dz2[e] += l1.perLatent[Int(ws.code2.index[e])] } }
                 else { Kernels.addRow(ws.dz2, l1.perLatent) }

@@ -36,13 +36,14 @@ public enum Bench {
         return dir
     }
 
-    /// Sets the bottom encoder's bias so that a relu layer starts at its target density on
+    /// Sets the bottom encoder's bias so that a layer whose density is not fixed by its selection
+    /// (relu) starts at its target density on
     /// N(0, 1) data (the rows of W_enc have norm 0.1 after initialisation, so pre-activations are
     /// ≈ N(0, 0.01)): the speed of a relu SAE depends on its L0, and benchmarks want the L0 a
     /// trained model runs at, not the ~50 % of a fresh one.
     public static func startAtTargetDensity(_ model: HierarchicalSAE<Float>) {
         let c = model.config
-        guard c.bottom.activation == .relu else { return }
+        guard !c.bottom.activation.traits.selection.keepsK else { return }
         let density = min(max(c.bottom.target.density(latents: c.m1), 1e-6), 0.5)
         let bias = model.view(.bottomBEnc)
         bias.fill(Float(-0.1 * inverseNormalTail(density)))

@@ -152,14 +152,14 @@ public enum SAELensExport {
             "sae_lens_version": saeLensVersion, "metadata": metadata,
         ]
         let base: String
-        switch spec.activation {
-        case .relu:
+        switch spec.activation.traits.export {
+        case .standard:
             base = "standard"
-        case .topk:
+        case .topK:
             base = "topk"
             cfg["k"] = spec.target.k(latents: dSae)
             cfg["rescale_acts_by_decoder_norm"] = false
-        case .batchtopk:
+        case .jumpReLU:
             // At inference batchtopk keeps p > max(θ, 0): SAELens's JumpReLU with that threshold.
             base = "jumprelu"
             w.add("threshold", shape: [dSae], values: [Float](repeating: max(threshold, 0), count: dSae))

@@ -20,10 +20,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// DESIGN's plain integrator (the default: on B-exclusive relu data the hold trades the wind-up
     /// for an L0 30 % above target, docs/RESULTS.md).
     public var controllerAntiWindup: Bool?
-    /// Revive dead latents of a relu bottom layer by ghost grads (AuxK.swift), weight `weights.auxK`;
+    /// Revive dead latents of a relu bottom layer by ghost grads (AuxK.swift), weight `weights[.auxK]`;
     /// off by default (nil: configurations written before it). topk/batchtopk layers use AuxK.
     public var ghostGrads: Bool?
-    /// Loss terms switched off (ablations): names from LossParts.names, e.g. ["orth", "mi"].
+    /// Loss terms switched off (ablations): `LossTerm.name`s, e.g. ["orth", "mi"].
     public var disabledTerms: [String] = []
 
     // Optimisation.
@@ -58,21 +58,16 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var logEvery = 10
     public var deadWindowTokens = 1_000_000
     public var watchdogSeconds = 600.0
-    /// Checkpoints kept besides phase ends (nil → 3, the newest three). Optional so that
-    /// configurations written before this option existed still decode.
+    /// Checkpoints kept besides phase ends (nil → `defaultKeepCheckpoints`, the newest three).
+    /// Optional so that configurations written before this option existed still decode.
     public var keepCheckpoints: Int?
+    public static let defaultKeepCheckpoints = 3
 
     public init() {}
 
     public var resolvedM2: Int { m2 ?? max(1, m1 / 4) }
 
-    public var terms: LossTerms {
-        var t = LossTerms.all
-        for (i, name) in LossParts.names.enumerated() where disabledTerms.contains(name) {
-            t.remove(LossTerms(rawValue: 1 << i))
-        }
-        return t
-    }
+    public var terms: LossTerms { LossTerms(LossTerm.all.filter { !disabledTerms.contains($0.name) }) }
 
     /// The architecture for data of width d.
     public func modelConfig(d: Int) -> ModelConfig {
@@ -130,11 +125,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(warmup >= 0 && warmup <= 1 && decay >= 0 && decay <= 1, "warmup/decay", "must be fractions in [0, 1], got \(warmup), \(decay)")
         try check(phase3LRFactor > 0 && phase3LRFactor.isFinite, "--phase3-lr-factor", "must be > 0, got \(phase3LRFactor)")
         for name in disabledTerms {
-            try check(LossParts.names.contains(name), "--disable", "unknown loss term '\(name)', expected one of \(LossParts.names.joined(separator: ", "))")
+            try check(LossTerm.named(name) != nil, "--disable",
+                      "unknown loss term '\(name)', expected one of \(LossTerm.all.map(\.name).joined(separator: ", "))")
         }
-        for (option, w) in [("--beta-orth", weights.betaOrth), ("--beta-mi", weights.betaMI), ("--beta-gate", weights.betaGate), ("--beta-top", weights.betaTop), ("--beta-top-only", weights.betaTopOnly), ("--auxk-weight", weights.auxK),
-                            ("--lambda1", weights.lambda1), ("--lambda2", weights.lambda2)] {
-            try check(w >= 0 && w.isFinite, option, "must be >= 0, got \(w)")
+        for term in LossTerm.all {
+            guard let option = term.weight?.option else { continue }
+            try check(weights[term] >= 0 && weights[term].isFinite, option, "must be >= 0, got \(weights[term])")
         }
         try check(weights.orthSample == 0 || weights.orthSample >= 2, "--orth-sample",
                   "must be 0 (exact) or at least 2 top latents, got \(weights.orthSample)")
@@ -157,18 +153,18 @@ public struct TrainingPhase: Codable, Equatable, Sendable {
     public var adaptsTopLambda: Bool
 
     public static func bottomOnly(steps: Int) -> TrainingPhase {
-        TrainingPhase(name: "phase 1 (bottom)", number: 1, steps: steps, trains: [.bottom], terms: [.reconstruction, .l1Bottom, .auxK],
+        TrainingPhase(name: "phase 1 (bottom)", number: 1, steps: steps, trains: [.bottom], terms: LossTerms(phase: 1),
                       usesTop: false, lrFactor: 1, adaptsBottomLambda: true, adaptsTopLambda: false)
     }
 
     public static func topOnly(steps: Int) -> TrainingPhase {
         TrainingPhase(name: "phase 2 (top, bottom frozen)", number: 2, steps: steps, trains: [.top, .gate],
-                      terms: [.reconstruction, .topPath, .l1Top, .gate, .orthogonality, .mutualInformation, .topOnly],
+                      terms: LossTerms(phase: 2),
                       usesTop: true, lrFactor: 1, adaptsBottomLambda: false, adaptsTopLambda: true)
     }
 
     public static func endToEnd(steps: Int, lrFactor: Double) -> TrainingPhase {
-        TrainingPhase(name: "phase 3 (end-to-end)", number: 3, steps: steps, trains: [.bottom, .top, .gate], terms: .all,
+        TrainingPhase(name: "phase 3 (end-to-end)", number: 3, steps: steps, trains: [.bottom, .top, .gate], terms: LossTerms(phase: 3),
                       usesTop: true, lrFactor: lrFactor, adaptsBottomLambda: true, adaptsTopLambda: true)
     }
 

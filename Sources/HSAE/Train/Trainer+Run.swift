@@ -92,7 +92,7 @@ extension Trainer {
             guard comm.isRoot else { return }
             if let failure = metrics?.failure { throw failure }
             try Checkpoint.write(run: run, name: name, model: model, adam: adam, sinceFired: sinceFired, state: state)
-            Checkpoint.prune(run: run, keep: config.keepCheckpoints ?? 3, phaseEnds: phaseEnds)
+            Checkpoint.prune(run: run, keep: config.keepCheckpoints ?? TrainConfig.defaultKeepCheckpoints, phaseEnds: phaseEnds)
         }
     }
 
@@ -115,7 +115,7 @@ extension Trainer {
         let c = model.config
         let tokens = Double(config.batch)
         let l0b = stats.nonZero[0] / tokens, l0t = stats.nonZero[1] / tokens
-        let fvu = stats.losses.reconstruction / state.dataVariance
+        let fvu = stats.losses[.reconstruction] / state.dataVariance
         var record: [String: Any] = [
             "phase": phase.number, "step": state.stepInPhase, "global_step": state.globalStep,
             "tokens": state.globalStep * config.batch, "loss": stats.losses.total, "fvu": fvu,
@@ -123,7 +123,7 @@ extension Trainer {
             "dead_bottom": deadFraction(layer: 0), "gate_mean": phase.usesTop ? meanGate() : 1, "tokens_per_s": tokensPerSecond,
             "lr": lr, "grad_norm": gradNorm,
         ]
-        for (name, v) in zip(LossParts.names, stats.losses.values) { record["loss_" + name] = v }
+        for term in LossTerm.all { record["loss_" + term.name] = stats.losses[term] }
         if phase.usesTop, c.m2 > 0 {
             record["l0_top"] = l0t
             record["sparsity_top"] = 1 - l0t / Double(c.m2)
@@ -136,8 +136,8 @@ extension Trainer {
         var line = "\(phase.name) \(state.stepInPhase)/\(phase.steps)  loss \(fmt(stats.losses.total)) fvu \(fmt(fvu))"
             + "  L0 \(fmt(l0b, 1)) (s \(fmt(1 - l0b / Double(c.m1), 3)))"
         if phase.usesTop, c.m2 > 0 { line += " top L0 \(fmt(l0t, 1)) (s \(fmt(1 - l0t / Double(c.m2), 3)))" }
-        if c.bottom.activation == .relu { line += "  λ1 \(fmt(state.lambda1))" }
-        if phase.usesTop, c.top?.activation == .relu { line += " λ2 \(fmt(state.lambda2))" }
+        if c.bottom.activation.traits.penalty == .adaptiveL1 { line += "  λ1 \(fmt(state.lambda1))" }
+        if phase.usesTop, c.top?.activation.traits.penalty == .adaptiveL1 { line += " λ2 \(fmt(state.lambda2))" }
         if phase.usesTop { line += "  gate \(fmt(meanGate(), 3))" }
         line += "  \(Int(tokensPerSecond)) tok/s  ETA \(Int(remaining))s"
         log.progress(line, force: final)

@@ -10,8 +10,8 @@ extension Trainer {
 
     func weights() -> LossWeights {
         var w = config.weights
-        w.lambda1 = state.lambda1
-        w.lambda2 = state.lambda2
+        w[.l1Bottom] = state.lambda1
+        w[.l1Top] = state.lambda2
         return w
     }
 
@@ -105,11 +105,15 @@ extension Trainer {
     /// The dead bottom latents the AuxK term revives this step: those that have not fired within the
     /// dead window, from the global counters every rank holds identically (so every rank count picks
     /// the same set). Empty where the term is off, the phase does not train the bottom layer, or the
-    /// bottom layer is relu without `--ghost-grads` (its dead latents have no positive pre-activation
-    /// to select; ghost grads give them exp(a) instead).
+    /// bottom layer revives by ghost grads (relu) without `--ghost-grads` (its dead latents have no
+    /// positive pre-activation to select; ghost grads give them exp(a) instead).
     func auxKLatents(_ phase: TrainingPhase, terms: LossTerms) -> [Int32] {
-        guard terms.contains(.auxK), config.weights.auxK > 0, phase.trains.contains(.bottom),
-              model.config.bottom.activation != .relu || config.ghostGrads == true else { return [] }
+        let revives: Bool
+        switch model.config.bottom.activation.traits.deadLatentRevival {
+        case .auxK: revives = true
+        case .ghostGrads: revives = config.ghostGrads == true
+        }
+        guard terms.contains(.auxK), config.weights[.auxK] > 0, phase.trains.contains(.bottom), revives else { return [] }
         let window = Int64(max(1, config.deadWindowTokens / config.batch))
         return (0..<model.config.m1).filter { sinceFired[$0] >= window }.map { Int32($0) }
     }
@@ -127,7 +131,8 @@ extension Trainer {
         return Double(m)
     }
 
-    /// λ controller (relu layers, phases that adapt them), dead-latent counters, batchtopk thresholds.
+    /// λ controller (layers with an adaptive L1 penalty, phases that adapt them), dead-latent
+    /// counters, the inference thresholds of batch-selected layers.
     func updateControllers(_ phase: TrainingPhase, _ stats: StepStats) {
         let c = model.config
         let tokens = Double(config.batch)
@@ -137,11 +142,11 @@ extension Trainer {
         let antiWindup = config.controllerAntiWindup ?? false
         var controllers = state.controllers ?? [SparsityController(lambda: state.lambda1, antiWindup: antiWindup),
                                                 SparsityController(lambda: state.lambda2, antiWindup: antiWindup)]
-        if phase.adaptsBottomLambda, c.bottom.activation == .relu {
+        if phase.adaptsBottomLambda, c.bottom.activation.traits.penalty == .adaptiveL1 {
             controllers[0].update(density: stats.nonZero[0] / (tokens * Double(c.m1)), target: c.bottom.target.density(latents: c.m1), gain: gain)
             state.lambda1 = controllers[0].lambda
         }
-        if phase.adaptsTopLambda, let top = c.top, top.activation == .relu {
+        if phase.adaptsTopLambda, let top = c.top, top.activation.traits.penalty == .adaptiveL1 {
             controllers[1].update(density: stats.nonZero[1] / (tokens * Double(c.m2)), target: top.target.density(latents: c.m2), gain: gain)
             state.lambda2 = controllers[1].lambda
         }
@@ -149,8 +154,8 @@ extension Trainer {
         let tracked = phase.usesTop ? c.m1 + c.m2 : c.m1
         for j in 0..<tracked { sinceFired[j] = stats.fires[j] > 0 ? 0 : sinceFired[j] + 1 }
         let n = Float(order.microbatchesPerBatch)
-        if c.bottom.activation == .batchtopk { model.bottomThreshold = ema(model.bottomThreshold, Float(stats.thresholds[0]) / n) }
-        if phase.usesTop, c.top?.activation == .batchtopk { model.topThreshold = ema(model.topThreshold, Float(stats.thresholds[1]) / n) }
+        if c.bottom.activation.traits.selection.learnsInferenceThreshold { model.bottomThreshold = ema(model.bottomThreshold, Float(stats.thresholds[0]) / n) }
+        if phase.usesTop, c.top?.activation.traits.selection.learnsInferenceThreshold == true { model.topThreshold = ema(model.topThreshold, Float(stats.thresholds[1]) / n) }
     }
 
     /// The batch-top-k inference threshold: an exponential moving average of the training batches'

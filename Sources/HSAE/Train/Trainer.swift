@@ -60,7 +60,7 @@ public final class Trainer {
         model.inputScale = sample.scale
         model.initialise(seed: config.seed &+ 1, mean: sample.mean)
         model.applyConstraints()
-        var state = TrainerState(lambda1: config.weights.lambda1, lambda2: config.weights.lambda2,
+        var state = TrainerState(lambda1: config.weights[.l1Bottom], lambda2: config.weights[.l1Top],
                                  dataVariance: sample.variance, config: config, dataset: data.path,
                                  datasetRows: data.rows, d: data.d, ranks: comm.size)
         state.dataFingerprint = fingerprint
