@@ -135,4 +135,19 @@ final class DataSetTests: XCTestCase {
             XCTAssertEqual(data.nonFiniteRows(), [5])
         }
     }
+
+    /// Rows are read by position (pread), not through the map: a shard cut short after the data
+    /// set was opened gives an error naming the file — with a map the read would be a SIGBUS.
+    func testShardTruncatedAfterOpeningIsAnErrorNamingTheFile() throws {
+        let dir = temporaryDirectory(self)
+        _ = try ShardWriter.write(directory: dir, name: "a", values: rows(0..<4, d: 2), rows: 4, d: 2)
+        let data = try ActivationDataset(path: dir)
+        XCTAssertEqual(try data.read(rows: [3, 0]).storage, [30, 31, 0, 1])
+        let size = try FileManager.default.attributesOfItem(atPath: dir + "/a.npy")[.size] as! Int
+        XCTAssertEqual(truncate(dir + "/a.npy", off_t(size - 8)), 0)  // row 3 is gone
+        XCTAssertEqual(try data.read(rows: [2]).storage, [20, 21])
+        assertThrows("\(dir)/a.npy: the file ends before byte \(size) (reading 8 bytes at offset \(size - 8)); was it truncated while in use?") {
+            try data.read(rows: [3])
+        }
+    }
 }

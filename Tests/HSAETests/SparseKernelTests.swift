@@ -92,6 +92,26 @@ final class SparseKernelTests: XCTestCase {
         }
     }
 
+    /// The threshold over x + bias (Float, as training runs), per row and over a whole batch (as
+    /// batch-top-k asks), against sorting: widths that leave a tail after the 16-wide blocks,
+    /// heavy ties, and keeps that end the fill inside a row or across rows.
+    func testTopKThresholdWithBiasOverRowsEqualsSort() {
+        var rng = SplitMix64(seed: 12)
+        var scratch = TopKScratch<Float>()
+        for (rows, cols) in [(1, 15), (1, 16), (3, 37), (5, 512), (4, 1000)] {
+            let x = (0..<(rows * cols)).map { _ in Float(Int(rng.next() % 40)) / 4 - 3 }
+            let c = (0..<cols).map { _ in Float(Int(rng.next() % 8)) / 8 }
+            let all = (0..<(rows * cols)).map { x[$0] + c[$0 % cols] }
+            for k in Set([1, 2, 5, 16, 17, cols - 1, cols, cols + 1, rows * cols / 3].filter { $0 >= 1 && $0 < rows * cols }) {
+                let t = x.withUnsafeBufferPointer { xp in c.withUnsafeBufferPointer { cp in
+                    TopK.threshold(xp.baseAddress!, rows: rows, cols: cols, bias: cp.baseAddress!, keep: k, scratch: &scratch) } }
+                let sorted = all.sorted(by: >)
+                XCTAssertEqual(t.value, sorted[k - 1], "\(rows)×\(cols) k \(k)")
+                XCTAssertEqual(t.ties, k - all.filter { $0 > sorted[k - 1] }.count, "\(rows)×\(cols) k \(k)")
+            }
+        }
+    }
+
     /// topk keeps exactly k per row (ties by lower index), the dense code and the sparse rows agree.
     func testTopKActivationKeepsExactlyK() {
         let (b, m, k) = (6, 5000, 17)

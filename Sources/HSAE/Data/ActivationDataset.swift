@@ -38,6 +38,7 @@ public final class ActivationDataset: @unchecked Sendable {
         guard !manifest.shards.isEmpty else {
             throw HSAEError.badInput(path: path, message: "the data set has no shards")
         }
+        PositionalFile.allowOpenFiles(manifest.shards.count + 256)  // one descriptor per shard
         var readers: [ShardReader] = []
         for shard in manifest.shards {
             let reader = try ShardReader(directory: directory, shard: shard, labelKinds: manifest.labelKinds?.count ?? 0, tensor: tensor)
@@ -94,14 +95,18 @@ public final class ActivationDataset: @unchecked Sendable {
 
     /// Converts the given global rows to Float into `out` (rows.count × d, row-major).
     /// Throws, naming shard and row, when a row holds NaN or ±Inf.
+    /// Rows read by position (pread), not through the memory map: resident memory stays the
+    /// size of `out` however many rows a run reads (PositionalFile).
     public func read(rows indices: [Int], into out: UnsafeMutablePointer<Float>) throws {
-        for (k, row) in indices.enumerated() {
-            let (s, local) = locate(row)
-            let dst = out + k * d
-            shards[s].convertRow(local, into: dst)
-            if !Self.isFinite(dst, d) {
-                throw HSAEError.badInput(path: shards[s].path, message: "row \(local) contains NaN or Inf "
-                    + "(rerun with --skip-nonfinite to skip such rows)")
+        try withUnsafeTemporaryAllocation(byteCount: d * MemoryLayout<Float>.size, alignment: 16) { scratch in
+            for (k, row) in indices.enumerated() {
+                let (s, local) = locate(row)
+                let dst = out + k * d
+                try shards[s].readRow(local, into: dst, scratch: scratch.baseAddress!)
+                if !Self.isFinite(dst, d) {
+                    throw HSAEError.badInput(path: shards[s].path, message: "row \(local) contains NaN or Inf "
+                        + "(rerun with --skip-nonfinite to skip such rows)")
+                }
             }
         }
     }

@@ -15,6 +15,10 @@ final class ShardReader {
     let tensor: String?
     private let data: UnsafeRawPointer?
     private let storage: AnyObject  // keeps the mapping alive
+    /// The same file read by position: rows for training and evaluation (`readRow`).
+    private let rowFile: PositionalFile
+    /// Byte offset of the first row in the file.
+    private let dataOffset: Int
     private let labelData: UnsafeRawPointer?
     private let labelStorage: AnyObject?
     private let labelType: ElementType
@@ -60,6 +64,9 @@ final class ShardReader {
         } else {
             throw bad("unsupported shard type, expected .npy or .safetensors")
         }
+        let mapped = (storage as! MappedFile).bytes
+        dataOffset = data.map { $0 - UnsafeRawPointer(mapped.baseAddress!) } ?? 0
+        rowFile = try PositionalFile(path: path)
         guard shape.count == 2 || shape.count == 3 else {
             throw bad("is a \(shape.count)-D array of shape \(shape), expected 2-D (rows × d) or 3-D (batch × seq × d)")
         }
@@ -127,6 +134,19 @@ final class ShardReader {
         }
         let base = npy.data.baseAddress!
         return (0..<positions).filter { npy.dtype.integer(base, $0) != 0 }
+    }
+
+    /// Row `local` as Float, read by position (nothing of the file stays mapped); `scratch` holds
+    /// d · dtype.size bytes for the conversion of 16-bit rows. The same values as `convertRow`.
+    func readRow(_ local: Int, into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutableRawPointer) throws {
+        let position = kept.map { $0[local] } ?? local
+        let bytes = d * dtype.size
+        if dtype == .f32 {
+            try rowFile.read(into: UnsafeMutableRawPointer(out), count: bytes, at: dataOffset + position * bytes)
+        } else {
+            try rowFile.read(into: scratch, count: bytes, at: dataOffset + position * bytes)
+            dtype.convert(scratch, count: d, into: out)
+        }
     }
 
     @inline(__always) func convertRow(_ local: Int, into out: UnsafeMutablePointer<Float>) {

@@ -19,7 +19,7 @@ public enum ClassificationMetrics {
         for (p, t) in zip(predicted, truth) {
             if p == t { tp[t, default: 0] += 1 } else { fp[p, default: 0] += 1; fn[t, default: 0] += 1 }
         }
-        let classes = Set(predicted).union(truth)
+        let classes = Set(predicted).union(truth).sorted()  // a fixed order: the sum must not depend on the process
         guard !classes.isEmpty else { return nil }
         let f1 = classes.map { c -> Double in
             let t = tp[c] ?? 0, denominator = 2 * t + (fp[c] ?? 0) + (fn[c] ?? 0)

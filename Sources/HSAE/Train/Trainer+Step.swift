@@ -67,14 +67,6 @@ extension Trainer {
             do {
                 let rows = order.rows(batch: state.globalStep, microbatch: q)
                 try data.read(rows: rows, into: ws.x.base)
-                // The rows are copied out: every 256 MiB of mapped reads (up to 64 KB of fault-around
-                // a row), unmap what the reads faulted in, so resident memory stays bounded whatever
-                // the data set's size — without paying for unmapping when the data set is small.
-                mappedSinceDrop += rows.count * 65536
-                if mappedSinceDrop >= 256 << 20 {
-                    data.dropResidentPages()
-                    mappedSinceDrop = 0
-                }
                 Float.scal(b * model.config.d, model.inputScale, ws.x.base)
                 let seen = model.forward(ws, ForwardOptions(usesTop: phase.usesTop, training: true))
                 for r in trainRanges { (grads.base + r.lowerBound).update(repeating: 0, count: r.count) }

@@ -29,8 +29,6 @@ public final class Trainer {
     let grads: TensorBuffer<Float>
     let reduced: TensorBuffer<Float>
     var metrics: MetricsLog?
-    /// Bytes of data pages possibly mapped since they were last dropped (computeMicrobatches).
-    var mappedSinceDrop = 0
     /// Wall time of every step this process ran (phase, seconds, allreduce seconds, L0s), for `hsae bench`.
     public internal(set) var stepTimes: [StepTime] = []
     /// Held by rank 0 from the first write into the run until the trainer is released.
@@ -149,7 +147,6 @@ public final class Trainer {
         let n = min(count, order.count)
         let rows = (0..<n).map { order.row(atStreamPosition: $0) }
         let x = try data.read(rows: rows)
-        data.dropResidentPages()  // 8192 random rows fault in up to 512 MB of mapped data (64 KB each)
         let d = data.d
         var sumSq = 0.0
         var mean = [Double](repeating: 0, count: d)
