@@ -6,6 +6,7 @@ extension ActivationKind: ExpressibleByArgument {}
 extension GateMode: ExpressibleByArgument {}
 extension ReductionMode: ExpressibleByArgument {}
 extension BaselineKind: ExpressibleByArgument {}
+extension TopInput: ExpressibleByArgument {}
 
 struct ModelOptions: ParsableArguments {
     @Option(help: "Bottom-layer latents (default 512).") var m1: Int?
@@ -19,6 +20,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Top target as L0 instead of sparsity.") var topL0: Double?
     @Option(help: "Gated skip: learned (σ of trained logits) or fixed (g ≡ 0.5).") var gate: GateMode?
     @Flag(help: "Do not keep top.W_dec non-negative.") var signedTopDecoder = false
+    @Option(help: ArgumentHelp("What the top encoder reads: code (the bottom code Z1, DESIGN; default) or pre (the bottom pre-activations P1).",
+                               discussion: "pre: P2 = P1 W_enc² + b_enc², so under a tight bottom budget the top layer still sees what the bottom code had no room for (an HSAE variant, docs/DECISIONS.md). hsae export refuses such a model."))
+    var topInput: TopInput?
     @Option(help: "Baseline target L0 (default: the HSAE bottom layer's L0).") var baselineL0: Double?
     @Option(help: ArgumentHelp("Synthetic data: set L0 targets to FACTOR × the data set's true mean L0 (bottom: true directions per row; top: true parents per row).",
                                valueName: "factor"))
@@ -38,6 +42,7 @@ struct ModelOptions: ParsableArguments {
         if let topL0 { c.topTarget = .l0(topL0) }
         if let gate { c.gate = gate }
         if signedTopDecoder { c.topDecoderNonNegative = false }
+        if let topInput { c.topInput = topInput }
         if let baselineL0 { c.baselineL0 = baselineL0 }
     }
 
@@ -77,6 +82,9 @@ struct LossOptions: ParsableArguments {
     @Option(help: "Gain κ of the λ controller (default 0.002; see docs/DECISIONS.md).") var controllerGain: Double?
     @Flag(help: "λ controller with the anti-windup hold: a move of λ the code does not answer is undone and held (see docs/DECISIONS.md).")
     var controllerHold = false
+    @Option(help: ArgumentHelp("Phase 3: hold relu layers' λ and steer their density by shifting the encoder bias, η per step (off by default).",
+                               discussion: "b_enc ← b_enc − η·clamp(ln(ρ̂/ρ*), −1, 1) after every phase-3 step: the code answers by thinning at once, where a larger λ was answered by shrinkage (docs/DECISIONS.md)."))
+    var phase3BiasControl: Double?
     @Option(help: ArgumentHelp("Weight α of the AuxK dead-latent term for topk/batchtopk bottom layers (default 1/32; 0 = off, DESIGN's loss).",
                                discussion: "Latents that have not fired within --dead-window reconstruct the model's residual from their top d/2 pre-activations (Gao et al. 2024), which revives them. See docs/DECISIONS.md."))
     var auxkWeight: Double?
@@ -95,6 +103,7 @@ struct LossOptions: ParsableArguments {
         if let betaTopOnly { c.weights.betaTopOnly = betaTopOnly }
         if let controllerGain { c.controllerGain = controllerGain }
         if controllerHold { c.controllerAntiWindup = true }
+        if let phase3BiasControl { c.phase3BiasControl = phase3BiasControl }
         if let orthSample { c.weights.orthSample = orthSample }
         if let auxkWeight { c.weights.auxK = auxkWeight }
         if ghostGrads { c.ghostGrads = true }
