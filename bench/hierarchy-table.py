@@ -71,7 +71,7 @@ def load(out):
     return table
 
 
-ORDER = ["flat", "matryoshka", "hsae", "hsae-toponly", "hsae-densetop"]
+ORDER = ["flat", "matryoshka", "hsae", "hsae-toponly", "hsae-densetop", "hsae-pre", "hsae-pre-toponly"]
 
 
 def main():

@@ -6,6 +6,7 @@ extension ActivationKind: ExpressibleByArgument {}
 extension GateMode: ExpressibleByArgument {}
 extension ReductionMode: ExpressibleByArgument {}
 extension BaselineKind: ExpressibleByArgument {}
+extension TopInput: ExpressibleByArgument {}
 
 /// A loss term's name for `--disable`: the value list in the help is `LossTerm.all`'s.
 struct LossTermName: ExpressibleByArgument {
@@ -44,6 +45,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Top target as L0 instead of sparsity.") var topL0: Double?
     @Option(help: "Gated skip: learned (σ of trained logits) or fixed (g ≡ 0.5)\(byDefault(defaults.gate.rawValue)).") var gate: GateMode?
     @Flag(help: "Do not keep top.W_dec non-negative.") var signedTopDecoder = false
+    @Option(help: ArgumentHelp("What the top encoder reads: code (the bottom code Z1, DESIGN; default) or pre (the bottom pre-activations P1).",
+                               discussion: "pre: P2 = P1 W_enc² + b_enc², so under a tight bottom budget the top layer still sees what the bottom code had no room for (an HSAE variant, docs/DECISIONS.md). hsae export refuses such a model."))
+    var topInput: TopInput?
     @Option(help: "Baseline target L0 (default: the HSAE bottom layer's L0).") var baselineL0: Double?
     @Option(help: ArgumentHelp("Synthetic data: set L0 targets to FACTOR × the data set's true mean L0 (bottom: true directions per row; top: true parents per row).",
                                valueName: "factor"))
@@ -63,6 +67,7 @@ struct ModelOptions: ParsableArguments {
         if let topL0 { c.topTarget = .l0(topL0) }
         if let gate { c.gate = gate }
         if signedTopDecoder { c.topDecoderNonNegative = false }
+        if let topInput { c.topInput = topInput }
         if let baselineL0 { c.baselineL0 = baselineL0 }
     }
 
@@ -107,6 +112,9 @@ struct LossOptions: ParsableArguments {
     @Option(help: "Gain κ of the λ controller\(byDefault(defaults.controllerGain)); see docs/DECISIONS.md.") var controllerGain: Double?
     @Flag(help: "λ controller with the anti-windup hold: a move of λ the code does not answer is undone and held (see docs/DECISIONS.md).")
     var controllerHold = false
+    @Option(help: ArgumentHelp("Phase 3: hold relu layers' λ and steer their density by shifting the encoder bias, η per step (off by default).",
+                               discussion: "b_enc ← b_enc − η·clamp(ln(ρ̂/ρ*), −1, 1) after every phase-3 step: the code answers by thinning at once, where a larger λ was answered by shrinkage (docs/DECISIONS.md)."))
+    var phase3BiasControl: Double?
     @Option(name: weightOption(.auxK), help: ArgumentHelp("Weight α of the AuxK dead-latent term for topk/batchtopk bottom layers\(weightDefault(.auxK)), Gao et al.'s 1/32; 0 = off, DESIGN's loss.",
                                discussion: "Latents that have not fired within --dead-window reconstruct the model's residual from their top d/2 pre-activations (Gao et al. 2024), which revives them. See docs/DECISIONS.md."))
     var auxkWeight: Double?
@@ -122,6 +130,7 @@ struct LossOptions: ParsableArguments {
         }
         if let controllerGain { c.controllerGain = controllerGain }
         if controllerHold { c.controllerAntiWindup = true }
+        if let phase3BiasControl { c.phase3BiasControl = phase3BiasControl }
         if let orthSample { c.weights.orthSample = orthSample }
         if ghostGrads { c.ghostGrads = true }
         c.disabledTerms = Array(Set(c.disabledTerms + disable.map(\.name))).sorted()

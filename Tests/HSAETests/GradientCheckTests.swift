@@ -7,9 +7,9 @@ final class GradientCheckTests: XCTestCase {
     let (d, m1, m2, b) = (5, 8, 3, 7)
 
     func makeModel(_ act1: ActivationKind, _ act2: ActivationKind, gate: GateMode = .learned, seed: UInt64 = 1,
-                   kernels: KernelChoice = .dense) -> HierarchicalSAE<Double> {
+                   kernels: KernelChoice = .dense, topInput: TopInput? = nil) -> HierarchicalSAE<Double> {
         let config = ModelConfig(d: d, bottom: LayerSpec(latents: m1, activation: act1, target: .l0(3)),
-                                 top: LayerSpec(latents: m2, activation: act2, target: .l0(2)), gate: gate)
+                                 top: LayerSpec(latents: m2, activation: act2, target: .l0(2)), gate: gate, topInput: topInput)
         let model = HierarchicalSAE<Double>(config: config)
         model.kernels = kernels
         var rng = SplitMix64(seed: seed)
@@ -41,9 +41,9 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func check(_ terms: LossTerms, act1: ActivationKind = .relu, act2: ActivationKind = .relu, usesTop: Bool = true,
-               gate: GateMode = .learned, kernels: KernelChoice = .dense, orthRows: [Int]? = nil,
+               gate: GateMode = .learned, kernels: KernelChoice = .dense, orthRows: [Int]? = nil, topInput: TopInput? = nil,
                file: StaticString = #filePath, line: UInt = #line) {
-        let model = makeModel(act1, act2, gate: gate, kernels: kernels)
+        let model = makeModel(act1, act2, gate: gate, kernels: kernels, topInput: topInput)
         let ws = Workspace<Double>(config: model.config, rows: b)
         let x = makeBatch()
         let weights = LossWeights([.l1Bottom: 0.3, .l1Top: 0.7, .gate: 0.9, .orthogonality: 1.3, .mutualInformation: 2.1, .topPath: 0.6, .topOnly: 0.8])
@@ -118,6 +118,40 @@ final class GradientCheckTests: XCTestCase {
     func testTopOnlyReconstruction() { check([.topOnly]) }
     func testTopOnlyReconstructionTopKSparse() { check([.topOnly, .reconstruction], act1: .topk, act2: .topk, kernels: .sparse) }
     func testAllTermsTogether() { check(.all) }
+    // The top encoder on the bottom pre-activations P1 (TopInput.pre): every term, dense and sparse kernels,
+    // relu and top-k layers; the terms that reach the bottom layer through P1 alone on their own.
+    func testTopOnPreActivationsAllTerms() { check(.all, topInput: .pre) }
+    func testTopOnPreActivationsSparse() { check(.all, kernels: .sparse, topInput: .pre) }
+    func testTopOnPreActivationsTopK() {
+        check([.reconstruction, .topPath, .mutualInformation, .topOnly], act1: .topk, act2: .topk, topInput: .pre)
+        check([.reconstruction, .topPath, .mutualInformation, .topOnly], act1: .topk, act2: .topk, kernels: .sparse, topInput: .pre)
+    }
+    func testTopOnPreActivationsL1Top() { check(.l1Top, topInput: .pre) }
+
+    /// The variant changes the model: the same parameters give a different top code than DESIGN's Z1 input,
+    /// and the top pre-activations are P1 W_enc² + b_enc² computed by a naive loop.
+    func testTopOnPreActivationsReadsP1() {
+        let pre = makeModel(.relu, .relu, topInput: .pre), code = makeModel(.relu, .relu)
+        XCTAssertEqual(Array(pre.params.buffer), Array(code.params.buffer))
+        let x = makeBatch()
+        var z2: [[Double]] = []
+        for model in [pre, code] {
+            let ws = Workspace<Double>(config: model.config, rows: b)
+            for i in 0..<x.count { ws.x.base[i] = x[i] }
+            model.forward(ws, ForwardOptions(usesTop: true))
+            z2.append(Array(UnsafeBufferPointer(start: ws.z2.base, count: b * m2)))
+        }
+        XCTAssertNotEqual(z2[0], z2[1])
+        let (wEnc1, bEnc1, bDec1) = (pre.view(.bottomWEnc), pre.view(.bottomBEnc), pre.view(.bottomBDec))
+        let (wEnc2, bEnc2) = (pre.view(.topWEnc), pre.view(.topBEnc))
+        for i in 0..<b {
+            let p1 = (0..<m1).map { j in bEnc1[j] + (0..<d).reduce(0.0) { $0 + (x[i * d + $1] - bDec1[$1]) * wEnc1[j * d + $1] } }
+            for k in 0..<m2 {
+                let p2 = bEnc2[k] + (0..<m1).reduce(0.0) { $0 + p1[$1] * wEnc2[$1 * m2 + k] }
+                XCTAssertEqual(z2[0][i * m2 + k], max(0, p2), accuracy: 1e-12, "row \(i), top latent \(k)")
+            }
+        }
+    }
     func testAllTermsFixedGate() { check(.all, gate: .fixed) }
     func testTopKBothLayers() { check([.reconstruction, .topPath, .mutualInformation, .orthogonality], act1: .topk, act2: .topk) }
     func testBatchTopKBothLayers() { check([.reconstruction, .topPath, .mutualInformation], act1: .batchtopk, act2: .batchtopk) }

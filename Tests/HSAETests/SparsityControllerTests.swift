@@ -119,4 +119,68 @@ final class SparsityControllerTests: XCTestCase {
             XCTAssertEqual(controller.lambda, lambda, accuracy: 1e-15)
         }
     }
+
+    /// A relu layer in phase 3, simulated: latent j's pre-activation on a row is a_j + b_j + N(0, 1), with
+    /// a_j ~ −2 + 0.5·N(0, 1); every step the objective pushes every bias up by `push` (as Adam moves
+    /// b_enc by up to lr a step when phase 3's objective densifies the code), and λ only shrinks the
+    /// active values, so the density does not answer λ at all — the code on which DESIGN's integrator
+    /// winds up. Returns λ after every step and the density of every step.
+    func runReluLayer(biasGain: Double?, push: Float, steps: Int, target: Double) -> (lambdas: [Double], densities: [Double], bias: [Float]) {
+        let m = 64, rows = 256
+        var rng = SplitMix64(seed: 11)
+        let a = (0..<m).map { _ in Float(-2 + 0.5 * rng.nextGaussian()) }
+        var bias = [Float](repeating: 0, count: m)
+        var controller = SparsityController(lambda: 1, antiWindup: false)
+        var lambdas: [Double] = [], densities: [Double] = []
+        for _ in 0..<steps {
+            for j in 0..<m { bias[j] += push }
+            var active = 0
+            for _ in 0..<rows {
+                for j in 0..<m where a[j] + bias[j] + Float(rng.nextGaussian()) > 0 { active += 1 }
+            }
+            let density = Double(active) / Double(rows * m)
+            bias.withUnsafeMutableBufferPointer {
+                controller.step(density: density, target: target, gain: 0.02, biasGain: biasGain, bias: $0.baseAddress!, count: m)
+            }
+            lambdas.append(controller.lambda)
+            densities.append(density)
+        }
+        return (lambdas, densities, bias)
+    }
+
+    /// Phase 3 with `--phase3-bias-control`: on a code that answers λ only by shrinkage and is pushed
+    /// denser every step, DESIGN's integrator climbs through the last 500 steps and leaves the density
+    /// far above target (asserted: the test fails on the wind-up); the bias control holds λ and keeps the
+    /// density within 5 % of target, with the bias moving against the push.
+    func testBiasControlHoldsLambdaAndKeepsTheDensityOnTarget() {
+        let target = 0.02, steps = 1500
+        let plain = runReluLayer(biasGain: nil, push: 3e-4, steps: steps, target: target)
+        let last = plain.lambdas.suffix(500)
+        XCTAssertTrue(zip(last.dropFirst(), last).allSatisfy { $0 >= $1 } && last.last! > 1.2 * last.first!,
+                      "DESIGN's integrator was expected to climb: \(last.first!) → \(last.last!)")
+        XCTAssertGreaterThan(plain.densities.suffix(500).reduce(0, +) / 500, 1.5 * target)
+
+        for push: Float in [0, 3e-4] {
+            let steered = runReluLayer(biasGain: 0.01, push: push, steps: steps, target: target)
+            let tail = steered.lambdas.suffix(500)
+            XCTAssertFalse(zip(tail.dropFirst(), tail).allSatisfy { $0 >= $1 } && tail.last! > tail.first!, "λ climbs")
+            XCTAssertEqual(steered.lambdas.last!, 1, "λ is held under the bias control")
+            let mean = steered.densities.suffix(500).reduce(0, +) / 500
+            XCTAssertEqual(mean / target, 1, accuracy: 0.05, "push \(push): mean density of the last 500 steps \(mean)")
+            // The shift is uniform (every bias received the same sequence of additions from 0) and
+            // works against the push.
+            XCTAssertEqual(Set(steered.bias).count, 1)
+            XCTAssertLessThan(steered.bias[0], Float(steps) * push - 0.1)
+        }
+    }
+
+    /// The bias shift is −η · clamp(ln(ρ̂/ρ*), −1, 1), with ρ̂ = 0 as ln = −1, added to every entry.
+    func testBiasShiftIsTheClampedLogError() {
+        for (density, e) in [(0.15, Foundation.log(1.5)), (0.05, Foundation.log(0.5)), (0.3, 1.0), (0.01, -1.0), (0.0, -1.0), (0.1, 0.0)] {
+            XCTAssertEqual(EncoderBiasControl.shift(density: density, target: 0.1, gain: 0.01), -0.01 * e, accuracy: 1e-15, "ρ̂ \(density)")
+        }
+        var bias: [Float] = [1, -2, 0.5]
+        bias.withUnsafeMutableBufferPointer { EncoderBiasControl.apply(-0.25, to: $0.baseAddress!, count: 3) }
+        XCTAssertEqual(bias, [0.75, -2.25, 0.25])
+    }
 }

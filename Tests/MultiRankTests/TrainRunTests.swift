@@ -108,6 +108,43 @@ final class TrainRunTests: XCTestCase {
         }
     }
 
+    /// Issue 11's options through the trainer: `--top-input pre` (top encoder on P1) and
+    /// `--phase3-bias-control` (relu density steered by b_enc in phase 3, λ held) are bit-identical for
+    /// 1 and 2 ranks; the model file records the top input, so eval loads it, and export refuses it
+    /// with one message; under the bias control λ does not move in phase 3.
+    func testTopInputPreAndPhase3BiasControlAreBitIdenticalForOneAndTwoRanks() throws {
+        let cases = [("pre", ["--activation", "topk", "--top-input", "pre"]), ("pre-relu", ["--top-input", "pre"]),
+                     ("bias", ["--phase3-bias-control", "0.01"]), ("plain", [])]
+        for (name, args) in cases {
+            for ranks in name == "plain" ? [1] : [1, 2] {
+                let out = try train("\(name)-\(ranks)", ranks: ranks, args)
+                XCTAssertEqual(out.status, 0, out.stderr)
+            }
+            if name != "plain" { XCTAssertEqual(try modelBytes("\(name)-2"), try modelBytes("\(name)-1"), "\(name): -np 2 differs from single rank") }
+        }
+        XCTAssertEqual(try ModelFile.load(path: Self.work + "/pre-1/model.safetensors").config.topInput, .pre)
+        XCTAssertNil(try ModelFile.load(path: Self.work + "/plain-1/model.safetensors").config.topInput)
+        XCTAssertNotEqual(try modelBytes("pre-relu-1"), try modelBytes("plain-1"), "--top-input pre changed nothing")
+        XCTAssertNotEqual(try modelBytes("bias-1"), try modelBytes("plain-1"), "--phase3-bias-control changed nothing")
+        let evaluated = try Harness.single(["eval", "--run", Self.work + "/pre-1", "--probe-rows", "0", "--out", Self.work + "/pre-report"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
+        let export = try Harness.single(["export", "--run", Self.work + "/pre-1", "--out", Self.work + "/pre-export"])
+        XCTAssertNotEqual(export.status, 0)
+        XCTAssertTrue(export.stderr.contains("pre-activations"), export.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: Self.work + "/pre-export"))
+        // λ per logged step (every 10) in phase 3: constant under the bias control, moving without it.
+        func lambdas(_ run: String) throws -> [Double] {
+            try String(contentsOfFile: Self.work + "/\(run)/metrics.jsonl", encoding: .utf8).split(separator: "\n").compactMap { line in
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                return object?["phase"] as? Int == 3 ? try XCTUnwrap(object?["lambda1"] as? Double) : nil
+            }
+        }
+        let (held, moving) = (try lambdas("bias-1"), try lambdas("plain-1"))
+        XCTAssertEqual(held.count, 2)
+        XCTAssertEqual(Set(held).count, 1, "λ1 moved under the bias control: \(held)")
+        XCTAssertGreaterThan(Set(moving).count, 1, "λ1 did not move without the bias control: \(moving)")
+    }
+
     func testFastModeAgreesToRounding() throws {
         for ranks in [1, 2, 4] {
             let out = try train("fast-\(ranks)", ranks: ranks, ["--reduction", "fast"])

@@ -104,6 +104,7 @@ extension HierarchicalSAE {
             SparseKernels.product(ws.code1, values: dp, view(.bottomWEnc), into: ws.dxc)
         } else {
             Activation.backward(ws.dz1, code: ws.z1, into: ws.dp1)
+            if hasTop, topReadsPreActivations { addTopEncoderGradient(ws, into: ws.dp1) }
             Kernels.gemm(ws.dp1, .transposed, ws.xc, .none, dWEnc, beta: 1)
             Kernels.columnSums(ws.dp1, into: dBEnc)
             Kernels.gemm(ws.dp1, .none, view(.bottomWEnc), .none, ws.dxc)

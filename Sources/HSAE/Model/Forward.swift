@@ -61,6 +61,7 @@ extension HierarchicalSAE {
         // P1 = Xc W_enc¹, W_enc¹ held transposed (m1 × d).
         Kernels.gemm(ws.xc, .none, view(.bottomWEnc), .transposed, ws.z1)
         captureDeadPreActivations(ws)
+        if options.usesTop, topReadsPreActivations { keepPreActivations(ws) }
         let bottom = config.bottom
         let t1 = Activation.apply(bottom.activation, ws.z1, bias: view(.bottomBEnc).base, into: ws.z1, code: ws.code1,
                                   k: bottom.target.k(latents: config.m1), threshold: options.training ? nil : bottomThreshold,
@@ -77,7 +78,9 @@ extension HierarchicalSAE {
             }
             return seen
         }
-        if kernels.usesSparse(ws.code1) {
+        if topReadsPreActivations {
+            encodeTopFromPreActivations(ws)
+        } else if kernels.usesSparse(ws.code1) {
             SparseKernels.product(ws.code1, values: ws.code1.value, view(.topWEnc), into: ws.z2)
         } else {
             Kernels.gemm(ws.z1, .none, view(.topWEnc), .none, ws.z2)

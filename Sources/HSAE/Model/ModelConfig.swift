@@ -75,15 +75,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// prefix of groups reconstructs x in the training loss (Matryoshka.swift). nil: an ordinary
     /// layer. Absent from files written before it existed, which decode as nil.
     public var matryoshkaGroups: [Int]?
+    /// What the top encoder reads (TopInput.swift); nil (files written before it): the bottom code, DESIGN §2.
+    public var topInput: TopInput?
 
     public init(d: Int, bottom: LayerSpec, top: LayerSpec?, gate: GateMode = .learned, topDecoderNonNegative: Bool = true,
-                matryoshkaGroups: [Int]? = nil) {
+                matryoshkaGroups: [Int]? = nil, topInput: TopInput? = nil) {
         self.d = d
         self.bottom = bottom
         self.top = top
         self.gate = gate
         self.topDecoderNonNegative = topDecoderNonNegative
         self.matryoshkaGroups = matryoshkaGroups
+        self.topInput = topInput
     }
 
     public var m1: Int { bottom.latents }
@@ -110,6 +113,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             try check(!groups.isEmpty && groups.allSatisfy { $0 > 0 } && groups.reduce(0, +) == m1, "--matryoshka-groups",
                       "needs positive group sizes adding up to the layer's \(m1) latents (m1 + m2), got \(groups.map(String.init).joined(separator: ","))")
         }
+        if topInput == .pre { try check(top != nil, "--top-input", "pre applies to a model with a top layer, not to a baseline") }
         if let top {
             try check(top.latents > 0, "--m2", "must be > 0, got \(top.latents)")
             try check(top.latents <= m1, "--m2", "the top layer (m2 = \(top.latents)) must not be wider than the bottom layer (m1 = \(m1))")

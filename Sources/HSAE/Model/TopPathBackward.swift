@@ -101,6 +101,10 @@ extension HierarchicalSAE {
         }
 
         // Through act₂ (dP2 = dZ2 at Z2 > 0) and the top encoder.
+        if topReadsPreActivations {
+            topEncoderBackwardFromPreActivations(ws, dz2: dz2, sparseTop: sparseTop, trainsTop: trainsTop, grads: g)
+            return nil
+        }
         let wEnc2 = view(.topWEnc)
         if sparseTop {
             if trainsTop {

@@ -26,6 +26,7 @@ public final class Workspace<T: BLASScalar> {
     let dz2: View<T>            // b × m2
     let dp2: View<T>            // b × m2
     let gate: View<T>           // 1 × m1  g used in this pass
+    let p1: View<T>             // b × m1  P1 kept for a top encoder on pre-activations (TopInput.pre)
     public let code1: SparseCode<T>   // z1 as sparse rows
     public let code2: SparseCode<T>   // z2 as sparse rows
     var scratch = TopKScratch<T>()    // selection scratch for top-k
@@ -40,7 +41,7 @@ public final class Workspace<T: BLASScalar> {
         let (d, m1, m2) = (config.d, config.m1, config.m2)
         let shapes: [(Int, Int)] = [(b, d), (b, d), (b, m1), (b, m2), (b, m1), (b, m1), (b, m1),
                                     (b, d), (b, m1), (b, d), (b, d), (b, d), (b, d), (b, m1), (b, m1), (b, m1),
-                                    (b, m1), (b, m2), (b, m2), (1, m1)]
+                                    (b, m1), (b, m2), (b, m2), (1, m1), (b, m1)]
         storage = TensorBuffer(zeroedLazily: shapes.reduce(0) { $0 + $1.0 * $1.1 })
         var offset = 0
         var views: [View<T>] = []
@@ -51,7 +52,7 @@ public final class Workspace<T: BLASScalar> {
         self.b = b
         (x, xc, z1, z2, q, zhat, mix) = (views[0], views[1], views[2], views[3], views[4], views[5], views[6])
         (xhat, r, t, dxhat, dt, dxc, dm, dz1, dzhat) = (views[7], views[8], views[9], views[10], views[11], views[12], views[13], views[14], views[15])
-        (dp1, dz2, dp2, gate) = (views[16], views[17], views[18], views[19])
+        (dp1, dz2, dp2, gate, p1) = (views[16], views[17], views[18], views[19], views[20])
         code1 = SparseCode(latents: m1)
         code2 = SparseCode(latents: m2)
         auxCode = SparseCode(latents: m1)

@@ -35,6 +35,10 @@ public enum SAELensExport {
     /// and context_size (see `provenance(fromDataset:)`).
     public static func export(_ model: HierarchicalSAE<Float>, to out: String, provenance: [String: String] = [:],
                               replace: Bool = false) throws -> Written {
+        if model.topReadsPreActivations {
+            throw HSAEError.badConfig(option: "hsae export", message: "the model's top encoder reads the bottom pre-activations (topInput \"pre\" "
+                + "in its configuration); a SAELens top SAE reads the bottom code, so this model cannot be exported (only topInput \"code\" can)")
+        }
         let staged = try StagedDirectory(target: out, replace: replace, option: "--out")
         do {
             try write(model, into: staged.staging, provenance: provenance)

@@ -32,7 +32,7 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
 /// ρ̂ is the layer's density over the global batch (agreed by allreduce), so every rank
 /// computes the same λ.
 ///
-/// **Anti-windup** (on by default, docs/DECISIONS.md). The step above is a pure integrator: if the
+/// **Anti-windup** (`--controller-hold`, off by default; docs/DECISIONS.md). The step above is a pure integrator: if the
 /// code answers a larger λ by shrinking its activations instead of switching latents off, ρ̂ does
 /// not move and λ climbs for ever (seen in phase 3 on B-exclusive data, issue 11). The controller
 /// therefore judges each move of λ: once ln λ has moved by `probe` from the anchor where the move

@@ -20,6 +20,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// DESIGN's plain integrator (the default: on B-exclusive relu data the hold trades the wind-up
     /// for an L0 30 % above target, docs/RESULTS.md).
     public var controllerAntiWindup: Bool?
+    /// η of phase 3's density control through the encoder bias (EncoderBiasControl, `--phase3-bias-control`):
+    /// relu layers keep their λ from phases 1–2 in phase 3 and shift b_enc instead; nil: DESIGN's λ controller.
+    public var phase3BiasControl: Double?
     /// Revive dead latents of a relu bottom layer by ghost grads (AuxK.swift), weight `weights[.auxK]`;
     /// off by default (nil: configurations written before it). topk/batchtopk layers use AuxK.
     public var ghostGrads: Bool?
@@ -45,6 +48,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// The baseline is a Matryoshka SAE with these latent groups (sizes adding up to m1 + m2;
     /// `MatryoshkaGroups.default` when resolved from `--baseline matryoshka`); nil: the flat baseline.
     public var matryoshkaGroups: [Int]?
+    /// What the HSAE's top encoder reads (`--top-input`, TopInput.swift); nil: the bottom code (DESIGN §2).
+    public var topInput: TopInput?
 
     // Data and system.
     public var seed: UInt64 = 0
@@ -79,7 +84,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         }
         return ModelConfig(d: d, bottom: LayerSpec(latents: m1, activation: bottomActivation, target: bottomTarget),
                            top: LayerSpec(latents: resolvedM2, activation: topActivation, target: topTarget),
-                           gate: gate, topDecoderNonNegative: topDecoderNonNegative)
+                           gate: gate, topDecoderNonNegative: topDecoderNonNegative, topInput: topInput)
     }
 
     /// The phases this run executes, in order.
@@ -99,6 +104,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(m1 > 0 && m1 <= 1 << 30, "--m1", "must be in 1...\(1 << 30), got \(m1)")
         if let m2 { try check(m2 > 0 && m2 <= m1, "--m2", "must be in 1...m1 (\(m1)), got \(m2)") }
         try check(microbatch > 0, "--microbatch", "must be > 0, got \(microbatch)")
+        if topInput == .pre { try check(!baseline, "--top-input", "pre applies to an HSAE (it has a top layer), not to --baseline") }
         if matryoshkaGroups != nil { try check(baseline, "--matryoshka-groups", "applies to the Matryoshka baseline only (--baseline matryoshka)") }
         if let baselineL0 { try check(baselineL0.isFinite && baselineL0 > 0, "--baseline-l0", "must be > 0, got \(baselineL0)") }
         try check(batch > 0 && batch % microbatch == 0, "--batch",
@@ -115,6 +121,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check(evalFraction >= 0 && evalFraction < 1, "--eval-fraction", "must be in [0, 1), got \(evalFraction)")
         try check(clipNorm > 0, "--clip", "must be > 0, got \(clipNorm)")
         try check(controllerGain >= 0 && controllerGain < 1, "--controller-gain", "must be in [0, 1), got \(controllerGain)")
+        try check(phase3BiasControl.map { $0 > 0 && $0 < 1 } ?? true, "--phase3-bias-control", "must be in (0, 1), got \(phase3BiasControl ?? 0)")
         try check(checkpointEvery > 0, "--checkpoint-every", "must be > 0, got \(checkpointEvery)")
         try check(logEvery > 0, "--log-every", "must be > 0, got \(logEvery)")
         try check(watchdogSeconds.isFinite && watchdogSeconds >= 1 && watchdogSeconds <= 86_400 * 7, "--watchdog",

@@ -134,12 +134,17 @@ extension Trainer {
         let antiWindup = config.controllerAntiWindup ?? false
         var controllers = state.controllers ?? [SparsityController(lambda: state.lambda1, antiWindup: antiWindup),
                                                 SparsityController(lambda: state.lambda2, antiWindup: antiWindup)]
+        let biasGain = phase.number == 3 ? config.phase3BiasControl : nil   // EncoderBiasControl
         if phase.adaptsBottomLambda, c.bottom.activation.traits.penalty == .adaptiveL1 {
-            controllers[0].update(density: stats.nonZero[0] / (tokens * Double(c.m1)), target: c.bottom.target.density(latents: c.m1), gain: gain)
+            let b = model.view(.bottomBEnc)
+            controllers[0].step(density: stats.nonZero[0] / (tokens * Double(c.m1)), target: c.bottom.target.density(latents: c.m1),
+                                gain: gain, biasGain: biasGain, bias: b.base, count: b.count)
             state.lambda1 = controllers[0].lambda
         }
         if phase.adaptsTopLambda, let top = c.top, top.activation.traits.penalty == .adaptiveL1 {
-            controllers[1].update(density: stats.nonZero[1] / (tokens * Double(c.m2)), target: top.target.density(latents: c.m2), gain: gain)
+            let b = model.view(.topBEnc)
+            controllers[1].step(density: stats.nonZero[1] / (tokens * Double(c.m2)), target: top.target.density(latents: c.m2),
+                                gain: gain, biasGain: biasGain, bias: b.base, count: b.count)
             state.lambda2 = controllers[1].lambda
         }
         state.controllers = controllers
