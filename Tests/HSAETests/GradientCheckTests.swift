@@ -126,7 +126,7 @@ final class GradientCheckTests: XCTestCase {
         check([.reconstruction, .topPath, .mutualInformation, .topOnly], act1: .topk, act2: .topk, topInput: .pre)
         check([.reconstruction, .topPath, .mutualInformation, .topOnly], act1: .topk, act2: .topk, kernels: .sparse, topInput: .pre)
     }
-    func testTopOnPreActivationsL1Top() { check(.l1Top, topInput: .pre) }
+    func testTopOnPreActivationsL1Top() { check([.l1Top], topInput: .pre) }
 
     /// The variant changes the model: the same parameters give a different top code than DESIGN's Z1 input,
     /// and the top pre-activations are P1 W_enc² + b_enc² computed by a naive loop.
