@@ -47,6 +47,9 @@ def main():
                 other = [r["top"] for r in val[base]]
                 spread = max(sd(top), sd(other))
                 diff = mean(top) - mean(other)
+                if spread != spread:  # one seed: no sd
+                    verdicts.append(f"{best}: Δρ {diff:+.3f} (one seed)")
+                    continue
                 word = "beats" if diff > 2 * spread else ("loses" if diff < -2 * spread else "ties")
                 verdicts.append(f"{best}: {word} (Δρ {diff:+.3f} = {diff / spread:+.1f} sd)")
             regime_name = {"0.6": "tight 0.6 ×", "2": "room 2 ×"}.get(regime, regime)
