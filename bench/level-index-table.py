@@ -99,7 +99,7 @@ def main():
                         v["prefix"].append(pre); v["rest"].append(rest)
                         v["mli"].append(pre - rest if pre is not None and rest is not None else None)
                 sep["hsae"].append(v["hli"]); sep["matryoshka"].append(v["mli"])
-                table.append(f"| {parent} ⊃ {child} | {name} ({role}) | {acc_cell(v['classes'])} | {acc_cell(v['maj'])} | "
+                table.append(f"| {parent} ⊃ {child} | {name} ({role}) | {'/'.join(str(c) for c in sorted(set(v['classes'])))} | {acc_cell(v['maj'])} | "
                              f"{acc_cell(v['z1'])} / {acc_cell(v['z2'])} | {cell(v['hli'])} | {acc_cell(v['flat'])} | "
                              f"{acc_cell(v['rest'])} / {acc_cell(v['prefix'])} | {cell(v['mli'])} |")
                 js.append(dict(k=k, pair=[parent, child], label=name, role=role, **v))
