@@ -49,17 +49,7 @@ final class EvalRunTests: XCTestCase {
     }
 
     func testTwoRanksGiveTheSingleRankNumbersAndTheGroundTruthSection() throws {
-        let args = ["eval", "--run", path("run"), "--baseline", path("base")] + Self.evalFlags
-        let one = try Harness.single(args + ["--out", path("rep1")])
-        XCTAssertEqual(one.status, 0, one.stderr)
-        let two = try Harness.mpi(2, args + ["--out", path("rep2")])
-        XCTAssertEqual(two.status, 0, two.stderr)
-        XCTAssertTrue(two.stdout.contains("on 2 rank(s)"), two.stdout)
-
-        let a = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("rep1/report.json"))))
-        let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("rep2/report.json"))))
-        var numbers = 0
-        assertSameNumbers(a, b, at: "report", count: &numbers)
+        let numbers = try evaluateOnOneAndTwoRanks(baseline: "base", out: "rep")
         XCTAssertGreaterThan(numbers, 1000, "the comparison saw the report's numbers")
 
         let r = try report(path("rep1"))
@@ -94,15 +84,7 @@ final class EvalRunTests: XCTestCase {
     /// A Matryoshka baseline (groups 8, 16, 16): its first group and the rest are probed beside the
     /// other codes and give its level index, the same on 2 ranks as on one.
     func testMatryoshkaBaselineLevelIndexIsPrefixMinusRestOnAnyRankCount() throws {
-        let args = ["eval", "--run", path("run"), "--baseline", path("mat")] + Self.evalFlags
-        let one = try Harness.single(args + ["--out", path("mat1")])
-        XCTAssertEqual(one.status, 0, one.stderr)
-        let two = try Harness.mpi(2, args + ["--out", path("mat2")])
-        XCTAssertEqual(two.status, 0, two.stderr)
-        let a = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("mat1/report.json"))))
-        let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("mat2/report.json"))))
-        var numbers = 0
-        assertSameNumbers(a, b, at: "report", count: &numbers)
+        XCTAssertGreaterThan(try evaluateOnOneAndTwoRanks(baseline: "mat", out: "mat"), 1000)
         let r = try report(path("mat1"))
         XCTAssertFalse(r.probing.isEmpty)
         for p in r.probing {
@@ -120,6 +102,22 @@ final class EvalRunTests: XCTestCase {
         }
         let md = try String(contentsOfFile: path("mat1/report.md"), encoding: .utf8)
         XCTAssertTrue(md.contains("Matryoshka level index acc(prefix) − acc(rest): all "), "the report prints it")
+    }
+
+    /// `hsae eval` of run/ beside `baseline` on 1 rank (into OUT1) and 2 ranks (OUT2); asserts the two
+    /// reports agree and returns how many numbers were compared.
+    func evaluateOnOneAndTwoRanks(baseline: String, out: String) throws -> Int {
+        let args = ["eval", "--run", path("run"), "--baseline", path(baseline)] + Self.evalFlags
+        let one = try Harness.single(args + ["--out", path(out + "1")])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let two = try Harness.mpi(2, args + ["--out", path(out + "2")])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        XCTAssertTrue(two.stdout.contains("on 2 rank(s)"), two.stdout)
+        let a = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(out + "1/report.json"))))
+        let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(out + "2/report.json"))))
+        var numbers = 0
+        assertSameNumbers(a, b, at: "report", count: &numbers)
+        return numbers
     }
 
     /// Numbers equal to rounding (summation order differs between rank counts); everything else exactly.
