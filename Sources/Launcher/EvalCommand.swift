@@ -78,11 +78,14 @@ struct EvalOptions: ParsableArguments {
     private static let defaults = EvalDriver.Options()
     @Option(help: "Evaluation rows probed (an evenly spaced subsample; 0 = no probes).") var probeRows = EvalOptions.defaults.probes.rows
     @Option(help: "L-BFGS iterations per probe fit.") var probeIterations = EvalOptions.defaults.probes.maxIterations
+    @Option(help: "Probe label kinds without a class list (token_id) on their N most frequent values among the probed rows (0 = skip them).")
+    var probeFrequent = EvalOptions.defaults.probes.frequent
     @Option(help: "Rows per forward batch.") var evalBatch = EvalOptions.defaults.batchRows
 
     func check() throws {
         guard probeRows >= 0 else { throw ValidationError("--probe-rows must be >= 0, got \(probeRows)") }
         guard probeIterations > 0 else { throw ValidationError("--probe-iterations must be > 0, got \(probeIterations)") }
+        guard probeFrequent >= 0 else { throw ValidationError("--probe-frequent must be >= 0, got \(probeFrequent)") }
         guard evalBatch > 0 else { throw ValidationError("--eval-batch must be > 0, got \(evalBatch)") }
     }
 
@@ -91,6 +94,7 @@ struct EvalOptions: ParsableArguments {
         o.batchRows = evalBatch
         o.probes.rows = probeRows
         o.probes.maxIterations = probeIterations
+        o.probes.frequent = probeFrequent
         return o
     }
 }

@@ -142,4 +142,57 @@ final class EvalProbeTests: XCTestCase {
         XCTAssertEqual(result.levelIndex.map(\.k), [nil, 1, 2])
         XCTAssertTrue(result.levelIndex.allSatisfy { $0.value > 0.3 }, "\(result.levelIndex)")
     }
+
+    func testMatryoshkaLevelIndexIsPrefixAccuracyMinusRestAccuracyByHand() {
+        // 100 rows, label y = 1 on every 4th row; rows 0..<80 train, 80..<100 test (5 ones, 15 zeros).
+        // The baseline code has groups [2, 2]: column 0 of the prefix equals y (column 1 is 0), so the
+        // prefix probe is right on all 20 test rows; column 2 of the rest holds y with 5 test rows
+        // flipped (82, 85, 90, 93, 97, all y = 0) and 2 of the 80 training rows flipped (10, 51), so
+        // the rest probe follows that column and is right on 15 of 20 (column 3 is 0). By hand:
+        // prefix 1, rest 0.75, baseline level index +0.25, with all features and with k = 1.
+        let n = 100
+        let y = (0..<n).map { $0 % 4 == 0 ? 1 : 0 }
+        var code = Matrix<Double>(rows: n, cols: 4)
+        let flipped: Set<Int> = [82, 85, 90, 93, 97, 10, 51]
+        for i in 0..<n {
+            code[i, 0] = Double(y[i])
+            code[i, 2] = Double(flipped.contains(i) ? 1 - y[i] : y[i])
+        }
+        let levels = ProbeSuite.matryoshkaLevels(code, groups: [2, 2])!
+        XCTAssertEqual(levels.prefix.cols, 2)
+        XCTAssertEqual(levels.rest.cols, 2)
+        XCTAssertEqual((0..<n).map { levels.prefix[$0, 0] }, (0..<n).map { code[$0, 0] })
+        XCTAssertEqual((0..<n).map { levels.rest[$0, 0] }, (0..<n).map { code[$0, 2] })
+        XCTAssertNil(ProbeSuite.matryoshkaLevels(code, groups: [4]), "one group: no levels")
+        XCTAssertNil(ProbeSuite.matryoshkaLevels(code, groups: nil), "a flat baseline: no levels")
+        var options = Probe.Options()
+        options.ks = [1]
+        let result = ProbeSuite.run(label: "y", level: "parent", labels: y,
+                                    codes: [(ProbeSuite.prefixCode, levels.prefix), (ProbeSuite.restCode, levels.rest)],
+                                    split: .byRows(count: n), options: options)
+        let prefix = result.scores.first { $0.code == ProbeSuite.prefixCode && $0.k == nil }!
+        let rest = result.scores.first { $0.code == ProbeSuite.restCode && $0.k == nil }!
+        XCTAssertEqual(prefix.accuracy, 1)
+        XCTAssertEqual(rest.accuracy, 0.75)
+        XCTAssertEqual(result.baselineLevelIndex?.map(\.k), [nil, 1])
+        XCTAssertEqual(result.baselineLevelIndex?.first?.value ?? .nan, 0.25, accuracy: 1e-12)
+        XCTAssertEqual(result.baselineLevelIndex?.last?.value ?? .nan, 0.25, accuracy: 1e-12, "k = 1 keeps the flip-carrying column")
+        XCTAssertTrue(result.levelIndex.isEmpty, "no Z1/Z2 codes: no HSAE level index")
+        // Without the two codes there is no baseline level index, and the report JSON omits it.
+        let plain = ProbeSuite.run(label: "y", level: nil, labels: y, codes: [("Z1", levels.rest), ("Z2", levels.prefix)],
+                                   split: .byRows(count: n), options: options)
+        XCTAssertNil(plain.baselineLevelIndex)
+        XCTAssertEqual(plain.levelIndex.first?.value ?? .nan, 0.25, accuracy: 1e-12)
+        let json = String(decoding: try! JSONEncoder().encode(plain), as: UTF8.self)
+        XCTAssertFalse(json.contains("baselineLevelIndex"), json)
+    }
+
+    func testMostFrequentKeepsTheTopValuesAndMarksTheRestMissing() {
+        // counts: 7 ×3, 5 ×2, 9 ×1, 3 ×1 (and one missing): keep 2 → 7 and 5.
+        XCTAssertEqual(ProbeSuite.mostFrequent([5, 5, 7, 7, 7, 9, -1, 3], count: 2), [5, 5, 7, 7, 7, -1, -1, -1])
+        // a tie (1 and 2 twice each): the smaller value first.
+        XCTAssertEqual(ProbeSuite.mostFrequent([1, 2, 2, 1, 3], count: 1), [1, -1, -1, 1, -1])
+        XCTAssertEqual(ProbeSuite.mostFrequent([4, 4, 6], count: 5), [4, 4, 6])
+        XCTAssertEqual(ProbeSuite.mostFrequent([4, 4, 6], count: 0), [-1, -1, -1])
+    }
 }

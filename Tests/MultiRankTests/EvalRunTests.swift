@@ -22,6 +22,8 @@ final class EvalRunTests: XCTestCase {
             ["synth", "--preset", "tiny", "--rows", "8000", "--shard-rows", "2000", "--out", root + "/data"],
             ["train", "--data", root + "/data", "--out", root + "/run"] + trainFlags,
             ["train", "--data", root + "/data", "--out", root + "/base", "--baseline"] + trainFlags,
+            ["train", "--data", root + "/data", "--out", root + "/mat", "--m1", "32", "--m2", "8", "--baseline", "matryoshka",
+             "--baseline-l0", "6", "--batch", "256", "--microbatch", "128", "--steps", "60,30,30", "--lr", "3e-3"],
         ]
         for args in steps {
             guard let out = try? Harness.single(args), out.status == 0 else {
@@ -47,17 +49,7 @@ final class EvalRunTests: XCTestCase {
     }
 
     func testTwoRanksGiveTheSingleRankNumbersAndTheGroundTruthSection() throws {
-        let args = ["eval", "--run", path("run"), "--baseline", path("base")] + Self.evalFlags
-        let one = try Harness.single(args + ["--out", path("rep1")])
-        XCTAssertEqual(one.status, 0, one.stderr)
-        let two = try Harness.mpi(2, args + ["--out", path("rep2")])
-        XCTAssertEqual(two.status, 0, two.stderr)
-        XCTAssertTrue(two.stdout.contains("on 2 rank(s)"), two.stdout)
-
-        let a = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("rep1/report.json"))))
-        let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("rep2/report.json"))))
-        var numbers = 0
-        assertSameNumbers(a, b, at: "report", count: &numbers)
+        let numbers = try evaluateOnOneAndTwoRanks(baseline: "base", out: "rep")
         XCTAssertGreaterThan(numbers, 1000, "the comparison saw the report's numbers")
 
         let r = try report(path("rep1"))
@@ -84,6 +76,48 @@ final class EvalRunTests: XCTestCase {
         XCTAssertTrue(r.notes.contains { $0.contains("true parents") }, "\(r.notes)")
         let md = try String(contentsOfFile: path("rep1/report.md"), encoding: .utf8)
         XCTAssertTrue(md.contains("| MCC (Hungarian) |"))
+        XCTAssertTrue(r.probing.allSatisfy { $0.baselineLevelIndex == nil }, "a flat baseline has no levels")
+        let json = try String(contentsOfFile: path("rep1/report.json"), encoding: .utf8)
+        XCTAssertFalse(json.contains("baseline_level_index"), "and its report has no such key")
+    }
+
+    /// A Matryoshka baseline (groups 8, 16, 16): its first group and the rest are probed beside the
+    /// other codes and give its level index, the same on 2 ranks as on one.
+    func testMatryoshkaBaselineLevelIndexIsPrefixMinusRestOnAnyRankCount() throws {
+        XCTAssertGreaterThan(try evaluateOnOneAndTwoRanks(baseline: "mat", out: "mat"), 1000)
+        let r = try report(path("mat1"))
+        XCTAssertFalse(r.probing.isEmpty)
+        for p in r.probing {
+            XCTAssertEqual(Set(p.scores.map(\.code)), ["Z1", "Z2", "Z1+Z2", "x", "baseline", ProbeSuite.prefixCode, ProbeSuite.restCode])
+            for s in p.scores where s.code == ProbeSuite.prefixCode {
+                XCTAssertTrue((s.features ?? []).allSatisfy { $0 < 8 }, "the prefix is the first group's 8 latents: \(s.features ?? [])")
+            }
+            let index = try XCTUnwrap(p.baselineLevelIndex, p.label)
+            XCTAssertEqual(index.map(\.k), [nil, 1, 2, 5], "k = 10 is not below the prefix's 8 latents")
+            for li in index {
+                let prefix = p.scores.first { $0.code == ProbeSuite.prefixCode && $0.k == li.k }!.accuracy!
+                let rest = p.scores.first { $0.code == ProbeSuite.restCode && $0.k == li.k }!.accuracy!
+                XCTAssertEqual(li.value, prefix - rest, accuracy: 1e-12)
+            }
+        }
+        let md = try String(contentsOfFile: path("mat1/report.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("Matryoshka level index acc(prefix) − acc(rest): all "), "the report prints it")
+    }
+
+    /// `hsae eval` of run/ beside `baseline` on 1 rank (into OUT1) and 2 ranks (OUT2); asserts the two
+    /// reports agree and returns how many numbers were compared.
+    func evaluateOnOneAndTwoRanks(baseline: String, out: String) throws -> Int {
+        let args = ["eval", "--run", path("run"), "--baseline", path(baseline)] + Self.evalFlags
+        let one = try Harness.single(args + ["--out", path(out + "1")])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let two = try Harness.mpi(2, args + ["--out", path(out + "2")])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        XCTAssertTrue(two.stdout.contains("on 2 rank(s)"), two.stdout)
+        let a = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(out + "1/report.json"))))
+        let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(out + "2/report.json"))))
+        var numbers = 0
+        assertSameNumbers(a, b, at: "report", count: &numbers)
+        return numbers
     }
 
     /// Numbers equal to rounding (summation order differs between rank counts); everything else exactly.

@@ -16,6 +16,9 @@ public struct ProbeOptions: Sendable {
     public var ks = [1, 2, 5, 10]
     /// L-BFGS iterations per fit (a fit that stops here reports `converged: false`).
     public var maxIterations = 500
+    /// Label kinds without a class list other than doc_id (token_id): probe their `frequent`
+    /// most frequent values among the probed rows (the rest count as missing); 0 skips them.
+    public var frequent = 0
     public init() {}
 }
 
@@ -26,7 +29,8 @@ enum EvalProbes {
         return (0..<count).map { range.lowerBound + $0 * range.count / count }
     }
 
-    /// The probed codes of `rows`: Z1, Z2, Z1+Z2, x (the scaled input) and the baseline's code.
+    /// The probed codes of `rows`: Z1, Z2, Z1+Z2, x (the scaled input) and the baseline's code;
+    /// for a Matryoshka baseline also its first group and the rest (`ProbeSuite.matryoshkaLevels`).
     static func codes(rows: [Int], data: ActivationDataset, hsae: BatchRunner, baseline: BatchRunner?,
                       batchRows: Int) throws -> [(name: String, features: Matrix<Double>)] {
         var z1: [Matrix<Float>] = [], z2: [Matrix<Float>] = [], x: [Matrix<Float>] = [], zb: [Matrix<Float>] = []
@@ -39,7 +43,13 @@ enum EvalProbes {
         func stacked(_ parts: [Matrix<Float>]) -> Matrix<Double> { Matrix.concatenatingRows(parts).converted(to: Double.self) }
         let (bottom, top) = (stacked(z1), stacked(z2))
         var codes = [("Z1", bottom), ("Z2", top), ("Z1+Z2", Matrix.concatenatingColumns([bottom, top])), ("x", stacked(x))]
-        if baseline != nil { codes.append(("baseline", stacked(zb))) }
+        if let baseline {
+            let code = stacked(zb)
+            codes.append(("baseline", code))
+            if let levels = ProbeSuite.matryoshkaLevels(code, groups: baseline.model.config.matryoshkaGroups) {
+                codes += [(ProbeSuite.prefixCode, levels.prefix), (ProbeSuite.restCode, levels.rest)]
+            }
+        }
         return codes.map { (name: $0.0, features: $0.1) }
     }
 
@@ -58,9 +68,13 @@ enum EvalProbes {
                     codes: [(name: String, features: Matrix<Double>)], options: ProbeOptions) throws -> [ProbeLabelResult] {
         let kinds = data.labelKinds.indices.compactMap { i -> LabelKind? in
             let kind = data.labelKinds[i]
-            guard kind.name != "doc_id", kind.classes != nil else { return nil }
-            let labels = data.labels(kind: i, rows: rows)
-            return LabelKind(name: kind.name, level: kind.level, labels: labels, classes: Set(labels.filter { $0 >= 0 }).count)
+            guard kind.name != "doc_id", kind.classes != nil || options.frequent > 0 else { return nil }
+            var labels = data.labels(kind: i, rows: rows), name = kind.name
+            if kind.classes == nil {
+                labels = ProbeSuite.mostFrequent(labels, count: options.frequent)
+                name += " (\(options.frequent) most frequent)"
+            }
+            return LabelKind(name: name, level: kind.level, labels: labels, classes: Set(labels.filter { $0 >= 0 }).count)
         }
         guard !kinds.isEmpty, !rows.isEmpty else { return [] }
         let split = data.labelKinds.firstIndex { $0.name == "doc_id" }

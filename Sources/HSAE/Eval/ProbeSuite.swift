@@ -4,7 +4,36 @@
 ///
 /// expected < 0 for lexical / child labels (the bottom holds them) and > 0 for topic / parent
 /// labels; k = nil is the probe on all features.
+///
+/// A Matryoshka baseline has levels too: its first group (the coarse prefix, trained to
+/// reconstruct x by itself, as wide as the HSAE's top layer by default) and the rest. When the
+/// codes include both (`prefixCode`, `restCode`), the baseline's level index is
+///
+///     baseline level index(k) = accuracy(prefix, k) − accuracy(rest, k)
+///
+/// with the same expected signs. A flat baseline has no levels: its accuracies are the reference.
 public enum ProbeSuite {
+    /// The probed code of a Matryoshka baseline's first group, and of its other latents.
+    public static let prefixCode = "baseline prefix", restCode = "baseline rest"
+
+    /// A Matryoshka code split into its first group (`groups[0]` columns) and the rest; nil
+    /// when there is nothing to split (no groups, or one group).
+    public static func matryoshkaLevels(_ code: Matrix<Double>, groups: [Int]?) -> (prefix: Matrix<Double>, rest: Matrix<Double>)? {
+        guard let groups, groups.count > 1 else { return nil }
+        precondition(groups.reduce(0, +) == code.cols, "Matryoshka groups \(groups) do not add up to the code's \(code.cols) latents")
+        return (code.selecting(columns: Array(0..<groups[0])), code.selecting(columns: Array(groups[0]..<code.cols)))
+    }
+
+    /// The labels of a kind without a class list (token ids): the `count` most frequent values
+    /// among `labels` kept (ties: the smaller value first), every other value — and every
+    /// missing one — set to −1 (missing), so that a probe over them has `count` classes.
+    public static func mostFrequent(_ labels: [Int], count: Int) -> [Int] {
+        var counts: [Int: Int] = [:]
+        for y in labels where y >= 0 { counts[y, default: 0] += 1 }
+        let kept = Set(counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(max(0, count)).map(\.key))
+        return labels.map { kept.contains($0) ? $0 : -1 }
+    }
+
     /// - Parameters:
     ///   - codes: (name, rows×features) per code, same rows in the same order, e.g. Z1, Z2,
     ///     Z1+Z2 (`Matrix.concatenatingColumns`), x, baseline.
@@ -29,15 +58,19 @@ public enum ProbeSuite {
     public static func assemble(label: String, level: String?, labels: [Int], split: ProbeSplit, scores: [ProbeScore],
                                 top: String = "Z2", bottom: String = "Z1", ks: [Int]) -> ProbeLabelResult {
         let levels: [Int?] = [nil] + ks.map { Optional($0) }
-        let levelIndex = levels.compactMap { k -> LevelIndex? in
-            let topScore = scores.first { $0.code == top && $0.k == k }?.accuracy
-            let bottomScore = scores.first { $0.code == bottom && $0.k == k }?.accuracy
-            guard let t = topScore, let b = bottomScore else { return nil }
-            return LevelIndex(k: k, top: top, bottom: bottom, value: t - b)
+        func index(top: String, bottom: String) -> [LevelIndex] {
+            levels.compactMap { k -> LevelIndex? in
+                let topScore = scores.first { $0.code == top && $0.k == k }?.accuracy
+                let bottomScore = scores.first { $0.code == bottom && $0.k == k }?.accuracy
+                guard let t = topScore, let b = bottomScore else { return nil }
+                return LevelIndex(k: k, top: top, bottom: bottom, value: t - b)
+            }
         }
+        let baseline = index(top: prefixCode, bottom: restCode)
         let present = Set(labels.filter { $0 >= 0 })
         return ProbeLabelResult(label: label, level: level, split: split.kind, classes: present.count,
-                                scores: scores, levelIndex: levelIndex)
+                                scores: scores, levelIndex: index(top: top, bottom: bottom),
+                                baselineLevelIndex: baseline.isEmpty ? nil : baseline)
     }
 }
 
@@ -51,10 +84,13 @@ public struct ProbeLabelResult: Codable, Equatable, Sendable {
     public var classes: Int
     public var scores: [ProbeScore]
     public var levelIndex: [LevelIndex]
+    /// A Matryoshka baseline's level index, acc(prefix) − acc(rest) (nil for other baselines).
+    public var baselineLevelIndex: [LevelIndex]?
 
-    public init(label: String, level: String?, split: String, classes: Int, scores: [ProbeScore], levelIndex: [LevelIndex]) {
+    public init(label: String, level: String?, split: String, classes: Int, scores: [ProbeScore], levelIndex: [LevelIndex],
+                baselineLevelIndex: [LevelIndex]? = nil) {
         self.label = label; self.level = level; self.split = split; self.classes = classes
-        self.scores = scores; self.levelIndex = levelIndex
+        self.scores = scores; self.levelIndex = levelIndex; self.baselineLevelIndex = baselineLevelIndex
     }
 }
 

@@ -82,6 +82,10 @@ enum ReportSections {
                                       H.number($0.shuffledAccuracy), H.number($0.shuffledMacroF1), "\($0.trainRows)/\($0.testRows)"] }))
             out.append(.paragraph("Level index acc(top) − acc(bottom): "
                 + p.levelIndex.map { "\(H.kName($0.k)) \(H.number($0.value))" }.joined(separator: ", ")))
+            if let b = p.baselineLevelIndex {
+                out.append(.paragraph("Matryoshka level index acc(prefix) − acc(rest): "
+                    + b.map { "\(H.kName($0.k)) \(H.number($0.value))" }.joined(separator: ", ")))
+            }
         }
         return out
     }
