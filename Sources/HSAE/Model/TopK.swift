@@ -43,22 +43,9 @@ public enum TopK {
                     siftDown(heap, keep, 0)
                 }
             }
-            @inline(__always) func value(_ row: UnsafePointer<T>, _ j: Int) -> T { c.map { row[j] + $0[j] } ?? row[j] }
-            typealias Lanes = SIMD16<T>
             for i in 0..<rows {
                 let row = x + i * cols
-                var j = 0
-                while j < cols, filled < keep { consider(value(row, j)); j += 1 }
-                // Once the heap is full, 16 values at a time: a block none of whose values beats
-                // the root is rejected by one vector comparison (the scalar test would reject each
-                // of them too, so the heap — and the answer — is the same as the loop's).
-                while j + Lanes.scalarCount <= cols {
-                    var v = UnsafeRawPointer(row + j).loadUnaligned(as: Lanes.self)
-                    if let c { v += UnsafeRawPointer(c + j).loadUnaligned(as: Lanes.self) }
-                    if any(v .> Lanes(repeating: heap[0])) { for l in 0..<Lanes.scalarCount { consider(v[l]) } }
-                    j += Lanes.scalarCount
-                }
-                while j < cols { consider(value(row, j)); j += 1 }
+                if let c { for j in 0..<cols { consider(row[j] + c[j]) } } else { for j in 0..<cols { consider(row[j]) } }
             }
             let tau = heap[0]
             var ties = 0
