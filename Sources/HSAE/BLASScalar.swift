@@ -10,7 +10,7 @@ public enum Transpose: Sendable {
 /// A floating-point type with OpenBLAS kernels. Model code is written once, generic over
 /// this protocol: Float for training, Double for the finite-difference gradient checks.
 /// All matrices are row-major; leading dimensions are row strides.
-public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable where Self.RawSignificand: FixedWidthInteger {
+public protocol BLASScalar: BinaryFloatingPoint, Codable, Sendable where Self.RawSignificand: FixedWidthInteger {
     /// C ← α·op(A)·op(B) + β·C, with op(A) m×k, op(B) k×n, C m×n. (cblas_?gemm)
     static func gemm(_ ta: Transpose, _ tb: Transpose, _ m: Int, _ n: Int, _ k: Int,
                      _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int,
