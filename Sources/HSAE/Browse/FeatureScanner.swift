@@ -54,8 +54,9 @@ public enum FeatureScanner {
                 let classes = kinds.map { data.labels(kind: $0, rows: list) }
                 scan.add(codes1: ws.z1.base, codes2: ws.z2.base, computed: computed, scanned: scanned,
                          classes: classes, truth: inputs.truth?.firing(rows: list))
-                // The rows were copied out: unmap the shard pages read so far every 256 MiB, so the
-                // resident set does not grow with the rows scanned (they are page cache, but count as RSS).
+                // Rows are read by position (nothing mapped), but labels are read through the label
+                // files' maps: unmap those pages every 256 MiB of rows scanned, so the resident set
+                // does not grow with the rows scanned (they are page cache, but count as RSS).
                 readSinceDrop += computed.count * data.d * MemoryLayout<Float>.size
                 if readSinceDrop >= 256 << 20 {
                     data.dropResidentPages()
