@@ -100,8 +100,8 @@ struct LossOptions: ParsableArguments {
     var betaMI: Double?
     @Option(name: weightOption(.gate), help: "Weight of the gate term\(weightDefault(.gate)).")
     var betaGate: Double?
-    @Option(name: weightOption(.topPath), help: ArgumentHelp("Weight of the top-path term L_top\(weightDefault(.topPath)), as DESIGN §3; 0.1 with topk layers.",
-                               discussion: "In phase 3 it sets how much reconstruction the bottom layer gives up to make its code reproducible by the top layer. With topk layers 0.1 keeps phase 2's FVU where 1 doubles it (the demo uses 0.1); with relu layers keep 1. See docs/DECISIONS.md."))
+    @Option(name: weightOption(.topPath), help: ArgumentHelp("Weight of the top-path term L_top\(weightDefault(.topPath)); DESIGN §3's is 1, advised with relu layers.",
+                               discussion: "In phase 3 it sets how much reconstruction the bottom layer gives up to make its code reproducible by the top layer. With topk layers 0.1 keeps phase 2's FVU where 1 doubles it; with relu layers give 1 (at 0.1 the λ controller winds up unless --phase3-bias-control holds it; a warning says so). See docs/DECISIONS.md."))
     var betaTop: Double?
     @Option(name: weightOption(.topOnly), help: ArgumentHelp("Weight of the top-only reconstruction term; 0 is off\(weightDefault(.topOnly)).",
                                discussion: "Adds β · mean ‖ẑ1 W_dec¹ + b_dec − x‖² in phases 2 and 3: the top layer must reconstruct x through the bottom dictionary on its own, as a Matryoshka SAE's first prefix must (an HSAE variant, docs/DECISIONS.md)."))

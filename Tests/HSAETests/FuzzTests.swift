@@ -173,6 +173,8 @@ enum CheckpointFixture {
         var config = TrainConfig()
         config.m1 = model.m1
         config.m2 = model.m2
+        config.bottomActivation = model.bottom.activation
+        if let top = model.top { config.topActivation = top.activation }
         config.phaseSteps = [10, 10, 10]
         let configObject = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(config))
         var object: [String: Any] = [

@@ -47,12 +47,13 @@ final class LossTermTests: XCTestCase {
     }
 
     /// config.json's and state.json's "weights" keep the bytes written before the table: the
-    /// defaults as a run written by the previous format had them (sorted keys, as
-    /// JSONEncoder.sorted writes them), and a round trip through an old file is exact.
+    /// defaults in the previous format's form (sorted keys, as JSONEncoder.sorted writes them; β_top's
+    /// default is 0.1 since session 11, docs/DECISIONS.md "The defaults"), and a round trip through an
+    /// old file is exact.
     func testWeightsKeepTheirOnDiskForm() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let old = #"{"auxK":0.03125,"betaGate":0.01,"betaMI":1,"betaOrth":1,"betaTop":1,"betaTopOnly":0,"lambda1":1,"lambda2":1,"orthSample":512}"#
+        let old = #"{"auxK":0.03125,"betaGate":0.01,"betaMI":1,"betaOrth":1,"betaTop":0.1,"betaTopOnly":0,"lambda1":1,"lambda2":1,"orthSample":512}"#
         XCTAssertEqual(String(decoding: try encoder.encode(LossWeights()), as: UTF8.self), old)
         let changed = #"{"auxK":0.125,"betaGate":0.5,"betaMI":0,"betaOrth":2,"betaTop":0.1,"betaTopOnly":0.25,"lambda1":3,"lambda2":0.75,"orthSample":0}"#
         let decoded = try JSONDecoder().decode(LossWeights.self, from: Data(changed.utf8))

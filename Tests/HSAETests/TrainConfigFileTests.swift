@@ -41,4 +41,36 @@ final class TrainConfigFileTests: XCTestCase {
         let roundTrip = try JSONDecoder().decode(LossWeights.self, from: try JSONEncoder().encode(LossWeights([.topPath: 0.25])))
         XCTAssertEqual(roundTrip, LossWeights([.topPath: 0.25]))
     }
+
+    /// The defaults are the configuration issue 11's benchmark chose (docs/DECISIONS.md, "The
+    /// defaults"): top-k layers, β_top 0.1. relu layers below β_top 1 get one warning naming both
+    /// ways out; DESIGN's pair, the bias control, a baseline and a run without phase 3 get none.
+    func testDefaultsAreTopKAtBetaTopOneTenthAndReluBelowOneIsWarned() {
+        let defaults = TrainConfig()
+        XCTAssertEqual(defaults.bottomActivation, .topk)
+        XCTAssertEqual(defaults.topActivation, .topk)
+        XCTAssertEqual(defaults.weights[.topPath], 0.1)
+        XCTAssertEqual(defaults.advisories, [])
+        var relu = defaults
+        relu.bottomActivation = .relu
+        relu.topActivation = .relu
+        XCTAssertEqual(relu.advisories.count, 1)
+        XCTAssertTrue(relu.advisories.first?.contains("--beta-top 1") == true, "\(relu.advisories)")
+        XCTAssertTrue(relu.advisories.first?.contains("--phase3-bias-control") == true, "\(relu.advisories)")
+        var topRelu = defaults
+        topRelu.topActivation = .relu
+        XCTAssertEqual(topRelu.advisories.count, 1, "a relu top layer alone is warned too")
+        var design = relu
+        design.weights[.topPath] = 1
+        XCTAssertEqual(design.advisories, [])
+        var held = relu
+        held.phase3BiasControl = 0.2
+        XCTAssertEqual(held.advisories, [])
+        var baseline = relu
+        baseline.baseline = true
+        XCTAssertEqual(baseline.advisories, [])
+        var noPhase3 = relu
+        noPhase3.phaseSteps = [10, 10, 0]
+        XCTAssertEqual(noPhase3.advisories, [])
+    }
 }

@@ -9,6 +9,10 @@ final class TrainRunTests: XCTestCase {
     static var data: String { work + "/tiny" }
     let common = ["--m1", "64", "--m2", "16", "--batch", "512", "--microbatch", "128", "--steps", "30,20,20",
                   "--bottom-l0", "4", "--top-l0", "2", "--log-every", "10", "--lr", "3e-3"]
+    /// DESIGN's configuration (relu layers, β_top 1), which these tests were written for, added unless
+    /// a test asks for the defaults; the cases that pass `--activation topk`/`batchtopk` override it
+    /// (the last value of an option wins).
+    let design = ["--activation", "relu", "--beta-top", "1"]
 
     override class func setUp() {
         super.setUp()
@@ -21,8 +25,8 @@ final class TrainRunTests: XCTestCase {
         super.tearDown()
     }
 
-    func train(_ name: String, ranks: Int, _ extra: [String] = []) throws -> Harness.Outcome {
-        let args = ["train", "--data", Self.data, "--out", Self.work + "/" + name] + common + extra
+    func train(_ name: String, ranks: Int, _ extra: [String] = [], defaults: Bool = false) throws -> Harness.Outcome {
+        let args = ["train", "--data", Self.data, "--out", Self.work + "/" + name] + common + (defaults ? [] : design) + extra
         let out = ranks == 1 ? try Harness.single(args) : try Harness.mpi(ranks, args)
         XCTAssertFalse(out.timedOut, "\(name) hung")
         return out
@@ -57,7 +61,7 @@ final class TrainRunTests: XCTestCase {
     func testMatryoshkaBaselineIsBitIdenticalResumableAndExported() throws {
         let extra = ["--baseline", "matryoshka", "--checkpoint-every", "5"]
         for ranks in [1, 2] {
-            let out = try train("matryoshka-\(ranks)", ranks: ranks, extra)
+            let out = try train("matryoshka-\(ranks)", ranks: ranks, extra, defaults: true)
             XCTAssertEqual(out.status, 0, out.stderr)
         }
         XCTAssertEqual(try modelBytes("matryoshka-2"), try modelBytes("matryoshka-1"), "-np 2 differs from single rank")
@@ -73,7 +77,7 @@ final class TrainRunTests: XCTestCase {
                         .contains("\"matryoshkaGroups\":[16,32,32]"), config)
         XCTAssertTrue(config.contains("batchtopk"), config)
 
-        let killed = try train("matryoshka-killed", ranks: 2, extra + ["--inject-kill", "1:42"])
+        let killed = try train("matryoshka-killed", ranks: 2, extra + ["--inject-kill", "1:42"], defaults: true)
         XCTAssertNotEqual(killed.status, 0, "mpirun should fail when a rank dies")
         let resumed = try Harness.single(["train", "--resume", Self.work + "/matryoshka-killed"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)

@@ -27,10 +27,11 @@ public struct LossTerm: Hashable, Sendable, CustomStringConvertible {
     public static let reconstruction = LossTerm(id: 0, name: "rec", weight: nil, phases: [1, 2, 3], math: .backward)
     /// β_top · mean ‖(z1 − ẑ1) W_dec¹‖². DESIGN §3 gives it no weight (1); in phase 3 it is the exchange
     /// rate at which the bottom layer gives up reconstruction to make its code reproducible by the top
-    /// layer: with topk layers 0.1 keeps the FVU of phase 2, where 1 doubles it; with relu layers 0.1
-    /// lets the λ controller wind up (docs/DECISIONS.md, "The top-path weight").
+    /// layer: with topk layers (the default) 0.1 keeps the FVU of phase 2, where 1 doubles it; with relu
+    /// layers 0.1 lets the λ controller wind up (docs/DECISIONS.md, "The top-path weight", "The defaults";
+    /// `TrainConfig.advisories` warns). Files written before the key existed were trained with 1.
     public static let topPath = LossTerm(
-        id: 1, name: "top", weight: LossWeight(key: "betaTop", option: "--beta-top", defaultValue: 1, whenAbsent: 1), phases: [2, 3],
+        id: 1, name: "top", weight: LossWeight(key: "betaTop", option: "--beta-top", defaultValue: 0.1, whenAbsent: 1), phases: [2, 3],
         math: .topPath)
     /// λ1 · mean Σ_i z1_i ‖W_dec¹[i]‖ (layers whose activation takes an adaptive L1 penalty; λ1 is adapted)
     public static let l1Bottom = LossTerm(

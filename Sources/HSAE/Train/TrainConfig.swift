@@ -5,8 +5,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var m1: Int = 512
     /// nil → m1/4.
     public var m2: Int?
-    public var bottomActivation: ActivationKind = .relu
-    public var topActivation: ActivationKind = .relu
+    /// Top-k layers by default (the configuration the hierarchy benchmark chose, docs/DECISIONS.md,
+    /// "The defaults"); DESIGN's relu layers with the adaptive L1 penalty are `--activation relu`.
+    public var bottomActivation: ActivationKind = .topk
+    public var topActivation: ActivationKind = .topk
     public var bottomTarget: SparsityTarget = .sparsity(0.90)
     public var topTarget: SparsityTarget = .sparsity(0.70)
     public var gate: GateMode = .learned
@@ -85,6 +87,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         return ModelConfig(d: d, bottom: LayerSpec(latents: m1, activation: bottomActivation, target: bottomTarget),
                            top: LayerSpec(latents: resolvedM2, activation: topActivation, target: topTarget),
                            gate: gate, topDecoderNonNegative: topDecoderNonNegative, topInput: topInput)
+    }
+
+    /// Combinations that train but are known to go wrong, as warnings for the start of a run.
+    public var advisories: [String] {
+        guard !baseline, weights[.topPath] < 1, phase3BiasControl == nil, phaseSteps.count == 3, phaseSteps[2] > 0,
+              [bottomActivation, topActivation].contains(where: { $0.traits.penalty == .adaptiveL1 }) else { return [] }
+        return ["relu layers with --beta-top \(weights[.topPath]) (below DESIGN's 1): in phase 3 the λ controller tends to wind up "
+                + "and the code to densify (docs/DECISIONS.md, \"The top-path weight\"); give --beta-top 1, or --phase3-bias-control 0.2 to hold λ"]
     }
 
     /// The phases this run executes, in order.

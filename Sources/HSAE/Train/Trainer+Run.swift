@@ -9,6 +9,7 @@ extension Trainer {
         let kernel = BLASKernel.describe()
         log.info(kernel.line)
         if let warning = kernel.warning { log.warning(warning) }
+        for advice in config.advisories { log.warning(advice) }
         let watchdog = Watchdog(timeout: config.watchdogSeconds, rank: comm.rank)
         watchdog.start()
         defer { watchdog.stop() }
