@@ -72,4 +72,47 @@ final class TopKSelectionTests: XCTestCase {
         XCTAssertEqual(out.kept.enumerated().flatMap { i, row in row.map { i * cols + $0 } }, flat)
         XCTAssertEqual(out.kept.reduce(0) { $0 + $1.count }, k * rows)
     }
+
+    /// τ and ties from `TopK.threshold` against sorting, where the prefilter runs (n ≥ 8k) and where
+    /// it does not, on continuous values, on heavy ties and on values that are all equal (L = τ,
+    /// every value a candidate), with and without a bias, one row and several (batch top-k).
+    func testThresholdEqualsSortingWithAndWithoutThePrefilter() {
+        var rng = SplitMix64(seed: 23)
+        func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 4 - 2 }
+        for (rows, cols, keep) in [(1, 640, 21), (1, 640, 64), (1, 16384, 64), (1, 100, 13), (1, 100, 12), (8, 640, 168), (3, 50, 7)] {
+            for kind in ["continuous", "ties", "constant"] {
+                let n = rows * cols
+                let x: [Float] = (0..<n).map { _ in kind == "continuous" ? uniform() : kind == "ties" ? Float(Int(rng.next() % 6)) - 2 : 1.5 }
+                let c: [Float] = (0..<cols).map { _ in kind == "continuous" ? uniform() : kind == "ties" ? Float(Int(rng.next() % 2)) : 0 }
+                for withBias in [false, true] {
+                    let v = (0..<n).map { withBias ? x[$0] + c[$0 % cols] : x[$0] }
+                    let tau = v.sorted(by: >)[keep - 1]
+                    let expected = (tau, keep - v.filter { $0 > tau }.count)
+                    var scratch = TopKScratch<Float>()
+                    let got = x.withUnsafeBufferPointer { xb in
+                        c.withUnsafeBufferPointer { cb in
+                            TopK.threshold(xb.baseAddress!, rows: rows, cols: cols, bias: withBias ? cb.baseAddress! : nil, keep: keep, scratch: &scratch)
+                        }
+                    }
+                    let label = "\(rows)×\(cols), k \(keep), \(kind), bias \(withBias), prefilter \(n >= TopK.prefilterRatio * keep)"
+                    XCTAssertEqual(got.value, expected.0, label)
+                    XCTAssertEqual(got.ties, expected.1, label)
+                }
+            }
+        }
+    }
+
+    /// A row holding a NaN takes the heap path (the prefilter's comparisons would drop it): the
+    /// answer is the heap's alone, which is what selection gave before the prefilter.
+    func testARowWithANaNGivesTheHeapsAnswer() {
+        for position in [3, 300] {
+            var values = (0..<640).map { Float($0 % 97) }
+            values[position] = .nan
+            var (a, b) = (TopKScratch<Float>(), TopKScratch<Float>())
+            let got = values.withUnsafeBufferPointer { TopK.threshold($0.baseAddress!, count: 640, keep: 21, scratch: &a) }
+            let heap = values.withUnsafeBufferPointer { TopK.heapSelect($0.baseAddress!, rows: 1, cols: 640, bias: nil, keep: 21, scratch: &b) }
+            XCTAssertEqual(got.value, heap.value, "NaN at \(position)")
+            XCTAssertEqual(got.ties, heap.ties, "NaN at \(position)")
+        }
+    }
 }
