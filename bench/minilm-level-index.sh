@@ -40,11 +40,23 @@ if [[ "${1:-}" == "--task" ]]; then
         local dir=$1; shift
         if [[ -f "$dir/model.safetensors" ]]; then echo "= $task done"; return; fi
         echo "+ $task $(date -u +%FT%TZ)" | tee -a "$log"
-        if [[ -d "$dir/checkpoints" ]]; then
-            nice -n "$NICE" scripts/mpirun -np 1 "$HSAE" train --resume "$dir" >>"$log" 2>&1
-        else
-            nice -n "$NICE" scripts/mpirun -np 1 "$HSAE" train --out "$dir" "$@" >>"$log" 2>&1
-        fi
+        rm -f "$out/logs/$task.failed"
+        # A run that ends early (e.g. its watchdog fired after the process was paused for more
+        # than 600 s) is resumed from its newest checkpoint, at most twice; resume is
+        # bit-identical in exact mode (docs/DECISIONS.md).
+        local tries=0
+        until if [[ -d "$dir/checkpoints" ]]; then
+                  nice -n "$NICE" scripts/mpirun -np 1 "$HSAE" train --resume "$dir" >>"$log" 2>&1
+              else
+                  nice -n "$NICE" scripts/mpirun -np 1 "$HSAE" train --out "$dir" "$@" >>"$log" 2>&1
+              fi; do
+            tries=$((tries + 1))
+            if (( tries > 2 )) || [[ ! -d "$dir/checkpoints" ]]; then
+                echo "! $task failed $(date -u +%FT%TZ); see $log" | tee -a "$log"
+                touch "$out/logs/$task.failed"; exit 1
+            fi
+            echo "~ $task ended early; resuming from its newest checkpoint $(date -u +%FT%TZ)" | tee -a "$log"
+        done
         echo "- $task $(date -u +%FT%TZ)" | tee -a "$log"
     }
     case "$task" in
@@ -65,6 +77,9 @@ if [[ "${1:-}" == "--task" ]]; then
             rep="$out/reports/hsae-seed$S-vs-$B"
             if [[ -f "$rep/report.json" ]]; then echo "= $task done"; exit 0; fi
             while [[ ! -f "$out/hsae-seed$S/model.safetensors" || ! -f "$out/$B-seed$S/model.safetensors" ]]; do
+                for t in "hsae-seed$S" "$B-seed$S"; do
+                    if [[ -f "$out/logs/$t.failed" ]]; then echo "! $task: training $t failed" | tee -a "$log"; exit 1; fi
+                done
                 sleep 20
             done
             mkdir -p "$out/reports"
