@@ -12,6 +12,12 @@ the phase apart: the W values ending where the phase's last quarter begins (star
 phase's last W values (end); W is capped at the quarter's length so the two do not overlap. The
 phase is flat when the relative change |end − start| / start is below T (default 0.02, i.e. 2 %).
 Exit status 0 either way; the table says which phases are flat.
+
+The learning rate decays linearly to 0 over each phase's last 20 % of steps (Train/Schedule.swift),
+and the loss drops while it decays (the noise of the steps shrinks), so the last quarter's change
+mixes that drop with what is still being learned. A second column (a diagnostic, not the
+criterion) gives the same trailing-mean change over the quarter of the phase that ends where the
+decay begins (the first logged step after the last one at the phase's largest lr).
 """
 import json
 import os
@@ -38,6 +44,21 @@ def smoothed_change(part, window):
     start = statistics.fmean(r["fvu"] for r in part[q - w:q])
     end = statistics.fmean(r["fvu"] for r in part[-w:])
     return start, end, (end - start) / start
+
+
+def before_decay_change(part, window):
+    """Relative change of the trailing `window`-means over the quarter of the phase that ends
+    where the lr decay begins; None when the phase has no decay in its log or too few values."""
+    top = max(r["lr"] for r in part)
+    last_top = max(i for i, r in enumerate(part) if r["lr"] == top)   # after the warmup
+    d = last_top + 1 if last_top + 1 < len(part) else None
+    q = len(part) // 4
+    if d is None or q < 1 or d - q < 1:
+        return None
+    w = max(1, min(window, q, d - q))
+    start = statistics.fmean(r["fvu"] for r in part[d - q - w:d - q])
+    end = statistics.fmean(r["fvu"] for r in part[d - w:d])
+    return (end - start) / start
 
 
 def main():
@@ -80,8 +101,8 @@ def main():
     print(f"Flatness: per phase, the mean of the {window} logged FVUs ending where the phase's last "
           f"quarter begins vs the mean of its last {window}; flat when the relative change is below {tol:.0%}.")
     print()
-    print("| run | phase | steps | last quarter: start → end (smoothed) | change | flat |")
-    print("|---|---|---|---|---|---|")
+    print("| run | phase | steps | last quarter: start → end (smoothed) | change | flat | diagnostic: change over the quarter before the lr decay |")
+    print("|---|---|---|---|---|---|---|")
     n_flat = n_all = 0
     for name, rows in runs:
         for p, part in phases_of(rows):
@@ -89,7 +110,9 @@ def main():
             flat = abs(rel) < tol
             n_flat += flat
             n_all += 1
-            print(f"| {name} | {p} | {part[-1]['step']} | {start:.4f} → {end:.4f} | {rel:+.1%} | {'yes' if flat else 'no'} |")
+            pre = before_decay_change(part, window)
+            print(f"| {name} | {p} | {part[-1]['step']} | {start:.4f} → {end:.4f} | {rel:+.1%} | {'yes' if flat else 'no'} | "
+                  + ("—" if pre is None else f"{pre:+.1%}") + " |")
     print()
     print(f"{n_flat} of {n_all} phases flat.")
 
