@@ -8,7 +8,7 @@
 # Environment (defaults in brackets):
 #   DATA        the harvest                       [/work/main/data/minilm-1m]
 #   STEPS       --steps of every run: the HSAE's three phases; flat and Matryoshka train
-#               their sum in one phase, as many tokens   [1600,800,800]
+#               their sum in one phase, as many tokens   [3200,1600,1600]
 #   SEEDS       seeds                             [0 1 2]
 #   JOBS        runs at a time (one rank each)    [2]
 #   HSAE        the binary                        [.build/release/hsae]
@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DATA=${DATA:-/work/main/data/minilm-1m}
-STEPS=${STEPS:-1600,800,800}
+STEPS=${STEPS:-3200,1600,1600}
 SEEDS=${SEEDS:-0 1 2}
 JOBS=${JOBS:-2}
 HSAE=${HSAE:-.build/release/hsae}
