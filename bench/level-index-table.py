@@ -16,7 +16,8 @@ separation LI(parent) − LI(child) > 0. Per K (default: all features, 1 and 5 l
 with mean ± sd (sample sd, n − 1) over the seeds found. The HSAE's numbers come from the
 vs-flat report (the vs-matryoshka report probes the same HSAE on the same rows: its Z1/Z2 scores
 are the same fits, and are checked to agree). Reads numbers; computes only differences, means,
-sds. Writes OUT/level-index.json beside the markdown it prints.
+sds. Ends with the held-out FVU of each model from the same reports. Writes OUT/level-index.json
+beside the markdown it prints.
 """
 import glob
 import json
@@ -64,11 +65,15 @@ def main():
         sys.exit(__doc__)
     out = sys.argv[1]
     ks = [None if k == "all" else int(k) for k in (sys.argv[2:] or ["all", "1", "5"])]
-    seeds = {}
+    seeds, recon = {}, {}
     for path in sorted(glob.glob(os.path.join(out, "reports", "hsae-seed*-vs-*", "report.json"))):
         m = re.search(r"hsae-seed(\d+)-vs-(flat|matryoshka)", path)
         with open(path) as f:
-            seeds.setdefault(int(m.group(1)), {})[m.group(2)] = json.load(f)["probing"]
+            report = json.load(f)
+        seeds.setdefault(int(m.group(1)), {})[m.group(2)] = report["probing"]
+        recon.setdefault(int(m.group(1)), {})[m.group(2)] = {r["name"]: r["fvu"] for r in report["reconstruction"]}
+    if not seeds:
+        sys.exit(f"error: no reports under {os.path.join(out, 'reports')}; expected hsae-seedS-vs-flat|matryoshka/report.json")
     rows, js = [], []
     for k in ks:
         kname = "all" if k is None else f"k={k}"
@@ -110,6 +115,18 @@ def main():
                              + (f"{cell(diffs)} |  |  |  |" if model == "hsae" else f" |  |  | {cell(diffs)} |"))
                 js.append(dict(k=k, pair=[parent, child], separation=model, values=diffs))
         rows += table + [""]
+    # Held-out FVU (the evaluation split), from the same reports: the HSAE (full, bottom path
+    # alone g ≡ 1, top path alone g ≡ 0) from the vs-flat report, each baseline from its own.
+    fvu = {"HSAE": [], "HSAE skip-only (g ≡ 1)": [], "HSAE top-only (g ≡ 0)": [], "flat": [], "Matryoshka": []}
+    for s, r in sorted(recon.items()):
+        if "flat" in r:
+            fvu["HSAE"].append(r["flat"].get("full")); fvu["HSAE skip-only (g ≡ 1)"].append(r["flat"].get("skip_only"))
+            fvu["HSAE top-only (g ≡ 0)"].append(r["flat"].get("top_only")); fvu["flat"].append(r["flat"].get("baseline"))
+        if "matryoshka" in r:
+            fvu["Matryoshka"].append(r["matryoshka"].get("baseline"))
+    rows += ["#### Held-out FVU (evaluation split; mean ± sd over the seeds)", "", "| model | FVU |", "|---|---|"]
+    rows += [f"| {k} | {acc_cell(v)} |" for k, v in fvu.items()] + [""]
+    js.append(dict(heldout_fvu=fvu))
     print("\n".join(rows))
     with open(os.path.join(out, "level-index.json"), "w") as f:
         json.dump(js, f, indent=1)
