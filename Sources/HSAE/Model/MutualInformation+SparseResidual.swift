@@ -35,9 +35,13 @@ extension MutualInformationTerm {
         if !rhoIsZero { rho.view(rows: m2, cols: m1).zero(); rhoIsZero = true }
         var pairs: [Int] = []
         pairs.reserveCapacity(code.count * max(1, rcode.count / max(1, rows)))
-        for i in 0..<rows {
-            for e2 in code.start[i] ..< code.start[i + 1] {
-                let (base, z) = (Int(code.index[e2]) * m1, code.value[e2])
+        // Top latent by top latent (Z2's columns), so that the pairs of one latent j touch one row of ρ (m1 values, in cache).
+        code.buildColumns()
+        for j in 0..<m2 where code.latentStart[j] < code.latentStart[j + 1] {
+            let base = j * m1
+            for q in code.latentStart[j] ..< code.latentStart[j + 1] {
+                let e2 = Int(code.byLatent[q])
+                let (i, z) = (Int(code.entryRow[e2]), code.value[e2])
                 for u in rcode.start[i] ..< rcode.start[i + 1] where mix.r[u] != 0 {
                     let off = base + Int(rcode.index[u])
                     P[off] += z * mix.r[u]
@@ -84,28 +88,28 @@ extension MutualInformationTerm {
         let v = (0..<m1).map { c in w2 * cD[c] * (colMean[c] - muD[c] * G) }
         for (q, off) in nzOff.enumerated() { P[off] = nzC[q] }
         @inline(__always) func dRho(_ j: Int, _ c: Int) -> Double { w2 * aD[j] * cD[c] * (Double(P[j * m1 + c]) - SD[j] * muD[c]) }
-        for i in 0..<rows {
-            let (r0, r1) = (rcode.start[i], rcode.start[i + 1])
-            for e2 in code.start[i] ..< code.start[i + 1] {
-                let j = Int(code.index[e2])
+        // ∂L/∂Z2 at Z2's entries and Σ_{j: Z2_ij ≠ 0} Z2_ij a_j dρ_jc at R's, again latent by latent.
+        var dBSum = [Double](repeating: 0, count: rcode.count)
+        for j in 0..<m2 where code.latentStart[j] < code.latentStart[j + 1] {
+            for q in code.latentStart[j] ..< code.latentStart[j + 1] {
+                let e2 = Int(code.byLatent[q])
+                let i = Int(code.entryRow[e2])
+                let za = Double(code.value[e2]) * aD[j]
                 var dA = -kappa[j]
-                for u in r0 ..< r1 where mix.r[u] != 0 {
+                for u in rcode.start[i] ..< rcode.start[i + 1] {
                     let c = Int(rcode.index[u])
-                    dA += Double(mix.r[u]) * cD[c] * dRho(j, c)
+                    let d = dRho(j, c)
+                    if mix.r[u] != 0 { dA += Double(mix.r[u]) * cD[c] * d }
+                    dBSum[u] += za * d
                 }
                 let a = (Double(code.value[e2]) - mean2D[j]) * aD[j]
                 dz2[e2] += T((dA - a * projA[j]) * aD[j])
             }
-            for u in r0 ..< r1 {
-                let c = Int(rcode.index[u])
-                var dB = -v[c]
-                for e2 in code.start[i] ..< code.start[i + 1] {
-                    let j = Int(code.index[e2])
-                    dB += Double(code.value[e2]) * aD[j] * dRho(j, c)
-                }
-                let bic = (Double(mix.r[u]) - muD[c]) * cD[c]
-                dr[u] += T((dB - bic * projB[c]) * cD[c])
-            }
+        }
+        for u in 0..<rcode.count {
+            let c = Int(rcode.index[u])
+            let bic = (Double(mix.r[u]) - muD[c]) * cD[c]
+            dr[u] += T((dBSum[u] - v[c] - bic * projB[c]) * cD[c])
         }
         for off in nzOff { P[off] = 0 }
         return loss
