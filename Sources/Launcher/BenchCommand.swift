@@ -73,6 +73,7 @@ struct BenchCommand: ParsableCommand {
             Bench.startAtTargetDensity(trainer.model)
             let mc = trainer.model.config
             log.info("bench: d \(d), m1 \(mc.m1)\(mc.isBaseline ? " (baseline)" : ", m2 \(mc.m2)"), \(mc.bottom.activation.rawValue), "
+                     + (mc.topDecodeK.map { "top decode k \($0), " } ?? "")
                      + "B \(config.batch), b \(config.microbatch), \(comm.size) rank(s), \(config.reduction.rawValue) reduction, "
                      + "\(BLASRuntime.threads) BLAS thread(s) per rank")
             let peak = BLASKernel.measureSGEMM()

@@ -48,6 +48,10 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("What the top encoder reads: code (the bottom code Z1, DESIGN; default) or pre (the bottom pre-activations P1).",
                                discussion: "pre: P2 = P1 W_enc² + b_enc², so under a tight bottom budget the top layer still sees what the bottom code had no room for (an HSAE variant, docs/DECISIONS.md). hsae export refuses such a model."))
     var topInput: TopInput?
+    @Option(help: ArgumentHelp("Keep only the K largest entries per row of the top layer's reconstruction of the bottom code (Ẑ1 = ReLU(TopK_K(Z2 W_dec² + b_dec²))); 0: DESIGN's dense ReLU (default).",
+                               discussion: "An HSAE variant (docs/DECISIONS.md): with a k-sparse Ẑ1 the mix M and the residual R are sparse too, so phases 2 and 3 run on sparse kernels. hsae export refuses such a model.",
+                               valueName: "K"))
+    var topDecodeK: Int?
     @Option(help: "Baseline target L0 (default: the HSAE bottom layer's L0).") var baselineL0: Double?
     @Option(help: ArgumentHelp("Synthetic data: set L0 targets to FACTOR × the data set's true mean L0 (bottom: true directions per row; top: true parents per row).",
                                valueName: "factor"))
@@ -68,6 +72,10 @@ struct ModelOptions: ParsableArguments {
         if let gate { c.gate = gate }
         if signedTopDecoder { c.topDecoderNonNegative = false }
         if let topInput { c.topInput = topInput }
+        if let topDecodeK {
+            guard topDecodeK >= 0 else { throw ValidationError("--top-decode-k must be >= 0 (0: the dense reconstruction), got \(topDecodeK)") }
+            c.topDecodeK = topDecodeK == 0 ? nil : topDecodeK
+        }
         if let baselineL0 { c.baselineL0 = baselineL0 }
     }
 

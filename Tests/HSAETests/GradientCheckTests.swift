@@ -7,9 +7,10 @@ final class GradientCheckTests: XCTestCase {
     let (d, m1, m2, b) = (5, 8, 3, 7)
 
     func makeModel(_ act1: ActivationKind, _ act2: ActivationKind, gate: GateMode = .learned, seed: UInt64 = 1,
-                   kernels: KernelChoice = .dense, topInput: TopInput? = nil) -> HierarchicalSAE<Double> {
+                   kernels: KernelChoice = .dense, topInput: TopInput? = nil, topDecodeK: Int? = nil) -> HierarchicalSAE<Double> {
         let config = ModelConfig(d: d, bottom: LayerSpec(latents: m1, activation: act1, target: .l0(3)),
-                                 top: LayerSpec(latents: m2, activation: act2, target: .l0(2)), gate: gate, topInput: topInput)
+                                 top: LayerSpec(latents: m2, activation: act2, target: .l0(2)), gate: gate, topInput: topInput,
+                                 topDecodeK: topDecodeK)
         let model = HierarchicalSAE<Double>(config: config)
         model.kernels = kernels
         var rng = SplitMix64(seed: seed)
@@ -28,40 +29,47 @@ final class GradientCheckTests: XCTestCase {
 
     /// Total loss of the selected terms (data terms over the microbatch + parameter terms).
     func loss(_ model: HierarchicalSAE<Double>, _ ws: Workspace<Double>, _ x: [Double], _ terms: LossTerms,
-              _ weights: LossWeights, usesTop: Bool, grads: TensorBuffer<Double>?, orthRows: [Int]? = nil) -> Double {
+              _ weights: LossWeights, usesTop: Bool, grads: TensorBuffer<Double>?, orthRows: [Int]? = nil,
+              trainable given: Trainable? = nil) -> Double {
         for i in 0..<x.count { ws.x.base[i] = x[i] }
         model.forward(ws, ForwardOptions(usesTop: usesTop))
         let mw = MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 0.5)
-        let trainable: Trainable = usesTop ? [.bottom, .top, .gate] : [.bottom]
+        let trainable: Trainable = given ?? (usesTop ? [.bottom, .top, .gate] : [.bottom])
         let data = model.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, usesTop: usesTop,
                                    trainable: trainable, grads: grads)
-        let params = usesTop ? model.parameterTerms(terms, weights: weights, trainsGate: true, trainsTop: true, grads: grads,
+        let params = usesTop ? model.parameterTerms(terms, weights: weights, trainsGate: trainable.contains(.gate),
+                                                    trainsTop: trainable.contains(.top), grads: grads,
                                                     orthRows: orthRows) : LossParts()
         return data.total + params.total
     }
 
     func check(_ terms: LossTerms, act1: ActivationKind = .relu, act2: ActivationKind = .relu, usesTop: Bool = true,
                gate: GateMode = .learned, kernels: KernelChoice = .dense, orthRows: [Int]? = nil, topInput: TopInput? = nil,
-               file: StaticString = #filePath, line: UInt = #line) {
-        let model = makeModel(act1, act2, gate: gate, kernels: kernels, topInput: topInput)
+               topDecodeK: Int? = nil, trainable: Trainable? = nil, file: StaticString = #filePath, line: UInt = #line) {
+        let model = makeModel(act1, act2, gate: gate, kernels: kernels, topInput: topInput, topDecodeK: topDecodeK)
         let ws = Workspace<Double>(config: model.config, rows: b)
         let x = makeBatch()
         let weights = LossWeights([.l1Bottom: 0.3, .l1Top: 0.7, .gate: 0.9, .orthogonality: 1.3, .mutualInformation: 2.1, .topPath: 0.6, .topOnly: 0.8])
         let grads = TensorBuffer<Double>(count: model.layout.count)
-        let value = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: grads, orthRows: orthRows)
+        let value = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: grads, orthRows: orthRows, trainable: trainable)
         XCTAssertTrue(value.isFinite && value != 0, "\(terms) loss is \(value)", file: file, line: line)
         let h = 1e-6
         var checked = 0
         for entry in model.layout.entries {
             if !usesTop && !entry.id.isBottom { continue }
             if gate == .fixed && entry.id == .gateLogits { continue }
+            if let trainable, !trainable.contains(tensor: entry.id) {
+                // Not trained in this phase: no gradient may reach it.
+                XCTAssertTrue(entry.range.allSatisfy { grads[$0] == 0 }, "\(entry.id.name) got a gradient", file: file, line: line)
+                continue
+            }
             var diff = 0.0, norm = 0.0, analyticNorm = 0.0
             for i in entry.range {
                 let saved = model.params[i]
                 model.params[i] = saved + h
-                let up = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: nil, orthRows: orthRows)
+                let up = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: nil, orthRows: orthRows, trainable: trainable)
                 model.params[i] = saved - h
-                let down = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: nil, orthRows: orthRows)
+                let down = loss(model, ws, x, terms, weights, usesTop: usesTop, grads: nil, orthRows: orthRows, trainable: trainable)
                 model.params[i] = saved
                 let numeric = (up - down) / (2 * h)
                 diff += (grads[i] - numeric) * (grads[i] - numeric)
@@ -166,5 +174,27 @@ final class GradientCheckTests: XCTestCase {
     }
     func testSparseBatchTopKBothLayers() {
         check([.reconstruction, .topPath, .mutualInformation], act1: .batchtopk, act2: .batchtopk, kernels: .sparse)
+    }
+
+    // A k-sparse top reconstruction (ModelConfig.topDecodeK, TopDecodeK.swift): Ẑ1 keeps 3 of the 8 entries of Q a
+    // row. Phase 3 (everything trains) and phase 2 (top layer and gate only, with phase 2's terms), on dense
+    // kernels and on the sparse mix, relu and top-k layers.
+    func testTopDecodeKPhase3() {
+        for kernels in [KernelChoice.dense, .sparse] {
+            check(.all, kernels: kernels, topDecodeK: 3)
+            check(.all, act1: .topk, act2: .topk, kernels: kernels, topDecodeK: 3)
+            check([.reconstruction, .topPath, .mutualInformation, .topOnly], act1: .batchtopk, act2: .batchtopk, kernels: kernels, topDecodeK: 2)
+        }
+    }
+    func testTopDecodeKPhase2() {
+        for kernels in [KernelChoice.dense, .sparse] {
+            check(LossTerms(phase: 2), kernels: kernels, topDecodeK: 3, trainable: [.top, .gate])
+            check(LossTerms(phase: 2), act1: .topk, act2: .topk, kernels: kernels, topDecodeK: 3, trainable: [.top, .gate])
+        }
+    }
+    func testTopDecodeKTermByTerm() {
+        for term in [LossTerm.reconstruction, .topPath, .mutualInformation, .topOnly, .l1Top] {
+            check([term], act1: .topk, act2: .relu, kernels: .sparse, topDecodeK: 3)
+        }
     }
 }

@@ -112,6 +112,32 @@ final class TrainRunTests: XCTestCase {
         }
     }
 
+    /// Issue 9's `--top-decode-k` (a k-sparse top reconstruction, TopDecodeK.swift): bit-identical for
+    /// 1 and 2 ranks in exact mode, a different model than without it, recorded in the model file
+    /// (and shown by `hsae inspect`), evaluated, and refused by export with a message naming it.
+    func testTopDecodeKIsBitIdenticalForOneAndTwoRanks() throws {
+        let extra = ["--activation", "topk", "--top-decode-k", "6"]
+        for ranks in [1, 2] {
+            let out = try train("zhat-\(ranks)", ranks: ranks, extra)
+            XCTAssertEqual(out.status, 0, out.stderr)
+        }
+        XCTAssertEqual(try modelBytes("zhat-2"), try modelBytes("zhat-1"), "--top-decode-k: -np 2 differs from single rank")
+        let plain = try train("zhat-plain", ranks: 1, ["--activation", "topk"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertNotEqual(try modelBytes("zhat-1"), try modelBytes("zhat-plain"), "--top-decode-k changed nothing")
+        XCTAssertEqual(try ModelFile.load(path: Self.work + "/zhat-1/model.safetensors").config.topDecodeK, 6)
+        XCTAssertNil(try ModelFile.load(path: Self.work + "/zhat-plain/model.safetensors").config.topDecodeK)
+        let inspected = try Harness.single(["inspect", Self.work + "/zhat-1"])
+        XCTAssertEqual(inspected.status, 0, inspected.stderr)
+        XCTAssertTrue(inspected.stdout.contains("\"topDecodeK\" : 6") || inspected.stdout.contains("\"topDecodeK\":6"), inspected.stdout)
+        let evaluated = try Harness.single(["eval", "--run", Self.work + "/zhat-1", "--probe-rows", "0", "--out", Self.work + "/zhat-report"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
+        let export = try Harness.single(["export", "--run", Self.work + "/zhat-1", "--out", Self.work + "/zhat-export"])
+        XCTAssertNotEqual(export.status, 0)
+        XCTAssertTrue(export.stderr.contains("--top-decode-k"), export.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: Self.work + "/zhat-export"))
+    }
+
     /// Issue 11's options through the trainer: `--top-input pre` (top encoder on P1) and
     /// `--phase3-bias-control` (relu density steered by b_enc in phase 3, λ held) are bit-identical for
     /// 1 and 2 ranks; the model file records the top input, so eval loads it, and export refuses it

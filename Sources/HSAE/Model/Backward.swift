@@ -64,21 +64,12 @@ extension HierarchicalSAE {
             if !hasTop, sparse1 {
                 return layerTermsSparse(ws, terms: terms, weights: weights, rowWeight: w, grads: trainsBottom ? g : nil, parts: parts)
             }
-            // X̂ = M W_dec¹ + b_dec (M = Z1 without the top layer):  dW_dec¹ += Mᵀ dX̂,  ∂/∂M = dX̂ W_dec¹ᵀ.
-            if let g, trainsBottom {
-                Kernels.gemm(hasTop ? ws.mix : ws.z1, .transposed, ws.dxhat, .none, layout.view(.bottomWDec, in: g), beta: 1)
-                Kernels.columnSums(ws.dxhat, into: layout.view(.bottomBDec, in: g).base)
-            }
-            if hasTop {
-                Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dm)
-                let fromTopEncoder = topPathBackward(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g,
-                                                     sparseBottom: sparse1, parts: &parts)
-                if let fromTopEncoder, trainsBottom {
-                    // dZ1 = (the mix's and top path's part, dense) + dP2 W_enc²ᵀ, at Z1's entries only.
-                    dzActive = zip(SparseKernels.gather(ws.code1, ws.dz1), fromTopEncoder).map { $0 + $1 }
-                }
-            } else if trainsBottom {
-                Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dz1)
+            if hasTop, ws.sparseMix.active {
+                // A sparse mix (a k-sparse Ẑ1, TopDecodeK.swift): every product over M's and R's entries.
+                dzActive = sparseMixTerms(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g, parts: &parts)
+            } else {
+                denseMixTerms(ws, terms: terms, weights: weights, mw: mw, hasTop: hasTop, trainable: trainable, grads: g,
+                              sparseBottom: sparse1, dzActive: &dzActive, parts: &parts)
             }
         }
 
@@ -111,6 +102,31 @@ extension HierarchicalSAE {
         }
         Kernels.columnSums(ws.dxc, into: layout.view(.bottomBDec, in: g).base, alpha: -1)
         return parts
+    }
+
+    /// `dataTerms` after dX̂ with a dense mix (DESIGN §2's Ẑ1, or a k-sparse Ẑ1 on dense kernels), or
+    /// without the top layer: X̂ = M W_dec¹ + b_dec (M = Z1 without the top layer):
+    /// dW_dec¹ += Mᵀ dX̂,  ∂/∂M = dX̂ W_dec¹ᵀ; then the top path (TopPathBackward.swift).
+    private func denseMixTerms(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, mw: MicrobatchWeights, hasTop: Bool,
+                               trainable: Trainable, grads g: TensorBuffer<T>?, sparseBottom sparse1: Bool, dzActive: inout [T]?,
+                               parts: inout LossParts) {
+        let trainsBottom = trainable.contains(.bottom) && g != nil
+        let wDec1 = view(.bottomWDec)
+        if let g, trainsBottom {
+            Kernels.gemm(hasTop ? ws.mix : ws.z1, .transposed, ws.dxhat, .none, layout.view(.bottomWDec, in: g), beta: 1)
+            Kernels.columnSums(ws.dxhat, into: layout.view(.bottomBDec, in: g).base)
+        }
+        if hasTop {
+            Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dm)
+            let fromTopEncoder = topPathBackward(ws, terms: terms, weights: weights, mw: mw, trainable: trainable, grads: g,
+                                                 sparseBottom: sparse1, parts: &parts)
+            if let fromTopEncoder, trainsBottom {
+                // dZ1 = (the mix's and top path's part, dense) + dP2 W_enc²ᵀ, at Z1's entries only.
+                dzActive = zip(SparseKernels.gather(ws.code1, ws.dz1), fromTopEncoder).map { $0 + $1 }
+            }
+        } else if trainsBottom {
+            Kernels.gemm(ws.dxhat, .none, wDec1, .transposed, ws.dz1)
+        }
     }
 
     /// The bottom layer's L1 term (value, ∂L/∂z per latent; ∂L/∂W_dec¹ added when training).

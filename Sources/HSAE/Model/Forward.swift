@@ -53,6 +53,7 @@ extension HierarchicalSAE {
     public func forward(_ ws: Workspace<T>, _ options: ForwardOptions) -> BatchThresholds {
         precondition(ws.x.cols == config.d, "workspace width \(ws.x.cols) vs model d \(config.d)")
         var seen = BatchThresholds()
+        ws.sparseMix.active = false
         let bDec = view(.bottomBDec)
         for i in 0..<ws.b {
             let (x, xc) = (ws.x.row(i), ws.xc.row(i))
@@ -89,14 +90,11 @@ extension HierarchicalSAE {
                                   k: top.target.k(latents: config.m2), threshold: options.training ? nil : topThreshold,
                                   scratch: &ws.scratch)
         seen.top = t2.map { Double($0) }
-        if kernels.usesSparse(ws.code2) {
-            SparseKernels.product(ws.code2, values: ws.code2.value, view(.topWDec), into: ws.q)
+        if let kz = config.topDecodeK {
+            if topReconstructionSparse(ws, k: kz, gate: options.gate) { return seen }
         } else {
-            Kernels.gemm(ws.z2, .none, view(.topWDec), .none, ws.q)
+            topReconstructionDense(ws, gate: options.gate)
         }
-        Kernels.addRow(ws.q, view(.topBDec).base)
-        Activation.relu(ws.q, into: ws.zhat)
-        gateValues(options.gate, into: ws.gate)
         let g = ws.gate.base
         for i in 0..<ws.b {
             let (z1, zh, m, r) = (ws.z1.row(i), ws.zhat.row(i), ws.mix.row(i), ws.r.row(i))
@@ -108,6 +106,18 @@ extension HierarchicalSAE {
         decode(ws)
         Kernels.gemm(ws.r, .none, view(.bottomWDec), .none, ws.t)
         return seen
+    }
+
+    /// Ẑ1 = ReLU(Z2 W_dec² + b_dec²) (DESIGN §2) and the gate values.
+    private func topReconstructionDense(_ ws: Workspace<T>, gate: GateSource) {
+        if kernels.usesSparse(ws.code2) {
+            SparseKernels.product(ws.code2, values: ws.code2.value, view(.topWDec), into: ws.q)
+        } else {
+            Kernels.gemm(ws.z2, .none, view(.topWDec), .none, ws.q)
+        }
+        Kernels.addRow(ws.q, view(.topBDec).base)
+        Activation.relu(ws.q, into: ws.zhat)
+        gateValues(gate, into: ws.gate)
     }
 
     /// X̂ = M W_dec¹ + b_dec.

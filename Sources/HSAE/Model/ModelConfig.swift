@@ -77,9 +77,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var matryoshkaGroups: [Int]?
     /// What the top encoder reads (TopInput.swift); nil (files written before it): the bottom code, DESIGN §2.
     public var topInput: TopInput?
+    /// k_z of a k-sparse top reconstruction Ẑ1 = ReLU(TopK_kz(Z2 W_dec² + b_dec²)) (TopDecodeK.swift,
+    /// `--top-decode-k`, docs/DECISIONS.md); nil (the default, and files written before it): DESIGN's dense ReLU.
+    public var topDecodeK: Int?
 
     public init(d: Int, bottom: LayerSpec, top: LayerSpec?, gate: GateMode = .learned, topDecoderNonNegative: Bool = true,
-                matryoshkaGroups: [Int]? = nil, topInput: TopInput? = nil) {
+                matryoshkaGroups: [Int]? = nil, topInput: TopInput? = nil, topDecodeK: Int? = nil) {
         self.d = d
         self.bottom = bottom
         self.top = top
@@ -87,6 +90,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.topDecoderNonNegative = topDecoderNonNegative
         self.matryoshkaGroups = matryoshkaGroups
         self.topInput = topInput
+        self.topDecodeK = topDecodeK
     }
 
     public var m1: Int { bottom.latents }
@@ -114,6 +118,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                       "needs positive group sizes adding up to the layer's \(m1) latents (m1 + m2), got \(groups.map(String.init).joined(separator: ","))")
         }
         if topInput == .pre { try check(top != nil, "--top-input", "pre applies to a model with a top layer, not to a baseline") }
+        if let kz = topDecodeK {
+            try check(top != nil, "--top-decode-k", "applies to a model with a top layer, not to a baseline")
+            try check(kz >= 1 && kz <= m1, "--top-decode-k", "must be in 1...m1 (\(m1)), or 0 for the dense reconstruction, got \(kz)")
+        }
         if let top {
             try check(top.latents > 0, "--m2", "must be > 0, got \(top.latents)")
             try check(top.latents <= m1, "--m2", "the top layer (m2 = \(top.latents)) must not be wider than the bottom layer (m1 = \(m1))")

@@ -28,6 +28,7 @@ extension MutualInformationTerm {
         // ρ_j = (1/s_j) Σ_{e in column j} z_e B_i, latent by latent (row j of ρ written once).
         let P = rho.view(rows: m2, cols: m1)
         P.zero()
+        rhoIsZero = false
         code.buildColumns()
         for j in 0..<m2 {
             let row = P.row(j)

@@ -12,6 +12,8 @@ final class MutualInformationTerm<T: BLASScalar> {
     static var epsilon: T { 1e-6 }
     let a: TensorBuffer<T>, bn: TensorBuffer<T>, rho: TensorBuffer<T>, da: TensorBuffer<T>, db: TensorBuffer<T>
     let rows: Int, m1: Int, m2: Int
+    /// Whether `rho` holds zeros (evaluateSparseResidual accumulates in it at a few entries and zeroes them again).
+    var rhoIsZero = false
 
     init(rows: Int, m1: Int, m2: Int) {
         self.rows = rows
@@ -30,6 +32,7 @@ final class MutualInformationTerm<T: BLASScalar> {
         let sA = Self.standardise(z2, into: A)
         let sB = Self.standardise(r, into: B)
         let P = rho.view(rows: m2, cols: m1)
+        rhoIsZero = false
         Kernels.gemm(A, .transposed, B, .none, P)
         let loss = w * Kernels.sumOfSquares(P.count, P.base)
         guard let dz2, let dr else { return loss }

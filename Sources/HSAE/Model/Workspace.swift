@@ -29,6 +29,9 @@ public final class Workspace<T: BLASScalar> {
     let p1: View<T>             // b × m1  P1 kept for a top encoder on pre-activations (TopInput.pre)
     public let code1: SparseCode<T>   // z1 as sparse rows
     public let code2: SparseCode<T>   // z2 as sparse rows
+    public let codeHat: SparseCode<T> // ẑ1 as sparse rows (a k-sparse top reconstruction, TopDecodeK.swift)
+    /// M and R as sparse rows over the union of Z1's and Ẑ1's entries (TopDecodeK.swift), when `forward` took that path.
+    public let sparseMix: SparseMix<T>
     var scratch = TopKScratch<T>()    // selection scratch for top-k
     var mi: AnyObject?          // MutualInformationTerm scratch, made on first use
     /// Dead bottom latents (increasing index) whose pre-activations `forward` captures for the AuxK
@@ -55,6 +58,8 @@ public final class Workspace<T: BLASScalar> {
         (dp1, dz2, dp2, gate, p1) = (views[16], views[17], views[18], views[19], views[20])
         code1 = SparseCode(latents: m1)
         code2 = SparseCode(latents: m2)
+        codeHat = SparseCode(latents: m1)
+        sparseMix = SparseMix(latents: m1)
         auxCode = SparseCode(latents: m1)
     }
 }

@@ -39,6 +39,11 @@ public enum SAELensExport {
             throw HSAEError.badConfig(option: "hsae export", message: "the model's top encoder reads the bottom pre-activations (topInput \"pre\" "
                 + "in its configuration); a SAELens top SAE reads the bottom code, so this model cannot be exported (only topInput \"code\" can)")
         }
+        if let kz = model.config.topDecodeK {
+            throw HSAEError.badConfig(option: "hsae export", message: "the model's top reconstruction keeps the \(kz) largest entries a row "
+                + "(topDecodeK \(kz) in its configuration, --top-decode-k); the exported top SAE's decode() ends with a plain ReLU, "
+                + "so this model cannot be exported (only a model trained without --top-decode-k can)")
+        }
         let staged = try StagedDirectory(target: out, replace: replace, option: "--out")
         do {
             try write(model, into: staged.staging, provenance: provenance)

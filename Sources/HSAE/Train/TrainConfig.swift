@@ -52,6 +52,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var matryoshkaGroups: [Int]?
     /// What the HSAE's top encoder reads (`--top-input`, TopInput.swift); nil: the bottom code (DESIGN §2).
     public var topInput: TopInput?
+    /// k_z of a k-sparse top reconstruction (`--top-decode-k`, ModelConfig.topDecodeK); nil: DESIGN's dense ReLU.
+    public var topDecodeK: Int?
 
     // Data and system.
     public var seed: UInt64 = 0
@@ -86,7 +88,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         }
         return ModelConfig(d: d, bottom: LayerSpec(latents: m1, activation: bottomActivation, target: bottomTarget),
                            top: LayerSpec(latents: resolvedM2, activation: topActivation, target: topTarget),
-                           gate: gate, topDecoderNonNegative: topDecoderNonNegative, topInput: topInput)
+                           gate: gate, topDecoderNonNegative: topDecoderNonNegative, topInput: topInput, topDecodeK: topDecodeK)
     }
 
     /// Combinations that train but are known to go wrong, as warnings for the start of a run.
@@ -115,6 +117,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if let m2 { try check(m2 > 0 && m2 <= m1, "--m2", "must be in 1...m1 (\(m1)), got \(m2)") }
         try check(microbatch > 0, "--microbatch", "must be > 0, got \(microbatch)")
         if topInput == .pre { try check(!baseline, "--top-input", "pre applies to an HSAE (it has a top layer), not to --baseline") }
+        if let topDecodeK {
+            try check(!baseline, "--top-decode-k", "applies to an HSAE (it has a top layer), not to --baseline")
+            try check(topDecodeK >= 1 && topDecodeK <= m1, "--top-decode-k", "must be in 1...m1 (\(m1)), or 0 for the dense reconstruction, got \(topDecodeK)")
+        }
         if matryoshkaGroups != nil { try check(baseline, "--matryoshka-groups", "applies to the Matryoshka baseline only (--baseline matryoshka)") }
         if let baselineL0 { try check(baselineL0.isFinite && baselineL0 > 0, "--baseline-l0", "must be > 0, got \(baselineL0)") }
         try check(batch > 0 && batch % microbatch == 0, "--batch",
