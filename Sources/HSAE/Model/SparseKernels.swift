@@ -137,33 +137,39 @@ extension SparseKernels {
 
 extension SparseKernels {
     /// dW[j1, j2] += z1_e1 · u_e2 for every pair of entries of the same row: dW += Z1ᵀ U, U the
-    /// b × m2 matrix with u at Z2's entries (the top encoder's gradient).   (b·k1·k2)
+    /// b × m2 matrix with u at Z2's entries (the top encoder's or decoder's gradient).   (b·k1·k2)
+    /// code1's latents are visited in order, so that each row of dW is in cache while its entries are
+    /// added (dW is m1 × m2: 256 MB at 16k × 4k); every element receives its additions in row order.
     public static func outerOfCodes<T>(_ code1: SparseCode<T>, _ code2: SparseCode<T>, values u: [T], into dw: View<T>) {
         precondition(code1.rows == code2.rows && u.count == code2.count && dw.rows == code1.latents && dw.cols == code2.latents,
                      "outer of codes: \(code1.rows)×\(code1.latents) and \(code2.rows)×\(code2.latents) (\(u.count) values), dW \(dw.rows)×\(dw.cols)")
-        for i in 0..<code1.rows {
-            let (r2, end2) = (code2.start[i], code2.start[i + 1])
-            guard r2 < end2 else { continue }
-            for e1 in code1.start[i] ..< code1.start[i + 1] {
-                let row = dw.row(Int(code1.index[e1]))
+        code1.buildColumns()
+        for j1 in 0..<code1.latents where code1.latentStart[j1] < code1.latentStart[j1 + 1] {
+            let row = dw.row(j1)
+            for s in code1.latentStart[j1] ..< code1.latentStart[j1 + 1] {
+                let e1 = Int(code1.byLatent[s])
+                let i = Int(code1.entryRow[e1])
                 let z = code1.value[e1]
-                for e2 in r2 ..< end2 { row[Int(code2.index[e2])] += z * u[e2] }
+                for e2 in code2.start[i] ..< code2.start[i + 1] { row[Int(code2.index[e2])] += z * u[e2] }
             }
         }
     }
 
     /// g_e1 = Σ_{e2 in the same row} u_e2 · W[j1, j2]: (U Wᵀ) at Z1's entries, W m1 × m2.   (b·k1·k2)
+    /// code1's latents are visited in order (each row of W read while in cache).
     public static func rowDotsOfCodes<T>(_ code1: SparseCode<T>, _ code2: SparseCode<T>, values u: [T], _ w: View<T>) -> [T] {
         precondition(code1.rows == code2.rows && u.count == code2.count && w.rows == code1.latents && w.cols == code2.latents,
                      "row dots of codes: \(code1.rows)×\(code1.latents) and \(code2.rows)×\(code2.latents), W \(w.rows)×\(w.cols)")
         var g = [T](repeating: 0, count: code1.count)
-        for i in 0..<code1.rows {
-            let (r2, end2) = (code2.start[i], code2.start[i + 1])
-            for e1 in code1.start[i] ..< code1.start[i + 1] {
-                let row = w.row(Int(code1.index[e1]))
-                var s: T = 0
-                for e2 in r2 ..< end2 { s += u[e2] * row[Int(code2.index[e2])] }
-                g[e1] = s
+        code1.buildColumns()
+        for j1 in 0..<code1.latents where code1.latentStart[j1] < code1.latentStart[j1 + 1] {
+            let row = w.row(j1)
+            for s in code1.latentStart[j1] ..< code1.latentStart[j1 + 1] {
+                let e1 = Int(code1.byLatent[s])
+                let i = Int(code1.entryRow[e1])
+                var sum: T = 0
+                for e2 in code2.start[i] ..< code2.start[i + 1] { sum += u[e2] * row[Int(code2.index[e2])] }
+                g[e1] = sum
             }
         }
         return g

@@ -102,10 +102,10 @@ extension HierarchicalSAE {
         // Through Ẑ1 = ReLU(TopK(Q)) (dQ = dẐ1 where Ẑ1 > 0) and the top decoder, pairing Z2's entries with the mix's.
         for e in 0..<code.count where !(mix.zhat[e] > 0) { dzhat[e] = 0 }
         if trainsTop {
-            SparseKernels.outerOfCodesByLatent(ws.code2, code, values: dzhat, into: layout.view(.topWDec, in: g))
+            SparseKernels.outerOfCodes(ws.code2, code, values: dzhat, into: layout.view(.topWDec, in: g))
             SparseKernels.columnSums(code, values: dzhat, into: layout.view(.topBDec, in: g).base)
         }
-        for (e, v) in SparseKernels.rowDotsOfCodesByLatent(ws.code2, code, values: dzhat, view(.topWDec)).enumerated() { dz2[e] += v }
+        for (e, v) in SparseKernels.rowDotsOfCodes(ws.code2, code, values: dzhat, view(.topWDec)).enumerated() { dz2[e] += v }
         if terms.contains(.l1Top), config.top?.activation.traits.penalty == .adaptiveL1 {
             let l1 = decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights[.l1Top]), rowWeight: w,
                                        dW: trainsTop ? layout.view(.topWDec, in: g) : nil)
@@ -114,11 +114,11 @@ extension HierarchicalSAE {
         }
         // Through act₂ and the top encoder (Z2 sparse, Z1 sparse).
         if trainsTop {
-            SparseKernels.outerOfCodesByLatent(ws.code1, ws.code2, values: dz2, into: layout.view(.topWEnc, in: g))
+            SparseKernels.outerOfCodes(ws.code1, ws.code2, values: dz2, into: layout.view(.topWEnc, in: g))
             SparseKernels.columnSums(ws.code2, values: dz2, into: layout.view(.topBEnc, in: g).base)
         }
         guard trainsBottom else { return nil }
-        var dz1 = SparseKernels.rowDotsOfCodesByLatent(ws.code1, ws.code2, values: dz2, view(.topWEnc))
+        var dz1 = SparseKernels.rowDotsOfCodes(ws.code1, ws.code2, values: dz2, view(.topWEnc))
         for e in 0..<code.count where mix.bottomEntry[e] >= 0 { dz1[Int(mix.bottomEntry[e])] += dr[e] }
         return dz1
     }
@@ -249,45 +249,5 @@ extension SparseKernels {
             }
         }
         return out
-    }
-}
-
-extension SparseKernels {
-    /// `outerOfCodes` (dW += Z1ᵀ U, U at Z2's entries) visiting code1's latents in order, so that each
-    /// row of dW is in cache while its entries are added (dW is m1 × m2: 256 MB at 16k × 4k). Every
-    /// element receives the same additions in the same (row) order as `outerOfCodes`.
-    public static func outerOfCodesByLatent<T>(_ code1: SparseCode<T>, _ code2: SparseCode<T>, values u: [T], into dw: View<T>) {
-        precondition(code1.rows == code2.rows && u.count == code2.count && dw.rows == code1.latents && dw.cols == code2.latents,
-                     "outer of codes: \(code1.rows)×\(code1.latents) and \(code2.rows)×\(code2.latents) (\(u.count) values), dW \(dw.rows)×\(dw.cols)")
-        code1.buildColumns()
-        for j1 in 0..<code1.latents where code1.latentStart[j1] < code1.latentStart[j1 + 1] {
-            let row = dw.row(j1)
-            for s in code1.latentStart[j1] ..< code1.latentStart[j1 + 1] {
-                let e1 = Int(code1.byLatent[s])
-                let i = Int(code1.entryRow[e1])
-                let z = code1.value[e1]
-                for e2 in code2.start[i] ..< code2.start[i + 1] { row[Int(code2.index[e2])] += z * u[e2] }
-            }
-        }
-    }
-
-    /// `rowDotsOfCodes` (g_e1 = Σ_{e2 in the row} u_e2 W[j1, j2]) visiting code1's latents in order (each
-    /// row of W read while in cache); the same sums in the same order.
-    public static func rowDotsOfCodesByLatent<T>(_ code1: SparseCode<T>, _ code2: SparseCode<T>, values u: [T], _ w: View<T>) -> [T] {
-        precondition(code1.rows == code2.rows && u.count == code2.count && w.rows == code1.latents && w.cols == code2.latents,
-                     "row dots of codes: \(code1.rows)×\(code1.latents) and \(code2.rows)×\(code2.latents), W \(w.rows)×\(w.cols)")
-        var g = [T](repeating: 0, count: code1.count)
-        code1.buildColumns()
-        for j1 in 0..<code1.latents where code1.latentStart[j1] < code1.latentStart[j1 + 1] {
-            let row = w.row(j1)
-            for s in code1.latentStart[j1] ..< code1.latentStart[j1 + 1] {
-                let e1 = Int(code1.byLatent[s])
-                let i = Int(code1.entryRow[e1])
-                var sum: T = 0
-                for e2 in code2.start[i] ..< code2.start[i + 1] { sum += u[e2] * row[Int(code2.index[e2])] }
-                g[e1] = sum
-            }
-        }
-        return g
     }
 }
