@@ -59,6 +59,20 @@ public final class SparseCode<T: BLASScalar> {
     private var next: [Int] = []
     private var columnsBuilt = false
 
+    /// Calls body(latent, entry, row) for every entry, latent by latent and in row order within a
+    /// latent (the columns built first): the order of the latent-ordered kernels, which keeps each
+    /// latent's row of a weight matrix in cache while its entries use it.
+    @inline(__always)
+    public func forEachEntryByLatent(_ body: (_ latent: Int, _ entry: Int, _ row: Int) -> Void) {
+        buildColumns()
+        for j in 0..<latents where latentStart[j] < latentStart[j + 1] {
+            for s in latentStart[j] ..< latentStart[j + 1] {
+                let e = Int(byLatent[s])
+                body(j, e, Int(entryRow[e]))
+            }
+        }
+    }
+
     /// Builds `latentStart`, `byLatent` and `entryRow` (a counting sort, O(nnz + m)), once per code.
     public func buildColumns() {
         guard !columnsBuilt else { return }

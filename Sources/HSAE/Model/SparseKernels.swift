@@ -143,15 +143,9 @@ extension SparseKernels {
     public static func outerOfCodes<T>(_ code1: SparseCode<T>, _ code2: SparseCode<T>, values u: [T], into dw: View<T>) {
         precondition(code1.rows == code2.rows && u.count == code2.count && dw.rows == code1.latents && dw.cols == code2.latents,
                      "outer of codes: \(code1.rows)×\(code1.latents) and \(code2.rows)×\(code2.latents) (\(u.count) values), dW \(dw.rows)×\(dw.cols)")
-        code1.buildColumns()
-        for j1 in 0..<code1.latents where code1.latentStart[j1] < code1.latentStart[j1 + 1] {
-            let row = dw.row(j1)
-            for s in code1.latentStart[j1] ..< code1.latentStart[j1 + 1] {
-                let e1 = Int(code1.byLatent[s])
-                let i = Int(code1.entryRow[e1])
-                let z = code1.value[e1]
-                for e2 in code2.start[i] ..< code2.start[i + 1] { row[Int(code2.index[e2])] += z * u[e2] }
-            }
+        code1.forEachEntryByLatent { j1, e1, i in
+            let (row, z) = (dw.row(j1), code1.value[e1])
+            for e2 in code2.start[i] ..< code2.start[i + 1] { row[Int(code2.index[e2])] += z * u[e2] }
         }
     }
 
@@ -161,16 +155,11 @@ extension SparseKernels {
         precondition(code1.rows == code2.rows && u.count == code2.count && w.rows == code1.latents && w.cols == code2.latents,
                      "row dots of codes: \(code1.rows)×\(code1.latents) and \(code2.rows)×\(code2.latents), W \(w.rows)×\(w.cols)")
         var g = [T](repeating: 0, count: code1.count)
-        code1.buildColumns()
-        for j1 in 0..<code1.latents where code1.latentStart[j1] < code1.latentStart[j1 + 1] {
+        code1.forEachEntryByLatent { j1, e1, i in
             let row = w.row(j1)
-            for s in code1.latentStart[j1] ..< code1.latentStart[j1 + 1] {
-                let e1 = Int(code1.byLatent[s])
-                let i = Int(code1.entryRow[e1])
-                var sum: T = 0
-                for e2 in code2.start[i] ..< code2.start[i + 1] { sum += u[e2] * row[Int(code2.index[e2])] }
-                g[e1] = sum
-            }
+            var sum: T = 0
+            for e2 in code2.start[i] ..< code2.start[i + 1] { sum += u[e2] * row[Int(code2.index[e2])] }
+            g[e1] = sum
         }
         return g
     }

@@ -188,15 +188,10 @@ extension SparseKernels {
         let n = w.cols
         for i in 0..<xhat.rows { xhat.row(i).update(from: bias, count: n) }
         t.zero()
-        code.buildColumns()
-        for j in 0..<code.latents where code.latentStart[j] < code.latentStart[j + 1] {
+        code.forEachEntryByLatent { j, e, i in
             let wj = w.row(j)
-            for s in code.latentStart[j] ..< code.latentStart[j + 1] {
-                let e = Int(code.byLatent[s])
-                let i = Int(code.entryRow[e])
-                T.axpy(n, code.value[e], wj, xhat.row(i))
-                if mix.r[e] != 0 { T.axpy(n, mix.r[e], wj, t.row(i)) }
-            }
+            T.axpy(n, code.value[e], wj, xhat.row(i))
+            if mix.r[e] != 0 { T.axpy(n, mix.r[e], wj, t.row(i)) }
         }
     }
 
@@ -210,20 +205,15 @@ extension SparseKernels {
                      "mix backward: code \(code.rows)×\(code.latents), W \(w.rows)×\(w.cols), dX̂ \(dxhat.rows)×\(dxhat.cols)")
         let n = w.cols
         var dm = [T](repeating: 0, count: code.count), dr = [T](repeating: 0, count: code.count)
-        code.buildColumns()
-        for j in 0..<code.latents where code.latentStart[j] < code.latentStart[j + 1] {
+        code.forEachEntryByLatent { j, e, i in
             let wj = w.row(j), gj = dW?.row(j)
-            for s in code.latentStart[j] ..< code.latentStart[j + 1] {
-                let e = Int(code.byLatent[s])
-                let i = Int(code.entryRow[e])
-                let dx = dxhat.row(i)
-                dm[e] = T.dot(n, dx, 1, wj, 1)
-                if let gj { T.axpy(n, code.value[e], dx, gj) }
-                if let dt {
-                    let dti = dt.row(i)
-                    dr[e] = T.dot(n, dti, 1, wj, 1)
-                    if let gj, mix.r[e] != 0 { T.axpy(n, mix.r[e], dti, gj) }
-                }
+            let dx = dxhat.row(i)
+            dm[e] = T.dot(n, dx, 1, wj, 1)
+            if let gj { T.axpy(n, code.value[e], dx, gj) }
+            if let dt {
+                let dti = dt.row(i)
+                dr[e] = T.dot(n, dti, 1, wj, 1)
+                if let gj, mix.r[e] != 0 { T.axpy(n, mix.r[e], dti, gj) }
             }
         }
         return (dm, dr)
@@ -237,16 +227,11 @@ extension SparseKernels {
                      "mix top-only backward: code \(code.rows)×\(code.latents), W \(w.rows)×\(w.cols), dY \(dy.rows)×\(dy.cols)")
         let n = w.cols
         var out = [T](repeating: 0, count: code.count)
-        code.buildColumns()
-        for j in 0..<code.latents where code.latentStart[j] < code.latentStart[j + 1] {
-            let wj = w.row(j), gj = dW?.row(j)
-            for s in code.latentStart[j] ..< code.latentStart[j + 1] {
-                let e = Int(code.byLatent[s])
-                guard mix.zhat[e] > 0 else { continue }
-                let dyi = dy.row(Int(code.entryRow[e]))
-                out[e] = T.dot(n, dyi, 1, wj, 1)
-                if let gj { T.axpy(n, mix.zhat[e], dyi, gj) }
-            }
+        code.forEachEntryByLatent { j, e, i in
+            guard mix.zhat[e] > 0 else { return }
+            let dyi = dy.row(i)
+            out[e] = T.dot(n, dyi, 1, w.row(j), 1)
+            if let gj = dW?.row(j) { T.axpy(n, mix.zhat[e], dyi, gj) }
         }
         return out
     }
