@@ -29,14 +29,7 @@ extension MutualInformationTerm {
         let P = rho.view(rows: m2, cols: m1)
         P.zero()
         rhoIsZero = false
-        code.buildColumns()
-        for j in 0..<m2 {
-            let row = P.row(j)
-            for q in code.latentStart[j] ..< code.latentStart[j + 1] {
-                let e = Int(code.byLatent[q])
-                T.axpy(m1, code.value[e] / s[j], B.row(Int(code.entryRow[e])), row)
-            }
-        }
+        code.forEachEntryByLatent { j, e, i in T.axpy(m1, code.value[e] / s[j], B.row(i), P.row(j)) }
         let loss = w * Kernels.sumOfSquares(P.count, P.base)
         guard let dr else { return loss }
         T.scal(P.count, 2 * w, P.base)  // dρ = 2wρ, in place

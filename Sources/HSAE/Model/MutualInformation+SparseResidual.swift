@@ -36,17 +36,12 @@ extension MutualInformationTerm {
         var pairs: [Int] = []
         pairs.reserveCapacity(code.count * max(1, rcode.count / max(1, rows)))
         // Top latent by top latent (Z2's columns), so that the pairs of one latent j touch one row of ρ (m1 values, in cache).
-        code.buildColumns()
-        for j in 0..<m2 where code.latentStart[j] < code.latentStart[j + 1] {
-            let base = j * m1
-            for q in code.latentStart[j] ..< code.latentStart[j + 1] {
-                let e2 = Int(code.byLatent[q])
-                let (i, z) = (Int(code.entryRow[e2]), code.value[e2])
-                for u in rcode.start[i] ..< rcode.start[i + 1] where mix.r[u] != 0 {
-                    let off = base + Int(rcode.index[u])
-                    P[off] += z * mix.r[u]
-                    pairs.append(off)
-                }
+        code.forEachEntryByLatent { j, e2, i in
+            let z = code.value[e2]
+            for u in rcode.start[i] ..< rcode.start[i + 1] where mix.r[u] != 0 {
+                let off = j * m1 + Int(rcode.index[u])
+                P[off] += z * mix.r[u]
+                pairs.append(off)
             }
         }
         var nzOff: [Int] = [], nzC: [T] = []
@@ -90,21 +85,17 @@ extension MutualInformationTerm {
         @inline(__always) func dRho(_ j: Int, _ c: Int) -> Double { w2 * aD[j] * cD[c] * (Double(P[j * m1 + c]) - SD[j] * muD[c]) }
         // ∂L/∂Z2 at Z2's entries and Σ_{j: Z2_ij ≠ 0} Z2_ij a_j dρ_jc at R's, again latent by latent.
         var dBSum = [Double](repeating: 0, count: rcode.count)
-        for j in 0..<m2 where code.latentStart[j] < code.latentStart[j + 1] {
-            for q in code.latentStart[j] ..< code.latentStart[j + 1] {
-                let e2 = Int(code.byLatent[q])
-                let i = Int(code.entryRow[e2])
-                let za = Double(code.value[e2]) * aD[j]
-                var dA = -kappa[j]
-                for u in rcode.start[i] ..< rcode.start[i + 1] {
-                    let c = Int(rcode.index[u])
-                    let d = dRho(j, c)
-                    if mix.r[u] != 0 { dA += Double(mix.r[u]) * cD[c] * d }
-                    dBSum[u] += za * d
-                }
-                let a = (Double(code.value[e2]) - mean2D[j]) * aD[j]
-                dz2[e2] += T((dA - a * projA[j]) * aD[j])
+        code.forEachEntryByLatent { j, e2, i in
+            let za = Double(code.value[e2]) * aD[j]
+            var dA = -kappa[j]
+            for u in rcode.start[i] ..< rcode.start[i + 1] {
+                let c = Int(rcode.index[u])
+                let d = dRho(j, c)
+                if mix.r[u] != 0 { dA += Double(mix.r[u]) * cD[c] * d }
+                dBSum[u] += za * d
             }
+            let a = (Double(code.value[e2]) - mean2D[j]) * aD[j]
+            dz2[e2] += T((dA - a * projA[j]) * aD[j])
         }
         for u in 0..<rcode.count {
             let c = Int(rcode.index[u])

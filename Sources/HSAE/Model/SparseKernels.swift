@@ -87,14 +87,7 @@ extension SparseKernels {
                      "decode: code \(code.rows)×\(code.latents), W \(w.rows)×\(w.cols), out \(out.rows)×\(out.cols)")
         let n = w.cols
         for i in 0..<out.rows { out.row(i).update(from: bias, count: n) }
-        code.buildColumns()
-        for j in 0..<code.latents {
-            let wj = w.row(j)
-            for s in code.latentStart[j] ..< code.latentStart[j + 1] {
-                let e = Int(code.byLatent[s])
-                T.axpy(n, code.value[e], wj, out.row(Int(code.entryRow[e])))
-            }
-        }
+        code.forEachEntryByLatent { j, e, i in T.axpy(n, code.value[e], w.row(j), out.row(i)) }
     }
 
     /// The whole backward pass of a layer without a top layer above it (phase 1, the baselines),
