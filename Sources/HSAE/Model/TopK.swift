@@ -53,7 +53,8 @@ public enum TopK {
         let n = rows * cols, g = n / keep
         // L = min over groups of the group maximum (groups of g consecutive values in row-major order).
         var bound = T.infinity, groupMax = -T.infinity, inGroup = 0, groups = 0
-        @inline(__always) func group(_ v: T) {
+        // Groups past the k-th (to the end of that row) only lower L, which stays a bound.
+        forEachValue(x, rows: rows, cols: cols, bias: c, while: { groups < keep }) { v in
             groupMax = v > groupMax ? v : groupMax
             inGroup += 1
             if inGroup == g {
@@ -61,36 +62,19 @@ public enum TopK {
                 (groupMax, inGroup, groups) = (-T.infinity, 0, groups + 1)
             }
         }
-        for i in 0..<rows where groups < keep {
-            let row = x + i * cols
-            // Groups past the k-th (to the end of that row) only lower L, which stays a bound.
-            if let c { for j in 0..<cols { group(row[j] + c[j]) } } else { for j in 0..<cols { group(row[j]) } }
-        }
         if scratch.candidates.count < n { scratch.candidates = [T](repeating: 0, count: n) }
         let (count, sawNaN) = scratch.candidates.withUnsafeMutableBufferPointer { out -> (Int, Bool) in
             let o = out.baseAddress!
             var count = 0, nans = 0
-            @inline(__always) func take(_ v: T) {
+            forEachValue(x, rows: rows, cols: cols, bias: c) { v in
                 o[count] = v
                 count += v >= bound ? 1 : 0
                 nans += v.isNaN ? 1 : 0
-            }
-            for i in 0..<rows {
-                let row = x + i * cols
-                if let c { for j in 0..<cols { take(row[j] + c[j]) } } else { for j in 0..<cols { take(row[j]) } }
             }
             return (count, nans > 0)
         }
         guard !sawNaN else { return nil }
         precondition(count >= keep, "top-k prefilter kept \(count) values, fewer than k = \(keep)")
-        if count == keep {
-            // τ is the least candidate; ties are the candidates equal to it.
-            var tau = T.infinity
-            for e in 0..<count { tau = scratch.candidates[e] < tau ? scratch.candidates[e] : tau }
-            var ties = 0
-            for e in 0..<count where scratch.candidates[e] == tau { ties += 1 }
-            return (tau, ties)
-        }
         let candidates = scratch.candidates
         return candidates.withUnsafeBufferPointer { heapSelect($0.baseAddress!, rows: 1, cols: count, bias: nil, keep: keep, scratch: &scratch) }
     }
@@ -113,14 +97,22 @@ public enum TopK {
                     siftDown(heap, keep, 0)
                 }
             }
-            for i in 0..<rows {
-                let row = x + i * cols
-                if let c { for j in 0..<cols { consider(row[j] + c[j]) } } else { for j in 0..<cols { consider(row[j]) } }
-            }
+            forEachValue(x, rows: rows, cols: cols, bias: c, consider)
             let tau = heap[0]
             var ties = 0
             for s in 0..<keep where heap[s] == tau { ties += 1 }
             return (tau, ties)
+        }
+    }
+
+    /// Calls body(x[i, j] + c[j]) (or x[i, j] without a bias) in row-major order; `more` is asked
+    /// before each row, and a false answer ends the pass.
+    @inline(__always)
+    private static func forEachValue<T: BLASScalar>(_ x: UnsafePointer<T>, rows: Int, cols: Int, bias c: UnsafePointer<T>?,
+                                                    while more: () -> Bool = { true }, _ body: (T) -> Void) {
+        for i in 0..<rows where more() {
+            let row = x + i * cols
+            if let c { for j in 0..<cols { body(row[j] + c[j]) } } else { for j in 0..<cols { body(row[j]) } }
         }
     }
 
