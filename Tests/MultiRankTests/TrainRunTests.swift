@@ -32,6 +32,18 @@ final class TrainRunTests: XCTestCase {
         return out
     }
 
+    /// `hsae eval` evaluates the run; `hsae export` refuses it with a message containing `naming`
+    /// and writes nothing.
+    func assertEvaluatesButExportRefuses(_ name: String, naming: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let run = Self.work + "/" + name
+        let evaluated = try Harness.single(["eval", "--run", run, "--probe-rows", "0", "--out", run + "-report"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr, file: file, line: line)
+        let export = try Harness.single(["export", "--run", run, "--out", run + "-export"])
+        XCTAssertNotEqual(export.status, 0, file: file, line: line)
+        XCTAssertTrue(export.stderr.contains(naming), export.stderr, file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "-export"), file: file, line: line)
+    }
+
     func modelBytes(_ name: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: Self.work + "/" + name + "/model.safetensors"))
     }
@@ -130,12 +142,7 @@ final class TrainRunTests: XCTestCase {
         let inspected = try Harness.single(["inspect", Self.work + "/zhat-1"])
         XCTAssertEqual(inspected.status, 0, inspected.stderr)
         XCTAssertTrue(inspected.stdout.contains("\"topDecodeK\" : 6") || inspected.stdout.contains("\"topDecodeK\":6"), inspected.stdout)
-        let evaluated = try Harness.single(["eval", "--run", Self.work + "/zhat-1", "--probe-rows", "0", "--out", Self.work + "/zhat-report"])
-        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
-        let export = try Harness.single(["export", "--run", Self.work + "/zhat-1", "--out", Self.work + "/zhat-export"])
-        XCTAssertNotEqual(export.status, 0)
-        XCTAssertTrue(export.stderr.contains("--top-decode-k"), export.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: Self.work + "/zhat-export"))
+        try assertEvaluatesButExportRefuses("zhat-1", naming: "--top-decode-k")
     }
 
     /// Issue 11's options through the trainer: `--top-input pre` (top encoder on P1) and
@@ -156,12 +163,7 @@ final class TrainRunTests: XCTestCase {
         XCTAssertNil(try ModelFile.load(path: Self.work + "/plain-1/model.safetensors").config.topInput)
         XCTAssertNotEqual(try modelBytes("pre-relu-1"), try modelBytes("plain-1"), "--top-input pre changed nothing")
         XCTAssertNotEqual(try modelBytes("bias-1"), try modelBytes("plain-1"), "--phase3-bias-control changed nothing")
-        let evaluated = try Harness.single(["eval", "--run", Self.work + "/pre-1", "--probe-rows", "0", "--out", Self.work + "/pre-report"])
-        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
-        let export = try Harness.single(["export", "--run", Self.work + "/pre-1", "--out", Self.work + "/pre-export"])
-        XCTAssertNotEqual(export.status, 0)
-        XCTAssertTrue(export.stderr.contains("pre-activations"), export.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: Self.work + "/pre-export"))
+        try assertEvaluatesButExportRefuses("pre-1", naming: "pre-activations")
         // λ per logged step (every 10) in phase 3: constant under the bias control, moving without it.
         func lambdas(_ run: String) throws -> [Double] {
             try String(contentsOfFile: Self.work + "/\(run)/metrics.jsonl", encoding: .utf8).split(separator: "\n").compactMap { line in
