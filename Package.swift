@@ -19,10 +19,12 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Dist", dependencies: ["CMPI"], exclude: ["README.md"]),
+        // Vector kernels with a portable and an AVX-512 body, chosen at run time (CKernels.h).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
         // Dynamic exclusivity checks on class properties cost ~6 % in the training loop's
         // kernels (swift_beginAccess per element); the model code passes buffers explicitly and
         // never overlaps accesses; debug builds keep the checks.
-        .target(name: "HSAE", dependencies: ["Dist", "COpenBLAS"], exclude: ["README.md"],
+        .target(name: "HSAE", dependencies: ["Dist", "COpenBLAS", "CKernels"], exclude: ["README.md"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         // The commands are a library so that tests parse them in-process (HSAECommand.parse);
         // the executable is only their entry point.

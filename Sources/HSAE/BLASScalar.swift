@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -28,6 +29,16 @@ public protocol BLASScalar: BinaryFloatingPoint, Codable, Sendable where Self.Ra
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func sqrt(_ x: Self) -> Self
+
+    /// One row of a top-k or threshold selection in a vector kernel (hsae_keep_row_f32: Float);
+    /// nil where there is none (Double), and the caller runs its own loop.
+    static func keepRowKernel(_ p: UnsafePointer<Self>, bias c: UnsafePointer<Self>?, count m: Int, tau: Self, ties: inout Int,
+                              into z: UnsafeMutablePointer<Self>, index: UnsafeMutablePointer<Int32>,
+                              value: UnsafeMutablePointer<Self>) -> Int?
+    /// The top-k prefilter over one row in a vector kernel (hsae_prefilter_row_f32: Float): the
+    /// candidates' count, or −1 for a row with a NaN; nil where there is no kernel (Double).
+    static func prefilterRowKernel(_ x: UnsafePointer<Self>, bias c: UnsafePointer<Self>?, count n: Int, keep: Int,
+                                   into candidates: UnsafeMutablePointer<Self>) -> Int?
 }
 
 @inline(__always) private func i32(_ v: Int, _ what: String) -> Int32 {
@@ -58,6 +69,16 @@ extension Float: BLASScalar {
     public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     public static func log(_ x: Float) -> Float { Foundation.log(x) }
     public static func sqrt(_ x: Float) -> Float { x.squareRoot() }
+
+    public static func keepRowKernel(_ p: UnsafePointer<Float>, bias c: UnsafePointer<Float>?, count m: Int, tau: Float, ties: inout Int,
+                                     into z: UnsafeMutablePointer<Float>, index: UnsafeMutablePointer<Int32>,
+                                     value: UnsafeMutablePointer<Float>) -> Int? {
+        Int(hsae_keep_row_f32(p, c, m, tau, &ties, z, index, value))
+    }
+    public static func prefilterRowKernel(_ x: UnsafePointer<Float>, bias c: UnsafePointer<Float>?, count n: Int, keep: Int,
+                                          into candidates: UnsafeMutablePointer<Float>) -> Int? {
+        Int(hsae_prefilter_row_f32(x, c, n, keep, candidates))
+    }
 }
 
 extension Double: BLASScalar {
@@ -83,4 +104,10 @@ extension Double: BLASScalar {
     public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     public static func log(_ x: Double) -> Double { Foundation.log(x) }
     public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
+
+    public static func keepRowKernel(_ p: UnsafePointer<Double>, bias c: UnsafePointer<Double>?, count m: Int, tau: Double,
+                                     ties: inout Int, into z: UnsafeMutablePointer<Double>, index: UnsafeMutablePointer<Int32>,
+                                     value: UnsafeMutablePointer<Double>) -> Int? { nil }
+    public static func prefilterRowKernel(_ x: UnsafePointer<Double>, bias c: UnsafePointer<Double>?, count n: Int, keep: Int,
+                                          into candidates: UnsafeMutablePointer<Double>) -> Int? { nil }
 }

@@ -97,7 +97,7 @@ public enum Activation {
         code.reset(reservingPerRow: selection.keepsK ? k : 0, rows: b)
         switch selection {
         case .positive:
-            keep(p, bias: c, above: 0, into: z, code: code)
+            keep(p, bias: c, above: 0, into: z, code: code, scratch: &scratch)
             return nil
         case .topKPerRow:
             for i in 0..<b {
@@ -108,7 +108,7 @@ public enum Activation {
             return nil
         case .topKPerBatch:
             if let threshold {
-                keep(p, bias: c, above: max(threshold, 0), into: z, code: code)
+                keep(p, bias: c, above: max(threshold, 0), into: z, code: code, scratch: &scratch)
                 return nil
             }
             let tau = TopK.threshold(p.base, rows: b, cols: m, bias: c, keep: k * b, scratch: &scratch)
@@ -122,21 +122,14 @@ public enum Activation {
         }
     }
 
-    /// z ← p + c where that exceeds floor, else 0 (all rows), recording the kept entries.
-    private static func keep<T>(_ p: View<T>, bias c: UnsafePointer<T>, above floor: T, into z: View<T>, code: SparseCode<T>) {
-        var rowIndex = [Int32](repeating: 0, count: z.cols), rowValue = [T](repeating: 0, count: z.cols)
-        rowIndex.withUnsafeMutableBufferPointer { ri in
-            rowValue.withUnsafeMutableBufferPointer { rv in
-                for i in 0..<z.rows {
-                    let (pr, zr) = (p.row(i), z.row(i))
-                    var n = 0
-                    for j in 0..<z.cols {
-                        let v = pr[j] + c[j]
-                        if v > floor { ri[n] = Int32(truncatingIfNeeded: j); rv[n] = v; n += 1; zr[j] = v } else { zr[j] = 0 }
-                    }
-                    code.appendRow(index: UnsafeBufferPointer(rebasing: ri[0..<n]), value: UnsafeBufferPointer(rebasing: rv[0..<n]))
-                }
-            }
+    /// z ← p + c where that exceeds floor ≥ 0, else 0 (all rows), recording the kept entries: the
+    /// row selection below with τ = floor and no ties.
+    private static func keep<T>(_ p: View<T>, bias c: UnsafePointer<T>, above floor: T, into z: View<T>, code: SparseCode<T>,
+                                scratch: inout TopKScratch<T>) {
+        precondition(floor >= 0, "a threshold selection keeps p + c > floor ≥ 0, got floor \(floor)")
+        for i in 0..<z.rows {
+            var ties = 0
+            keep(p.row(i), bias: c, count: z.cols, tau: floor, ties: &ties, into: z.row(i), code: code, scratch: &scratch)
         }
     }
 
@@ -153,6 +146,11 @@ public enum Activation {
         var n = 0
         scratch.rowIndex.withUnsafeMutableBufferPointer { ri in
             scratch.rowValue.withUnsafeMutableBufferPointer { rv in
+                if let kept = T.keepRowKernel(p, bias: c, count: m, tau: tau, ties: &ties, into: z, index: ri.baseAddress!,
+                                              value: rv.baseAddress!) {
+                    code.appendRow(index: UnsafeBufferPointer(rebasing: ri[0..<kept]), value: UnsafeBufferPointer(rebasing: rv[0..<kept]))
+                    return
+                }
                 for j in 0..<m {
                     let v = p[j] + c[j]
                     var kept = v > tau

@@ -47,10 +47,29 @@ public enum TopK {
         return heapSelect(x, rows: rows, cols: cols, bias: c, keep: keep, scratch: &scratch)
     }
 
-    /// `threshold` over the values ≥ L (see the type's comment); nil when a value is NaN.
+    /// `threshold` over the values ≥ L (see the type's comment); nil when a value is NaN. A row
+    /// (rows == 1) is prefiltered by the vector kernel where T has one (`prefilterRowKernel`),
+    /// which computes the same L and candidates as the loops here.
     private static func prefiltered<T: BLASScalar>(_ x: UnsafePointer<T>, rows: Int, cols: Int, bias c: UnsafePointer<T>?, keep: Int,
                                                    scratch: inout TopKScratch<T>) -> (value: T, ties: Int)? {
-        let n = rows * cols, g = n / keep
+        let n = rows * cols
+        if scratch.candidates.count < n { scratch.candidates = [T](repeating: 0, count: n) }
+        let count = scratch.candidates.withUnsafeMutableBufferPointer { out -> Int in
+            let o = out.baseAddress!
+            if rows == 1, let count = T.prefilterRowKernel(x, bias: c, count: n, keep: keep, into: o) { return count }
+            return prefilterLoops(x, rows: rows, cols: cols, bias: c, keep: keep, into: o)
+        }
+        guard count >= 0 else { return nil }
+        precondition(count >= keep, "top-k prefilter kept \(count) values, fewer than k = \(keep)")
+        let candidates = scratch.candidates
+        return candidates.withUnsafeBufferPointer { heapSelect($0.baseAddress!, rows: 1, cols: count, bias: nil, keep: keep, scratch: &scratch) }
+    }
+
+    /// The prefilter's L and candidates (into o, room for rows × cols) in Swift: their count, or
+    /// −1 when a value is NaN.
+    private static func prefilterLoops<T: BLASScalar>(_ x: UnsafePointer<T>, rows: Int, cols: Int, bias c: UnsafePointer<T>?, keep: Int,
+                                                      into o: UnsafeMutablePointer<T>) -> Int {
+        let g = rows * cols / keep
         // L = min over groups of the group maximum (groups of g consecutive values in row-major order).
         var bound = T.infinity, groupMax = -T.infinity, inGroup = 0, groups = 0
         // Groups past the k-th (to the end of that row) only lower L, which stays a bound.
@@ -62,21 +81,13 @@ public enum TopK {
                 (groupMax, inGroup, groups) = (-T.infinity, 0, groups + 1)
             }
         }
-        if scratch.candidates.count < n { scratch.candidates = [T](repeating: 0, count: n) }
-        let (count, sawNaN) = scratch.candidates.withUnsafeMutableBufferPointer { out -> (Int, Bool) in
-            let o = out.baseAddress!
-            var count = 0, nans = 0
-            forEachValue(x, rows: rows, cols: cols, bias: c) { v in
-                o[count] = v
-                count += v >= bound ? 1 : 0
-                nans += v.isNaN ? 1 : 0
-            }
-            return (count, nans > 0)
+        var count = 0, nans = 0
+        forEachValue(x, rows: rows, cols: cols, bias: c) { v in
+            o[count] = v
+            count += v >= bound ? 1 : 0
+            nans += v.isNaN ? 1 : 0
         }
-        guard !sawNaN else { return nil }
-        precondition(count >= keep, "top-k prefilter kept \(count) values, fewer than k = \(keep)")
-        let candidates = scratch.candidates
-        return candidates.withUnsafeBufferPointer { heapSelect($0.baseAddress!, rows: 1, cols: count, bias: nil, keep: keep, scratch: &scratch) }
+        return nans > 0 ? -1 : count
     }
 
     /// The heap selection alone (see the type's comment): `threshold` without the prefilter, the

@@ -1,0 +1,38 @@
+// CKernels: the few element-wise kernels of the training step that want the CPU's vector width,
+// in C so that one binary carries an AVX-512 body and a portable body and picks one at run time
+// (Swift compiles for baseline x86-64). Every AVX-512 body computes exactly what its portable
+// body computes — the same float operations on the same values, the same output order — so a
+// model trains to the same bytes on either; tests check both against the Swift reference.
+#ifndef HSAE_CKERNELS_H
+#define HSAE_CKERNELS_H
+#include <stdint.h>
+
+/// The instruction sets a kernel body can use.
+enum {
+    HSAE_ISA_PORTABLE = 0,
+    HSAE_ISA_AVX512 = 1,
+};
+
+/// The best body this CPU can run.
+int hsae_isa_best(void);
+/// The body in use (the best one unless hsae_isa_select chose another).
+int hsae_isa_active(void);
+/// Uses `isa` (clamped to what the CPU can run); −1 restores the best. Returns the one now in use.
+/// For tests and benchmarks: not thread-safe against kernels running at the same time.
+int hsae_isa_select(int isa);
+
+/// One row of a top-k (or threshold) selection over v[j] = p[j] + c[j] (c may be NULL: v = p):
+/// keeps v > tau, and v == tau while *ties > 0 (lower index first, decrementing *ties), and of
+/// those only v > 0. Writes z[j] = v where kept, else +0 (z may be p), appends the kept (j, v) to
+/// idx/val in index order (room for m), and returns how many were kept.
+long hsae_keep_row_f32(const float *p, const float *c, long m, float tau, long *ties,
+                       float *z, int32_t *idx, float *val);
+
+/// The top-k prefilter over one row v = x + c (c may be NULL), keep ≥ 1, n ≥ keep:
+/// L = the least of the maxima of the n / g whole groups of g = n / keep consecutive values (at
+/// least `keep` groups, so τ ≥ L: the same L as TopK's Swift loops over one row), and
+/// the values ≥ L copied to `candidates` in index order (room for n). Returns their count, or
+/// −1 when a value is NaN (the caller then selects over the whole row).
+long hsae_prefilter_row_f32(const float *x, const float *c, long n, long keep, float *candidates);
+
+#endif

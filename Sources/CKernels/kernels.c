@@ -1,0 +1,169 @@
+// The bodies of CKernels.h: a portable one of each kernel, and on x86-64 an AVX-512 one chosen
+// at run time. See the header for what each computes; the AVX-512 bodies compute the same.
+#include "CKernels.h"
+#include <math.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define HSAE_X86 1
+#include <immintrin.h>
+#endif
+
+// ---- portable bodies -------------------------------------------------------------------------
+
+static long keep_row_portable(const float *p, const float *c, long m, float tau, long *ties,
+                              float *z, int32_t *idx, float *val) {
+    long n = 0, t = *ties;
+    for (long j = 0; j < m; j++) {
+        float v = c ? p[j] + c[j] : p[j];
+        int kept = v > tau;
+        if (!kept && v == tau && t > 0) { kept = 1; t--; }
+        if (kept && v > 0) { idx[n] = (int32_t)j; val[n] = v; n++; z[j] = v; } else { z[j] = 0; }
+    }
+    *ties = t;
+    return n;
+}
+
+static long prefilter_row_portable(const float *x, const float *c, long n, long keep, float *candidates) {
+    long g = n / keep, groups = n / g;
+    float bound = INFINITY;
+    for (long q = 0; q < groups; q++) {
+        float groupMax = -INFINITY;
+        for (long j = q * g; j < (q + 1) * g; j++) {
+            float v = c ? x[j] + c[j] : x[j];
+            groupMax = v > groupMax ? v : groupMax;
+        }
+        bound = groupMax < bound ? groupMax : bound;
+    }
+    long count = 0, nans = 0;
+    for (long j = 0; j < n; j++) {
+        float v = c ? x[j] + c[j] : x[j];
+        candidates[count] = v;
+        count += v >= bound;
+        nans += v != v;
+    }
+    return nans ? -1 : count;
+}
+
+// ---- AVX-512 bodies ----------------------------------------------------------------------------
+
+#ifdef HSAE_X86
+#define AVX512 __attribute__((target("avx512f,popcnt")))
+// Compression goes to a register and then a masked store: a compressing store straight to memory
+// (vcompressps m512) is microcoded on AMD Zen 4 and made these kernels slower than scalar code.
+
+AVX512 static inline __mmask16 tail_mask(long left) {
+    return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+}
+
+/// v = x + c on the lanes of `lanes` (c may be NULL), `fill` elsewhere.
+AVX512 static inline __m512 load_sum(const float *x, const float *c, __mmask16 lanes, __m512 fill) {
+    __m512 v = _mm512_mask_loadu_ps(fill, lanes, x);
+    return c ? _mm512_mask_add_ps(fill, lanes, v, _mm512_maskz_loadu_ps(lanes, c)) : v;
+}
+
+AVX512 static long keep_row_avx512(const float *p, const float *c, long m, float tau, long *ties,
+                                   float *z, int32_t *idx, float *val) {
+    const __m512 vtau = _mm512_set1_ps(tau), zero = _mm512_setzero_ps();
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    long n = 0, t = *ties;
+    for (long j = 0; j < m; j += 16) {
+        __mmask16 lanes = tail_mask(m - j);
+        __m512 v = load_sum(p + j, c ? c + j : 0, lanes, zero);
+        if (t > 0 && _mm512_mask_cmp_ps_mask(lanes, v, vtau, _CMP_EQ_OQ)) {
+            // A tie that may be kept: this block in index order, as the portable body does.
+            long end = m - j < 16 ? m : j + 16;
+            for (long jj = j; jj < end; jj++) {
+                float u = c ? p[jj] + c[jj] : p[jj];
+                int kept = u > tau;
+                if (!kept && u == tau && t > 0) { kept = 1; t--; }
+                if (kept && u > 0) { idx[n] = (int32_t)jj; val[n] = u; n++; z[jj] = u; } else { z[jj] = 0; }
+            }
+            continue;
+        }
+        __mmask16 kept = _mm512_mask_cmp_ps_mask(lanes, v, vtau, _CMP_GT_OQ) & _mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ);
+        _mm512_mask_storeu_ps(z + j, lanes, _mm512_maskz_mov_ps(kept, v));
+        int count = __builtin_popcount((unsigned)kept);
+        __mmask16 out = tail_mask(count);
+        _mm512_mask_storeu_epi32(idx + n, out, _mm512_maskz_compress_epi32(kept, _mm512_add_epi32(iota, _mm512_set1_epi32((int)j))));
+        _mm512_mask_storeu_ps(val + n, out, _mm512_maskz_compress_ps(kept, v));
+        n += count;
+    }
+    *ties = t;
+    return n;
+}
+
+AVX512 static long prefilter_row_avx512(const float *x, const float *c, long n, long keep, float *candidates) {
+    const __m512 ninf = _mm512_set1_ps(-INFINITY);
+    long g = n / keep, groups = n / g;
+    float bound = INFINITY;
+    for (long q = 0; q < groups; q++) {
+        __m512 gm = ninf;
+        for (long j = q * g, end = (q + 1) * g; j < end; j += 16) {
+            __mmask16 lanes = tail_mask(end - j);
+            gm = _mm512_max_ps(gm, load_sum(x + j, c ? c + j : 0, lanes, ninf));
+        }
+        float groupMax = _mm512_reduce_max_ps(gm);
+        bound = groupMax < bound ? groupMax : bound;
+    }
+    // A NaN can make `bound` anything; such a row is reported below and selected over in full.
+    const __m512 vb = _mm512_set1_ps(bound);
+    long count = 0;
+    __mmask16 nans = 0;
+    for (long j = 0; j < n; j += 16) {
+        __mmask16 lanes = tail_mask(n - j);
+        __m512 v = load_sum(x + j, c ? c + j : 0, lanes, ninf);
+        __mmask16 ge = _mm512_mask_cmp_ps_mask(lanes, v, vb, _CMP_GE_OQ);
+        nans |= _mm512_mask_cmp_ps_mask(lanes, v, v, _CMP_UNORD_Q);
+        int kept = __builtin_popcount((unsigned)ge);
+        _mm512_mask_storeu_ps(candidates + count, tail_mask(kept), _mm512_maskz_compress_ps(ge, v));
+        count += kept;
+    }
+    return nans ? -1 : count;
+}
+#endif
+
+// ---- dispatch ----------------------------------------------------------------------------------
+
+static int best_isa(void) {
+#ifdef HSAE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt")) return HSAE_ISA_AVX512;
+#endif
+    return HSAE_ISA_PORTABLE;
+}
+
+// −1 until first asked: the CPU is probed once (threads that race store the same value).
+static int active = -1;
+
+int hsae_isa_best(void) { return best_isa(); }
+
+int hsae_isa_active(void) {
+    int isa = __atomic_load_n(&active, __ATOMIC_RELAXED);
+    if (isa < 0) {
+        isa = best_isa();
+        __atomic_store_n(&active, isa, __ATOMIC_RELAXED);
+    }
+    return isa;
+}
+
+int hsae_isa_select(int isa) {
+    int best = best_isa();
+    int chosen = isa < 0 || isa > best ? best : isa;
+    __atomic_store_n(&active, chosen, __ATOMIC_RELAXED);
+    return chosen;
+}
+
+long hsae_keep_row_f32(const float *p, const float *c, long m, float tau, long *ties,
+                       float *z, int32_t *idx, float *val) {
+#ifdef HSAE_X86
+    if (hsae_isa_active() == HSAE_ISA_AVX512) return keep_row_avx512(p, c, m, tau, ties, z, idx, val);
+#endif
+    return keep_row_portable(p, c, m, tau, ties, z, idx, val);
+}
+
+long hsae_prefilter_row_f32(const float *x, const float *c, long n, long keep, float *candidates) {
+#ifdef HSAE_X86
+    if (hsae_isa_active() == HSAE_ISA_AVX512) return prefilter_row_avx512(x, c, n, keep, candidates);
+#endif
+    return prefilter_row_portable(x, c, n, keep, candidates);
+}

@@ -1,0 +1,114 @@
+import HSAE
+import XCTest
+
+/// The C vector kernels (CKernels) under every body this CPU runs, against the rule each
+/// implements written out as a plain loop here: the same outputs bit for bit, including ties at
+/// τ, NaN, ±0, rows shorter than a vector and tails.
+final class VectorKernelTests: XCTestCase {
+    override func tearDown() { VectorKernels.select(nil) }
+
+    func testTheBestBodyMatchesTheCPU() throws {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) }
+        let cpu = try XCTUnwrap(flags, "no /proc/cpuinfo flags line")
+        XCTAssertEqual(VectorKernels.best, cpu.contains("avx512f") ? .avx512 : .portable)
+        XCTAssertEqual(VectorKernels.select(.portable), .portable)
+        XCTAssertEqual(VectorKernels.active, .portable)
+        XCTAssertEqual(VectorKernels.select(nil), VectorKernels.best)
+    }
+
+    /// Values from a small set (many ties), with NaN, −0 and +0 mixed in.
+    func values(_ n: Int, _ rng: inout SplitMix64) -> [Float] {
+        let pool: [Float] = [-2, -1, -0.0, 0, 0.5, 1, 1, 2, 3, .nan, 1.25, -0.5]
+        return (0..<n).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }
+    }
+
+    func testKeepRowIsTheSelectionRule() {
+        var rng = SplitMix64(seed: 41)
+        for isa in VectorKernels.available {
+            XCTAssertEqual(VectorKernels.select(isa), isa)
+            for m in [1, 3, 15, 16, 17, 33, 40, 640, 1001] {
+                for trial in 0..<6 {
+                    let p = values(m, &rng), c = values(m, &rng)
+                    let withBias = trial % 2 == 1, inPlace = trial % 3 == 0
+                    let tau: Float = [1, 0.5, 2, 0, -1, 3][trial]
+                    let ties0 = [0, 1, 2, 5, 1, 3][trial]
+                    // The rule: v = p + c; keep v > τ, or v == τ while ties last (lower index
+                    // first); of those only v > 0; z = v kept, else +0.
+                    var (eZ, eIdx, eVal, eTies) = ([Float](repeating: 0, count: m), [Int32](), [Float](), ties0)
+                    for j in 0..<m {
+                        let v = withBias ? p[j] + c[j] : p[j]
+                        var kept = v > tau
+                        if !kept, v == tau, eTies > 0 { kept = true; eTies -= 1 }
+                        if kept, v > 0 { eIdx.append(Int32(j)); eVal.append(v); eZ[j] = v }
+                    }
+                    var z = inPlace ? p : [Float](repeating: .nan, count: m)
+                    var idx = [Int32](repeating: -1, count: m), val = [Float](repeating: .nan, count: m)
+                    var ties = ties0
+                    let n = p.withUnsafeBufferPointer { pb in
+                        c.withUnsafeBufferPointer { cb in
+                            z.withUnsafeMutableBufferPointer { zb in
+                                // In place: the kernel reads p from z's own memory.
+                                Float.keepRowKernel(inPlace ? UnsafePointer(zb.baseAddress!) : pb.baseAddress!,
+                                                    bias: withBias ? cb.baseAddress! : nil, count: m, tau: tau, ties: &ties,
+                                                    into: zb.baseAddress!, index: &idx, value: &val)
+                            }
+                        }
+                    }
+                    let label = "\(isa), m \(m), trial \(trial)"
+                    XCTAssertEqual(n, eIdx.count, label)
+                    XCTAssertEqual(Array(idx.prefix(eIdx.count)), eIdx, label)
+                    XCTAssertEqual(Array(val.prefix(eVal.count)).map(\.bitPattern), eVal.map(\.bitPattern), label)
+                    XCTAssertEqual(z.map(\.bitPattern), eZ.map(\.bitPattern), label + ": z bit for bit (+0 where not kept)")
+                    XCTAssertEqual(ties, eTies, label)
+                }
+            }
+        }
+    }
+
+    func testPrefilterIsTheBoundAndItsCandidates() {
+        var rng = SplitMix64(seed: 43)
+        func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 4 - 2 }
+        for isa in VectorKernels.available {
+            XCTAssertEqual(VectorKernels.select(isa), isa)
+            for (n, keep) in [(8, 1), (40, 5), (100, 12), (100, 13), (640, 16), (640, 21), (1000, 64), (16384, 64), (2003, 7)] {
+                for kind in ["continuous", "ties", "nan"] {
+                    var x: [Float] = (0..<n).map { _ in kind == "ties" ? Float(Int(rng.next() % 5)) - 2 : uniform() }
+                    if kind == "nan" { x[Int(rng.next() % UInt64(n))] = .nan }
+                    let c: [Float] = (0..<n).map { _ in uniform() }
+                    for withBias in [false, true] {
+                        let v = (0..<n).map { withBias ? x[$0] + c[$0] : x[$0] }
+                        // L: the least maximum of the n / g whole groups of g = n / keep values.
+                        let g = n / keep
+                        let bound = (0..<(n / g)).map { q in v[(q * g)..<((q + 1) * g)].reduce(-Float.infinity) { $1 > $0 ? $1 : $0 } }
+                            .reduce(Float.infinity) { $1 < $0 ? $1 : $0 }
+                        let expected = v.contains { $0.isNaN } ? nil : v.filter { $0 >= bound }
+                        var out = [Float](repeating: .nan, count: n)
+                        let count = x.withUnsafeBufferPointer { xb in
+                            c.withUnsafeBufferPointer { cb in
+                                Float.prefilterRowKernel(xb.baseAddress!, bias: withBias ? cb.baseAddress! : nil, count: n, keep: keep,
+                                                         into: &out)
+                            }
+                        }
+                        let label = "\(isa), n \(n), keep \(keep), \(kind), bias \(withBias)"
+                        if let expected {
+                            XCTAssertEqual(count, expected.count, label)
+                            XCTAssertEqual(Array(out.prefix(expected.count)).map(\.bitPattern), expected.map(\.bitPattern), label)
+                            XCTAssertGreaterThanOrEqual(expected.count, keep, label)
+                        } else {
+                            XCTAssertEqual(count, -1, label + ": a NaN is reported")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testDoubleHasNoKernel() {
+        var ties = 0
+        let p = [1.0], out = [Int32](repeating: 0, count: 1)
+        var z = [0.0], v = [0.0], idx = out
+        XCTAssertNil(p.withUnsafeBufferPointer { Double.keepRowKernel($0.baseAddress!, bias: nil, count: 1, tau: 0, ties: &ties, into: &z, index: &idx, value: &v) })
+        XCTAssertNil(p.withUnsafeBufferPointer { Double.prefilterRowKernel($0.baseAddress!, bias: nil, count: 1, keep: 1, into: &v) })
+    }
+}
