@@ -44,10 +44,14 @@ static long prefilter_row_portable(const float *x, const float *c, long n, long 
     return nans ? -1 : count;
 }
 
+static void axpy_portable(long n, float a, const float *x, float *y) {
+    for (long i = 0; i < n; i++) y[i] = fmaf(a, x[i], y[i]);
+}
+
 // ---- AVX-512 bodies ----------------------------------------------------------------------------
 
 #ifdef HSAE_X86
-#define AVX512 __attribute__((target("avx512f,popcnt")))
+#define AVX512 __attribute__((target("avx512f,fma,popcnt")))
 // Compression goes to a register and then a masked store: a compressing store straight to memory
 // (vcompressps m512) is microcoded on AMD Zen 4 and made these kernels slower than scalar code.
 
@@ -120,6 +124,15 @@ AVX512 static long prefilter_row_avx512(const float *x, const float *c, long n, 
     }
     return nans ? -1 : count;
 }
+AVX512 static void axpy_avx512(long n, float a, const float *x, float *y) {
+    const __m512 va = _mm512_set1_ps(a);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+    if (i < n) {
+        __mmask16 lanes = tail_mask(n - i);
+        _mm512_mask_storeu_ps(y + i, lanes, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(lanes, x + i), _mm512_maskz_loadu_ps(lanes, y + i)));
+    }
+}
 #endif
 
 // ---- dispatch ----------------------------------------------------------------------------------
@@ -166,4 +179,11 @@ long hsae_prefilter_row_f32(const float *x, const float *c, long n, long keep, f
     if (hsae_isa_active() == HSAE_ISA_AVX512) return prefilter_row_avx512(x, c, n, keep, candidates);
 #endif
     return prefilter_row_portable(x, c, n, keep, candidates);
+}
+
+void hsae_axpy_f32(long n, float a, const float *x, float *y) {
+#ifdef HSAE_X86
+    if (hsae_isa_active() == HSAE_ISA_AVX512) { axpy_avx512(n, a, x, y); return; }
+#endif
+    axpy_portable(n, a, x, y);
 }

@@ -54,8 +54,11 @@ extension Float: BLASScalar {
         cblas_sgemm(CblasRowMajor, ta.cblas, tb.cblas, i32(m, "m"), i32(n, "n"), i32(k, "k"),
                     alpha, a, i32(lda, "lda"), b, i32(ldb, "ldb"), beta, c, i32(ldc, "ldc"))
     }
+    /// With the AVX-512 vector kernels, an inlined FMA loop (hsae_axpy_f32: the floats of OpenBLAS's
+    /// FMA kernels, without the call's overhead that dominated the sparse kernels' d-float rows);
+    /// otherwise OpenBLAS.
     public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        cblas_saxpy(i32(n, "n"), alpha, x, 1, y, 1)
+        if hsae_isa_active() == VectorKernels.avx512.rawValue { hsae_axpy_f32(n, alpha, x, y) } else { cblas_saxpy(i32(n, "n"), alpha, x, 1, y, 1) }
     }
     public static func scal(_ n: Int, _ alpha: Float, _ x: UnsafeMutablePointer<Float>) {
         cblas_sscal(i32(n, "n"), alpha, x, 1)

@@ -1,3 +1,4 @@
+import CKernels
 import HSAE
 import XCTest
 
@@ -110,5 +111,30 @@ final class VectorKernelTests: XCTestCase {
         var z = [0.0], v = [0.0], idx = out
         XCTAssertNil(p.withUnsafeBufferPointer { Double.keepRowKernel($0.baseAddress!, bias: nil, count: 1, tau: 0, ties: &ties, into: &z, index: &idx, value: &v) })
         XCTAssertNil(p.withUnsafeBufferPointer { Double.prefilterRowKernel($0.baseAddress!, bias: nil, count: 1, keep: 1, into: &v) })
+    }
+}
+
+extension VectorKernelTests {
+    /// hsae_axpy_f32 under every body: y + a·x with one rounding (fma) per element, bit for bit, at
+    /// every length across the vector width and its tail; and Float.axpy, which takes it with the
+    /// AVX-512 body (OpenBLAS otherwise).
+    func testAxpyIsOneFMAPerElement() {
+        var rng = SplitMix64(seed: 47)
+        func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 4 - 2 }
+        for isa in VectorKernels.available {
+            XCTAssertEqual(VectorKernels.select(isa), isa)
+            for n in [1, 7, 15, 16, 17, 31, 64, 128, 130, 1000] {
+                let a = uniform(), x = (0..<n).map { _ in uniform() }, y0 = (0..<n).map { _ in uniform() }
+                let expected = (0..<n).map { y0[$0].addingProduct(a, x[$0]) }  // fma(a, x, y0): one rounding
+                var y = y0
+                hsae_axpy_f32(n, a, x, &y)
+                XCTAssertEqual(y.map(\.bitPattern), expected.map(\.bitPattern), "\(isa), n \(n)")
+                if isa == .avx512 {
+                    y = y0
+                    x.withUnsafeBufferPointer { Float.axpy(n, a, $0.baseAddress!, &y) }
+                    XCTAssertEqual(y.map(\.bitPattern), expected.map(\.bitPattern), "Float.axpy, n \(n)")
+                }
+            }
+        }
     }
 }

@@ -35,4 +35,9 @@ long hsae_keep_row_f32(const float *p, const float *c, long m, float tau, long *
 /// −1 when a value is NaN (the caller then selects over the whole row).
 long hsae_prefilter_row_f32(const float *x, const float *c, long n, long keep, float *candidates);
 
+/// y[i] = fmaf(a, x[i], y[i]) for i < n: one rounding per element, the same floats as OpenBLAS's
+/// FMA saxpy kernels (Haswell and later), without a BLAS call's overhead on short rows (a sparse
+/// kernel makes one per active latent, d floats each).
+void hsae_axpy_f32(long n, float a, const float *x, float *y);
+
 #endif
