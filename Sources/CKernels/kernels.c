@@ -44,6 +44,15 @@ static long prefilter_row_portable(const float *x, const float *c, long n, long 
     return nans ? -1 : count;
 }
 
+static float select_portable(const float *a, long n, long keep, long *ties) {
+    for (long i = 0; i < n; i++) {
+        long greater = 0, equal = 0;
+        for (long j = 0; j < n; j++) { greater += a[j] > a[i]; equal += a[j] == a[i]; }
+        if (greater < keep && keep <= greater + equal) { *ties = keep - greater; return a[i]; }
+    }
+    __builtin_trap();  // unreachable without NaN: the keep-th largest is one of the values
+}
+
 static void axpy_portable(long n, float a, const float *x, float *y) {
     for (long i = 0; i < n; i++) y[i] = fmaf(a, x[i], y[i]);
 }
@@ -124,6 +133,21 @@ AVX512 static long prefilter_row_avx512(const float *x, const float *c, long n, 
     }
     return nans ? -1 : count;
 }
+AVX512 static float select_avx512(const float *a, long n, long keep, long *ties) {
+    for (long i = 0; i < n; i++) {
+        const __m512 v = _mm512_set1_ps(a[i]);
+        long greater = 0, equal = 0;
+        for (long j = 0; j < n; j += 16) {
+            __mmask16 lanes = tail_mask(n - j);
+            __m512 x = _mm512_maskz_loadu_ps(lanes, a + j);
+            greater += __builtin_popcount((unsigned)_mm512_mask_cmp_ps_mask(lanes, x, v, _CMP_GT_OQ));
+            equal += __builtin_popcount((unsigned)_mm512_mask_cmp_ps_mask(lanes, x, v, _CMP_EQ_OQ));
+        }
+        if (greater < keep && keep <= greater + equal) { *ties = keep - greater; return a[i]; }
+    }
+    __builtin_trap();
+}
+
 AVX512 static void axpy_avx512(long n, float a, const float *x, float *y) {
     const __m512 va = _mm512_set1_ps(a);
     long i = 0;
@@ -186,4 +210,11 @@ void hsae_axpy_f32(long n, float a, const float *x, float *y) {
     if (hsae_isa_active() == HSAE_ISA_AVX512) { axpy_avx512(n, a, x, y); return; }
 #endif
     axpy_portable(n, a, x, y);
+}
+
+float hsae_select_f32(const float *a, long n, long keep, long *ties) {
+#ifdef HSAE_X86
+    if (hsae_isa_active() == HSAE_ISA_AVX512) return select_avx512(a, n, keep, ties);
+#endif
+    return select_portable(a, n, keep, ties);
 }

@@ -39,6 +39,9 @@ public protocol BLASScalar: BinaryFloatingPoint, Codable, Sendable where Self.Ra
     /// candidates' count, or −1 for a row with a NaN; nil where there is no kernel (Double).
     static func prefilterRowKernel(_ x: UnsafePointer<Self>, bias c: UnsafePointer<Self>?, count n: Int, keep: Int,
                                    into candidates: UnsafeMutablePointer<Self>) -> Int?
+    /// The keep-th largest of a[0..<n] and its ties by counting (hsae_select_f32: Float, with the
+    /// AVX-512 bodies); nil otherwise, and the caller runs its heap.
+    static func selectKernel(_ a: UnsafePointer<Self>, count n: Int, keep: Int) -> (value: Self, ties: Int)?
 }
 
 @inline(__always) private func i32(_ v: Int, _ what: String) -> Int32 {
@@ -82,6 +85,12 @@ extension Float: BLASScalar {
                                           into candidates: UnsafeMutablePointer<Float>) -> Int? {
         Int(hsae_prefilter_row_f32(x, c, n, keep, candidates))
     }
+    public static func selectKernel(_ a: UnsafePointer<Float>, count n: Int, keep: Int) -> (value: Float, ties: Int)? {
+        guard hsae_isa_active() == VectorKernels.avx512.rawValue else { return nil }
+        var ties = 0
+        let tau = hsae_select_f32(a, n, keep, &ties)
+        return (tau, ties)
+    }
 }
 
 extension Double: BLASScalar {
@@ -113,4 +122,5 @@ extension Double: BLASScalar {
                                      value: UnsafeMutablePointer<Double>) -> Int? { nil }
     public static func prefilterRowKernel(_ x: UnsafePointer<Double>, bias c: UnsafePointer<Double>?, count n: Int, keep: Int,
                                           into candidates: UnsafeMutablePointer<Double>) -> Int? { nil }
+    public static func selectKernel(_ a: UnsafePointer<Double>, count n: Int, keep: Int) -> (value: Double, ties: Int)? { nil }
 }

@@ -138,3 +138,35 @@ extension VectorKernelTests {
         }
     }
 }
+
+extension VectorKernelTests {
+    /// hsae_select_f32 under every body against sorting: τ the keep-th largest and ties =
+    /// keep − #{> τ}, on continuous values, heavy ties, all equal and ±0, every keep from 1 to n.
+    func testSelectByCountingIsTheKthLargest() {
+        var rng = SplitMix64(seed: 53)
+        func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 4 - 2 }
+        for isa in VectorKernels.available {
+            XCTAssertEqual(VectorKernels.select(isa), isa)
+            for n in [1, 5, 16, 17, 50, 128] {
+                for kind in ["continuous", "ties", "constant", "zeros"] {
+                    let a: [Float] = (0..<n).map { _ in
+                        switch kind {
+                        case "continuous": return uniform()
+                        case "ties": return Float(Int(rng.next() % 4))
+                        case "constant": return 1.5
+                        default: return rng.next() % 2 == 0 ? 0 : -0.0
+                        }
+                    }
+                    for keep in 1...n {
+                        let tau = a.sorted(by: >)[keep - 1]
+                        var ties = -1
+                        let got = hsae_select_f32(a, n, keep, &ties)
+                        let label = "\(isa), n \(n), \(kind), keep \(keep)"
+                        XCTAssertEqual(got, tau, label)
+                        XCTAssertEqual(ties, keep - a.filter { $0 > tau }.count, label)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -35,6 +35,11 @@ long hsae_keep_row_f32(const float *p, const float *c, long m, float tau, long *
 /// −1 when a value is NaN (the caller then selects over the whole row).
 long hsae_prefilter_row_f32(const float *x, const float *c, long n, long keep, float *candidates);
 
+/// The keep-th largest τ of a[0..<n] (1 ≤ keep ≤ n, no NaN) and *ties = keep − #{a > τ}, by
+/// counting for each value how many are greater and equal (n² comparisons: for the few
+/// candidates a prefilter leaves, where a heap's unpredictable branches cost more).
+float hsae_select_f32(const float *a, long n, long keep, long *ties);
+
 /// y[i] = fmaf(a, x[i], y[i]) for i < n: one rounding per element, the same floats as OpenBLAS's
 /// FMA saxpy kernels (Haswell and later), without a BLAS call's overhead on short rows (a sparse
 /// kernel makes one per active latent, d floats each).
