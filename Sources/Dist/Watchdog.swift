@@ -4,7 +4,8 @@ import Foundation
 /// partition leaves the others blocked inside a collective, which MPI never times out).
 ///
 /// The owner calls `kick()` after each completed step. A background thread checks every
-/// second; when no kick has come for `timeout` seconds it writes one message to stderr and
+/// second; when no kick has come for `timeout` seconds of the process running (time it spent
+/// stopped does not count) it writes one message to stderr and
 /// terminates the process with `_exit`, which makes `mpirun` end the other ranks. It never
 /// calls MPI itself (MPI runs in FUNNELED mode: only the main thread may).
 ///
@@ -54,11 +55,29 @@ public final class Watchdog: @unchecked Sendable {
         return parent
     }
 
+    /// The new `lastKick` for a check made at `now`, the previous one at `previousCheck`, when the
+    /// checks are `interval` apart while the process runs. A longer gap than
+    /// `suspensionGap(interval)` means the process did not run in between: it was stopped
+    /// (SIGSTOP, Ctrl-Z on mpirun) or the machine slept. That time is not the job's, so the
+    /// deadline moves by it. Without this a job resumed after a pause longer than the timeout
+    /// was killed at once.
+    public static func discountingSuspension(lastKick: Date, previousCheck: Date, now: Date, interval: TimeInterval) -> Date {
+        let gap = now.timeIntervalSince(previousCheck)
+        return gap > suspensionGap(interval) ? lastKick.addingTimeInterval(gap - interval) : lastKick
+    }
+
+    public static func suspensionGap(_ interval: TimeInterval) -> TimeInterval { max(5, 4 * interval) }
+
     private func run() {
+        let interval = min(1, timeout / 4)
+        var previousCheck = Date()
         while true {
-            Thread.sleep(forTimeInterval: min(1, timeout / 4))
+            Thread.sleep(forTimeInterval: interval)
+            let now = Date()
             lock.lock()
-            let idle = Date().timeIntervalSince(lastKick)
+            lastKick = Self.discountingSuspension(lastKick: lastKick, previousCheck: previousCheck, now: now, interval: interval)
+            previousCheck = now
+            let idle = now.timeIntervalSince(lastKick)
             let done = stopped
             lock.unlock()
             if done { return }

@@ -84,6 +84,32 @@ final class MatryoshkaTests: XCTestCase {
         }
     }
 
+    /// The reconstruction error the trainer logs as FVU (Workspace.reconstructionError) is the
+    /// whole layer's, w·Σ‖X̂ − x‖² with X̂ from every latent, not the nested loss: by hand from the
+    /// code and the decoder, and equal to what the flat layer's loss is on the same code.
+    func testLoggedReconstructionErrorIsTheFullReconstructions() {
+        for kernels in [KernelChoice.dense, .sparse] {
+            let model = makeModel(.topk, groups: groups, kernels: kernels)
+            let ws = Workspace<Double>(config: model.config, rows: b)
+            let x = batch()
+            let nested = loss(model, ws, x, grads: nil)
+            let wDec = model.view(.bottomWDec), bDec = model.view(.bottomBDec)
+            var expected = 0.0
+            for r in 0..<b {
+                for c in 0..<d {
+                    var xhat = bDec[c]
+                    for i in 0..<m { xhat += ws.z1[r, i] * wDec[i, c] }
+                    expected += (xhat - x[r * d + c]) * (xhat - x[r * d + c])
+                }
+            }
+            expected /= Double(b)
+            XCTAssertEqual(ws.reconstructionError, expected, accuracy: 1e-12 * expected, "\(kernels)")
+            XCTAssertGreaterThan(abs(nested - expected), 1e-3 * expected, "\(kernels): the nested loss is another number")
+            let flat = loss(makeModel(.topk, groups: nil, kernels: kernels), ws, x, grads: nil)
+            XCTAssertEqual(ws.reconstructionError, flat, accuracy: 1e-12 * flat, "\(kernels): the flat layer's loss is its error")
+        }
+    }
+
     /// One group is the flat layer: same value, same gradient.
     func testOneGroupIsTheFlatLayer() {
         let x = batch()

@@ -34,7 +34,6 @@ extension HierarchicalSAE {
                           usesTop: Bool, trainable: Trainable, grads: TensorBuffer<T>?) -> LossParts {
         let w = T(mw.rowWeight)
         let (b, d) = (ws.b, config.d)
-        let wDec1 = view(.bottomWDec)
         let g = grads
         let trainsBottom = trainable.contains(.bottom) && g != nil
         let hasTop = usesTop && !config.isBaseline
@@ -48,6 +47,7 @@ extension HierarchicalSAE {
             // The nested-prefix loss in place of L_rec (Matryoshka.swift); the encoder's part follows below.
             let rec = matryoshkaReconstruction(ws, groups: groups, rowWeight: recOn ? w : 0, sparse: sparse1, grads: trainsBottom ? g : nil)
             parts[.reconstruction] = Double(rec.value)
+            ws.reconstructionError = Double(rec.full)
             dzActive = rec.active
         } else {
             // L_rec = w Σ‖x̂ − x‖²;  ∂/∂X̂ = 2w(X̂ − X).
@@ -60,6 +60,7 @@ extension HierarchicalSAE {
                                                    grads: trainsBottom ? g : nil))
             }
             if !recOn { parts[.reconstruction] = 0 }
+            ws.reconstructionError = parts[.reconstruction]
             T.scal(b * d, recOn ? 2 * w : 0, ws.dxhat.base)
             if !hasTop, sparse1 {
                 return layerTermsSparse(ws, terms: terms, weights: weights, rowWeight: w, grads: trainsBottom ? g : nil, parts: parts)

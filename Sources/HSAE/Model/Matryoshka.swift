@@ -17,11 +17,12 @@
 /// sparse kernels' form) and with strided GEMMs over each group's columns (dense); both are
 /// gradient-checked. Legend: b rows, d input width, m latents, K groups.
 extension HierarchicalSAE {
-    /// Value of the nested-prefix loss after `forward`, with ∂L/∂W_dec¹ and ∂L/∂b_dec (decoder
+    /// Value of the nested-prefix loss after `forward` (and `full`, w‖E_K‖²: the whole layer's
+    /// reconstruction error, the last prefix's term before the mean), with ∂L/∂W_dec¹ and ∂L/∂b_dec (decoder
     /// side) added into `grads` when given. ∂L/∂Z1 is returned at Z1's entries (sparse form,
     /// `active`) or written into `ws.dz1` (dense form, `active == nil`).
     func matryoshkaReconstruction(_ ws: Workspace<T>, groups: [Int], rowWeight w: T, sparse: Bool,
-                                  grads g: TensorBuffer<T>?) -> (value: T, active: [T]?) {
+                                  grads g: TensorBuffer<T>?) -> (value: T, full: T, active: [T]?) {
         let (b, d, m, K) = (ws.b, config.d, config.m1, groups.count)
         precondition(groups.reduce(0, +) == m, "Matryoshka groups \(groups) do not add up to the layer's \(m) latents")
         let wDec = view(.bottomWDec)
@@ -49,10 +50,14 @@ extension HierarchicalSAE {
             let (prev, cur) = (e.base + (k - 1) * b * d, e.base + k * b * d)
             for i in 0..<(b * d) { cur[i] += prev[i] }
         }
-        var value: T = 0
-        for k in 0..<K { value += Kernels.sumOfSquares(b * d, e.base + k * b * d) }
+        var value: T = 0, last: T = 0
+        for k in 0..<K {
+            last = Kernels.sumOfSquares(b * d, e.base + k * b * d)
+            value += last
+        }
         value *= w / T(K)
-        guard g != nil else { return (value, nil) }
+        let full = w * last
+        guard g != nil else { return (value, full, nil) }
         // S_j = (2w/K) Σ_{k ≥ j} E_k, suffix sums in place.
         T.scal(K * b * d, 2 * w / T(K), e.base)
         for k in stride(from: K - 2, through: 0, by: -1) {
@@ -75,7 +80,7 @@ extension HierarchicalSAE {
                     if let dW { T.axpy(d, code.value[q], sRow, dW.row(i)) }
                 }
             }
-            return (value, active)
+            return (value, full, active)
         }
         for j in 0..<K where groups[j] > 0 {
             let sj = s(j).base
@@ -84,7 +89,7 @@ extension HierarchicalSAE {
                 T.gemm(.transposed, .none, groups[j], d, b, 1, ws.z1.base + starts[j], m, sj, d, 1, dW.row(starts[j]), d)
             }
         }
-        return (value, nil)
+        return (value, full, nil)
     }
 }
 

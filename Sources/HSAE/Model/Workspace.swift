@@ -37,6 +37,10 @@ public final class Workspace<T: BLASScalar> {
     /// Dead bottom latents (increasing index) whose pre-activations `forward` captures for the AuxK
     /// term (AuxK.swift); empty: no capture, no term. Set by the trainer once per step.
     public var deadLatents: [Int32] = []
+    /// w·‖X̂ − X‖² of the full reconstruction in the last `dataTerms`: the reconstruction term
+    /// itself, except for a Matryoshka layer (its term is the mean over prefixes; this is the last,
+    /// whole prefix), so that the logged FVU is an FVU for every model.
+    public var reconstructionError: Double = 0
     var deadPre: [T] = []                 // b × |deadLatents|: their pre-activations P1 + b_enc¹
     let auxCode: SparseCode<T>            // the AuxK code (k_aux of the dead latents per row)
 

@@ -14,19 +14,24 @@ public struct StepStats: Sendable {
     public var losses = LossParts()
     public var nonZero = [Double](repeating: 0, count: 3)   // Σ nnz(Z1), Σ nnz(Z2), Σ nnz(Ẑ1)
     public var thresholds = [Double](repeating: 0, count: 2) // Σ over microbatches of batchtopk thresholds
+    /// Σ over microbatches of w·‖X̂ − X‖² for the model's full reconstruction: the training FVU's
+    /// numerator. It is losses[.reconstruction] except for a Matryoshka layer, whose loss is the
+    /// mean over nested prefixes (Workspace.reconstructionError).
+    public var reconstruction: Double = 0
     public var fires: [Double]                               // per latent (m1 then m2): firing count
     public var failed: Double = 0                             // ranks that hit an error this step
     public var saturated: Double = 0                          // fixed-point values clamped (exact mode)
 
     public init(latents: Int) { fires = [Double](repeating: 0, count: latents) }
 
-    static let realCount = LossParts.count + 2
-    var reals: [Double] { losses.values + thresholds }
+    static let realCount = LossParts.count + 3
+    var reals: [Double] { losses.values + thresholds + [reconstruction] }
     var counts: [Double] { nonZero + fires + [failed, saturated] }
 
     mutating func set(reals r: [Double], counts c: [Double]) {
         losses = LossParts(values: Array(r[0..<LossParts.count]))
-        thresholds = Array(r[LossParts.count...])
+        thresholds = Array(r[LossParts.count ..< LossParts.count + 2])
+        reconstruction = r[LossParts.count + 2]
         nonZero = Array(c[0..<3])
         fires = Array(c[3 ..< 3 + fires.count])
         failed = c[3 + fires.count]
@@ -49,7 +54,7 @@ public final class GradientReducer {
     var fast: [Float]
     /// e_t per trainable range: gradient values are carried as round(g · 2^e_t).
     public var exponents: [Int]
-    /// Real-valued stats (losses, thresholds) are carried as round(v · 2^30): 2^-30 resolution,
+    /// Real-valued stats (losses, thresholds, the reconstruction error) are carried as round(v · 2^30): 2^-30 resolution,
     /// and room for |v| up to 2^(50−30) summed over the microbatches.
     static let realExponent = 30
     /// A gradient may grow this many binary orders of magnitude over the previous step's

@@ -116,7 +116,7 @@ extension Trainer {
         let c = model.config
         let tokens = Double(config.batch)
         let l0b = stats.nonZero[0] / tokens, l0t = stats.nonZero[1] / tokens
-        let fvu = stats.losses[.reconstruction] / state.dataVariance
+        let fvu = stats.reconstruction / state.dataVariance
         var record: [String: Any] = [
             "phase": phase.number, "step": state.stepInPhase, "global_step": state.globalStep,
             "tokens": state.globalStep * config.batch, "loss": stats.losses.total, "fvu": fvu,

@@ -73,6 +73,7 @@ extension Trainer {
                 var stats = StepStats(latents: m1 + m2)
                 stats.losses = model.dataTerms(ws, terms: terms, weights: weights(), microbatch: mw, usesTop: phase.usesTop,
                                                trainable: phase.trains, grads: grads)
+                stats.reconstruction = ws.reconstructionError
                 guard stats.losses.total.isFinite, trainRanges.allSatisfy({ Adam.globalNorm(grads, ranges: [$0]).isFinite }) else {
                     throw HSAEError.badConfig(option: "--lr", message: "non-finite loss or gradient in \(phase.name), step \(state.stepInPhase), "
                         + "microbatch \(q). Lower --lr (now \(config.lr)).")
