@@ -56,6 +56,20 @@ final class MatryoshkaTests: XCTestCase {
         checkGradient(.relu, kernels: .sparse, terms: [.reconstruction, .l1Bottom])
     }
 
+    /// Σ_rows ‖X̂ − x‖² with X̂ = b_dec + Σ_{i < latents} z_i W_dec[i], from the code in ws (a loop).
+    func prefixError(_ model: HierarchicalSAE<Double>, _ ws: Workspace<Double>, _ x: [Double], latents: Int) -> Double {
+        let wDec = model.view(.bottomWDec), bDec = model.view(.bottomBDec)
+        var sum = 0.0
+        for r in 0..<b {
+            for c in 0..<d {
+                var xhat = bDec[c]
+                for i in 0..<latents { xhat += ws.z1[r, i] * wDec[i, c] }
+                sum += (xhat - x[r * d + c]) * (xhat - x[r * d + c])
+            }
+        }
+        return sum
+    }
+
     /// The value is the mean over prefixes of Σ_rows ‖X̂_k − x‖² / b, each X̂_k computed directly.
     func testValueAgainstNaivePrefixes() {
         for kernels in [KernelChoice.dense, .sparse] {
@@ -63,20 +77,9 @@ final class MatryoshkaTests: XCTestCase {
             let ws = Workspace<Double>(config: model.config, rows: b)
             let x = batch()
             let value = loss(model, ws, x, grads: nil)
-            let wDec = model.view(.bottomWDec), bDec = model.view(.bottomBDec)
-            var expected = 0.0
             var bounds = [0]
             for g in groups { bounds.append(bounds.last! + g) }
-            for k in 1...groups.count {
-                for r in 0..<b {
-                    for c in 0..<d {
-                        var xhat = bDec[c]
-                        for i in 0..<bounds[k] { xhat += ws.z1[r, i] * wDec[i, c] }
-                        expected += (xhat - x[r * d + c]) * (xhat - x[r * d + c])
-                    }
-                }
-            }
-            expected /= Double(b * groups.count)
+            let expected = (1...groups.count).reduce(0.0) { $0 + prefixError(model, ws, x, latents: bounds[$1]) } / Double(b * groups.count)
             XCTAssertEqual(value, expected, accuracy: 1e-12 * expected, "\(kernels)")
             // Not the flat loss (which is the last prefix's term alone).
             let flat = loss(makeModel(.batchtopk, groups: nil, kernels: kernels), ws, x, grads: nil)
@@ -93,16 +96,7 @@ final class MatryoshkaTests: XCTestCase {
             let ws = Workspace<Double>(config: model.config, rows: b)
             let x = batch()
             let nested = loss(model, ws, x, grads: nil)
-            let wDec = model.view(.bottomWDec), bDec = model.view(.bottomBDec)
-            var expected = 0.0
-            for r in 0..<b {
-                for c in 0..<d {
-                    var xhat = bDec[c]
-                    for i in 0..<m { xhat += ws.z1[r, i] * wDec[i, c] }
-                    expected += (xhat - x[r * d + c]) * (xhat - x[r * d + c])
-                }
-            }
-            expected /= Double(b)
+            let expected = prefixError(model, ws, x, latents: m) / Double(b)
             XCTAssertEqual(ws.reconstructionError, expected, accuracy: 1e-12 * expected, "\(kernels)")
             XCTAssertGreaterThan(abs(nested - expected), 1e-3 * expected, "\(kernels): the nested loss is another number")
             let flat = loss(makeModel(.topk, groups: nil, kernels: kernels), ws, x, grads: nil)

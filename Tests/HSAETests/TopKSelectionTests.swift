@@ -7,14 +7,6 @@ import XCTest
 /// the reference keeps the first k of the indices ordered by (value descending, index ascending).
 /// Every test runs under each body of the vector kernels this CPU has (VectorKernels).
 final class TopKSelectionTests: XCTestCase {
-    func forEachVectorBody(_ body: () -> Void) {
-        for isa in VectorKernels.available {
-            XCTAssertEqual(VectorKernels.select(isa), isa)
-            body()
-        }
-        VectorKernels.select(nil)
-    }
-
     /// The reference selection of one list of values: the kept positions, in index order.
     func reference(_ v: [Float], keep k: Int) -> [Int] {
         let order = v.indices.sorted { v[$0] != v[$1] ? v[$0] > v[$1] : $0 < $1 }
@@ -36,7 +28,7 @@ final class TopKSelectionTests: XCTestCase {
     }
 
     func testTiesAtTheThresholdAreKeptLowestIndexFirst() {
-        forEachVectorBody {
+        underEveryVectorBody { _ in
             // v = p + c = [3, 2, 1, 2, 2, 0.5]: k = 3 keeps 3 and the first two 2s (indices 1, 3), not index 4.
             let p: [Float] = [2, 1, 0, 1, 1, -0.5], c = [Float](repeating: 1, count: 6)
             let v = zip(p, c).map { $0 + $1 }
@@ -57,7 +49,7 @@ final class TopKSelectionTests: XCTestCase {
     /// min(k, #positive among its k largest) — exactly k when those are positive — and the same
     /// positions as sorting.
     func testKeepsExactlyKAndTheSortedSelectionUnderHeavyTies() {
-        forEachVectorBody {
+        underEveryVectorBody { _ in
             var rng = SplitMix64(seed: 11)
             let (rows, cols) = (40, 33)
             for k in [1, 4, 16, cols - 1] {
@@ -76,7 +68,7 @@ final class TopKSelectionTests: XCTestCase {
 
     /// Batch top-k: k·b over the whole microbatch, ties in row-major order.
     func testBatchTopKKeepsKTimesRowsWithRowMajorTies() {
-        forEachVectorBody {
+        underEveryVectorBody { _ in
             var rng = SplitMix64(seed: 5)
             let (rows, cols, k) = (6, 10, 3)
             let p = (0..<rows * cols).map { _ in Float(Int(rng.next() % 4)) + 1 }  // 1 … 4, all positive: heavy ties
@@ -92,9 +84,9 @@ final class TopKSelectionTests: XCTestCase {
     /// it does not, on continuous values, on heavy ties and on values that are all equal (L = τ,
     /// every value a candidate), with and without a bias, one row and several (batch top-k).
     func testThresholdEqualsSortingWithAndWithoutThePrefilter() {
-        forEachVectorBody {
+        underEveryVectorBody { _ in
             var rng = SplitMix64(seed: 23)
-            func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 4 - 2 }
+            func uniform() -> Float { rng.uniformFloat() }
             for (rows, cols, keep) in [(1, 640, 21), (1, 640, 64), (1, 16384, 64), (1, 100, 13), (1, 100, 12), (8, 640, 168), (3, 50, 7)] {
                 for kind in ["continuous", "ties", "constant"] {
                     let n = rows * cols
@@ -122,7 +114,7 @@ final class TopKSelectionTests: XCTestCase {
     /// A row holding a NaN takes the heap path (the prefilter's comparisons would drop it): the
     /// answer is the heap's alone, which is what selection gave before the prefilter.
     func testARowWithANaNGivesTheHeapsAnswer() {
-        forEachVectorBody {
+        underEveryVectorBody { _ in
             for position in [3, 300] {
                 var values = (0..<640).map { Float($0 % 97) }
                 values[position] = .nan

@@ -5,6 +5,20 @@ import XCTest
 /// The C vector kernels (CKernels) under every body this CPU runs, against the rule each
 /// implements written out as a plain loop here: the same outputs bit for bit, including ties at
 /// τ, NaN, ±0, rows shorter than a vector and tails.
+/// Runs `body` under each body of the vector kernels this CPU has, then restores the best.
+func underEveryVectorBody(_ body: (VectorKernels) -> Void) {
+    for isa in VectorKernels.available {
+        XCTAssertEqual(VectorKernels.select(isa), isa)
+        body(isa)
+    }
+    VectorKernels.select(nil)
+}
+
+extension SplitMix64 {
+    /// Uniform in [−2, 2) on a 2^-22 grid.
+    mutating func uniformFloat() -> Float { Float(next() >> 40) / Float(1 << 24) * 4 - 2 }
+}
+
 final class VectorKernelTests: XCTestCase {
     override func tearDown() { VectorKernels.select(nil) }
 
@@ -26,8 +40,7 @@ final class VectorKernelTests: XCTestCase {
 
     func testKeepRowIsTheSelectionRule() {
         var rng = SplitMix64(seed: 41)
-        for isa in VectorKernels.available {
-            XCTAssertEqual(VectorKernels.select(isa), isa)
+        underEveryVectorBody { isa in
             for m in [1, 3, 15, 16, 17, 33, 40, 640, 1001] {
                 for trial in 0..<6 {
                     let p = values(m, &rng), c = values(m, &rng)
@@ -69,9 +82,8 @@ final class VectorKernelTests: XCTestCase {
 
     func testPrefilterIsTheBoundAndItsCandidates() {
         var rng = SplitMix64(seed: 43)
-        func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 4 - 2 }
-        for isa in VectorKernels.available {
-            XCTAssertEqual(VectorKernels.select(isa), isa)
+        func uniform() -> Float { rng.uniformFloat() }
+        underEveryVectorBody { isa in
             for (n, keep) in [(8, 1), (40, 5), (100, 12), (100, 13), (640, 16), (640, 21), (1000, 64), (16384, 64), (2003, 7)] {
                 for kind in ["continuous", "ties", "nan"] {
                     var x: [Float] = (0..<n).map { _ in kind == "ties" ? Float(Int(rng.next() % 5)) - 2 : uniform() }
@@ -120,9 +132,8 @@ extension VectorKernelTests {
     /// AVX-512 body (OpenBLAS otherwise).
     func testAxpyIsOneFMAPerElement() {
         var rng = SplitMix64(seed: 47)
-        func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 4 - 2 }
-        for isa in VectorKernels.available {
-            XCTAssertEqual(VectorKernels.select(isa), isa)
+        func uniform() -> Float { rng.uniformFloat() }
+        underEveryVectorBody { isa in
             for n in [1, 7, 15, 16, 17, 31, 64, 128, 130, 1000] {
                 let a = uniform(), x = (0..<n).map { _ in uniform() }, y0 = (0..<n).map { _ in uniform() }
                 let expected = (0..<n).map { y0[$0].addingProduct(a, x[$0]) }  // fma(a, x, y0): one rounding
@@ -144,9 +155,8 @@ extension VectorKernelTests {
     /// keep − #{> τ}, on continuous values, heavy ties, all equal and ±0, every keep from 1 to n.
     func testSelectByCountingIsTheKthLargest() {
         var rng = SplitMix64(seed: 53)
-        func uniform() -> Float { Float(rng.next() >> 40) / Float(1 << 24) * 4 - 2 }
-        for isa in VectorKernels.available {
-            XCTAssertEqual(VectorKernels.select(isa), isa)
+        func uniform() -> Float { rng.uniformFloat() }
+        underEveryVectorBody { isa in
             for n in [1, 5, 16, 17, 50, 128] {
                 for kind in ["continuous", "ties", "constant", "zeros"] {
                     let a: [Float] = (0..<n).map { _ in
