@@ -10,10 +10,11 @@
 
 // ---- portable bodies -------------------------------------------------------------------------
 
-static long keep_row_portable(const float *p, const float *c, long m, float tau, long *ties,
-                              float *z, int32_t *idx, float *val) {
-    long n = 0, t = *ties;
-    for (long j = 0; j < m; j++) {
+/// The selection rule over j in [from, to), appending at idx/val + n; returns the new n.
+static inline long keep_range(const float *p, const float *c, long from, long to, float tau, long *ties,
+                              float *z, int32_t *idx, float *val, long n) {
+    long t = *ties;
+    for (long j = from; j < to; j++) {
         float v = c ? p[j] + c[j] : p[j];
         int kept = v > tau;
         if (!kept && v == tau && t > 0) { kept = 1; t--; }
@@ -21,6 +22,11 @@ static long keep_row_portable(const float *p, const float *c, long m, float tau,
     }
     *ties = t;
     return n;
+}
+
+static long keep_row_portable(const float *p, const float *c, long m, float tau, long *ties,
+                              float *z, int32_t *idx, float *val) {
+    return keep_range(p, c, 0, m, tau, ties, z, idx, val, 0);
 }
 
 static long prefilter_row_portable(const float *x, const float *c, long n, long keep, float *candidates) {
@@ -83,14 +89,8 @@ AVX512 static long keep_row_avx512(const float *p, const float *c, long m, float
         __mmask16 lanes = tail_mask(m - j);
         __m512 v = load_sum(p + j, c ? c + j : 0, lanes, zero);
         if (t > 0 && _mm512_mask_cmp_ps_mask(lanes, v, vtau, _CMP_EQ_OQ)) {
-            // A tie that may be kept: this block in index order, as the portable body does.
-            long end = m - j < 16 ? m : j + 16;
-            for (long jj = j; jj < end; jj++) {
-                float u = c ? p[jj] + c[jj] : p[jj];
-                int kept = u > tau;
-                if (!kept && u == tau && t > 0) { kept = 1; t--; }
-                if (kept && u > 0) { idx[n] = (int32_t)jj; val[n] = u; n++; z[jj] = u; } else { z[jj] = 0; }
-            }
+            // A tie that may be kept: this block in index order, by the portable body's rule.
+            n = keep_range(p, c, j, m - j < 16 ? m : j + 16, tau, &t, z, idx, val, n);
             continue;
         }
         __mmask16 kept = _mm512_mask_cmp_ps_mask(lanes, v, vtau, _CMP_GT_OQ) & _mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ);
@@ -164,12 +164,13 @@ AVX512 static void axpy_avx512(long n, float a, const float *x, float *y) {
 static int best_isa(void) {
 #ifdef HSAE_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt")) return HSAE_ISA_AVX512;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("popcnt"))
+        return HSAE_ISA_AVX512;
 #endif
     return HSAE_ISA_PORTABLE;
 }
 
-// −1 until first asked: the CPU is probed once (threads that race store the same value).
+// −1 until first asked: the CPU is probed once; a choice made by hsae_isa_select meanwhile stands.
 static int active = -1;
 
 int hsae_isa_best(void) { return best_isa(); }
@@ -177,8 +178,8 @@ int hsae_isa_best(void) { return best_isa(); }
 int hsae_isa_active(void) {
     int isa = __atomic_load_n(&active, __ATOMIC_RELAXED);
     if (isa < 0) {
-        isa = best_isa();
-        __atomic_store_n(&active, isa, __ATOMIC_RELAXED);
+        int expected = -1, best = best_isa();
+        isa = __atomic_compare_exchange_n(&active, &expected, best, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED) ? best : expected;
     }
     return isa;
 }

@@ -4,8 +4,8 @@ import Foundation
 /// partition leaves the others blocked inside a collective, which MPI never times out).
 ///
 /// The owner calls `kick()` after each completed step. A background thread checks every
-/// second; when no kick has come for `timeout` seconds of the process running (time it spent
-/// stopped does not count) it writes one message to stderr and
+/// second; when no kick has come for `timeout` seconds of the process running it writes one
+/// message to stderr and
 /// terminates the process with `_exit`, which makes `mpirun` end the other ranks. It never
 /// calls MPI itself (MPI runs in FUNNELED mode: only the main thread may).
 ///
@@ -60,10 +60,15 @@ public final class Watchdog: @unchecked Sendable {
     /// `suspensionGap(interval)` means the process did not run in between: it was stopped
     /// (SIGSTOP, Ctrl-Z on mpirun) or the machine slept. That time is not the job's, so the
     /// deadline moves by it. Without this a job resumed after a pause longer than the timeout
-    /// was killed at once.
+    /// was killed at once. (A process starved of CPU for that long, e.g. thrashing, is treated
+    /// the same way: its deadline moves too.)
+    /// Only a kick from before the stop moves: one that came after the process resumed (the main
+    /// thread can finish its step before this thread checks) is already recent, and the deadline
+    /// never moves past `now`.
     public static func discountingSuspension(lastKick: Date, previousCheck: Date, now: Date, interval: TimeInterval) -> Date {
         let gap = now.timeIntervalSince(previousCheck)
-        return gap > suspensionGap(interval) ? lastKick.addingTimeInterval(gap - interval) : lastKick
+        guard gap > suspensionGap(interval), lastKick <= previousCheck else { return lastKick }
+        return min(lastKick.addingTimeInterval(gap - interval), now)
     }
 
     public static func suspensionGap(_ interval: TimeInterval) -> TimeInterval { max(5, 4 * interval) }

@@ -1,6 +1,7 @@
 import CKernels
 
-/// The instruction set of the C vector kernels (CKernels: top-k selection's row passes). One
+/// The instruction set of the C vector kernels (CKernels: top-k selection's row passes, its
+/// prefilter and its count of a few candidates, and axpy). One
 /// binary carries a portable body and an AVX-512 body of each and takes the best the CPU runs;
 /// both compute the same floats in the same order, so the choice never changes a result.
 public enum VectorKernels: Int32, Sendable, CaseIterable, CustomStringConvertible {

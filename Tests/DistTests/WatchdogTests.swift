@@ -14,6 +14,16 @@ final class WatchdogTests: XCTestCase {
         XCTAssertEqual((t0 + 702).timeIntervalSince(kick), 3, accuracy: 1e-9, "idle: 2 s before the pause and one interval")
     }
 
+    func testAKickAfterTheResumeIsNotMoved() {
+        // Stopped from t0 + 2 to t0 + 700; the step finished and kicked at t0 + 701, before the
+        // watchdog's first check after the pause (t0 + 702): the kick stays where it is.
+        let kick = Watchdog.discountingSuspension(lastKick: t0 + 701, previousCheck: t0 + 2, now: t0 + 702, interval: 1)
+        XCTAssertEqual(kick, t0 + 701)
+        // A kick from before the pause never moves past the check.
+        let moved = Watchdog.discountingSuspension(lastKick: t0 + 2, previousCheck: t0 + 2, now: t0 + 702, interval: 1)
+        XCTAssertLessThanOrEqual(moved, t0 + 702)
+    }
+
     func testRunningIdleTimeCounts() {
         // Checks one interval apart never move the deadline: 601 s of them end a 600 s timeout.
         var kick = t0, previous = t0

@@ -122,11 +122,12 @@ public enum Activation {
         }
     }
 
-    /// z ← p + c where that exceeds floor ≥ 0, else 0 (all rows), recording the kept entries: the
+    /// z ← p + c where that exceeds floor ≥ 0 (or NaN), else 0 (all rows), recording the kept entries: the
     /// row selection below with τ = floor and no ties.
     private static func keep<T>(_ p: View<T>, bias c: UnsafePointer<T>, above floor: T, into z: View<T>, code: SparseCode<T>,
                                 scratch: inout TopKScratch<T>) {
-        precondition(floor >= 0, "a threshold selection keeps p + c > floor ≥ 0, got floor \(floor)")
+        // A NaN floor (a threshold read from a damaged file) keeps nothing, as every comparison with it fails.
+        precondition(!(floor < 0), "a threshold selection keeps p + c > floor ≥ 0, got floor \(floor)")
         for i in 0..<z.rows {
             var ties = 0
             keep(p.row(i), bias: c, count: z.cols, tau: floor, ties: &ties, into: z.row(i), code: code, scratch: &scratch)

@@ -23,7 +23,8 @@ public struct TopKScratch<T: BLASScalar> {
 /// copied out branch-free) hold everything the selection keeps, and the heap runs over them only.
 /// Same τ and ties, exactly; a row with a NaN takes the plain path, so that NaN is handled as before.
 /// Among at most `countingLimit` candidates, a vector kernel (where T has one) finds τ by counting
-/// instead of the heap: the heap's sift-downs were a tenth of a step at the demo's shapes.
+/// instead of the heap: the heap's sift-downs were a tenth of a step at the demo's shapes. Both give
+/// the same τ and ties, up to the sign of a zero τ, which only ever meets comparisons.
 public enum TopK {
     /// The prefilter runs when the values number at least this many times `keep`.
     public static let prefilterRatio = 8
