@@ -4,8 +4,8 @@ import Foundation
 /// partition leaves the others blocked inside a collective, which MPI never times out).
 ///
 /// The owner calls `kick()` after each completed step. A background thread checks every
-/// second; when no kick has come for `timeout` seconds of the process running it writes one
-/// message to stderr and
+/// second; when no kick has come for `timeout` seconds of the process running (time it spent
+/// stopped moves the deadline: `discountingSuspension`) it writes one message to stderr and
 /// terminates the process with `_exit`, which makes `mpirun` end the other ranks. It never
 /// calls MPI itself (MPI runs in FUNNELED mode: only the main thread may).
 ///

@@ -66,14 +66,13 @@ public enum SparseKernels {
 }
 
 extension SparseKernels {
-    /// out = b + Σ_e z_e · W[j_e] into row i_e (a layer's decoder), latent by latent: each row of
-    /// W is read once per microbatch while the b × n output stays in cache.
+    /// out = b + Σ_e z_e · W[j_e] into row i_e (a layer's decoder): the bias in every row, then
+    /// `product` over the code's own values onto it (latent by latent).
     public static func decodeByLatent<T>(_ code: SparseCode<T>, _ w: View<T>, bias: UnsafePointer<T>, into out: View<T>) {
         precondition(w.rows == code.latents && out.rows == code.rows && out.cols == w.cols,
                      "decode: code \(code.rows)×\(code.latents), W \(w.rows)×\(w.cols), out \(out.rows)×\(out.cols)")
-        let n = w.cols
-        for i in 0..<out.rows { out.row(i).update(from: bias, count: n) }
-        code.forEachEntryByLatent { j, e, i in T.axpy(n, code.value[e], w.row(j), out.row(i)) }
+        for i in 0..<out.rows { out.row(i).update(from: bias, count: w.cols) }
+        product(code, values: code.value, w, into: out, beta: 1)
     }
 
     /// The whole backward pass of a layer without a top layer above it (phase 1, the baselines),

@@ -18,8 +18,8 @@ public struct TopKScratch<T: BLASScalar> {
 ///
 /// When the heap's insertions would dominate (n ≥ `prefilterRatio`·k: 21 of 640 at the demo's
 /// shapes, where the heap alone was a quarter of a training step), a cheaper pass first bounds τ
-/// from below: split the first k·g values into k groups of g = n / k; every group's maximum is at
-/// least L, the smallest of them, so at least k values are ≥ L and τ ≥ L. The values ≥ L (a few k,
+/// from below: split the values into whole groups of g = n / k (at least k of them); every
+/// group's maximum is at least L, the smallest of them, so at least k values are ≥ L and τ ≥ L. The values ≥ L (a few k,
 /// copied out branch-free) hold everything the selection keeps, and the heap runs over them only.
 /// Same τ and ties, exactly; a row with a NaN takes the plain path, so that NaN is handled as before.
 /// Among at most `countingLimit` candidates, a vector kernel (where T has one) finds τ by counting
