@@ -119,6 +119,7 @@ extension HierarchicalSAE {
 /// The AuxK (or ghost-grads) term as `LossTerm.auxK` computes it: weight α · (the microbatch's
 /// share, 1/n), over the dead latents the trainer put in `ws.deadLatents` (none: 0).
 struct AuxKTerm: ResidualTerm {
+    @_specialize(where T == Float)
     func evaluate<T: BLASScalar>(_ model: HierarchicalSAE<T>, _ ws: Workspace<T>, residual: UnsafePointer<T>, weight: Double,
                                  microbatch mw: MicrobatchWeights, grads: TensorBuffer<T>?) -> T {
         guard !ws.deadLatents.isEmpty else { return 0 }

@@ -54,6 +54,7 @@ extension HierarchicalSAE {
         precondition(ws.x.cols == config.d, "workspace width \(ws.x.cols) vs model d \(config.d)")
         var seen = BatchThresholds()
         ws.sparseMix.active = false
+        ws.zhatPositive = nil
         let bDec = view(.bottomBDec)
         for i in 0..<ws.b {
             let (x, xc) = (ws.x.row(i), ws.xc.row(i))
@@ -92,32 +93,47 @@ extension HierarchicalSAE {
         seen.top = t2.map { Double($0) }
         if let kz = config.topDecodeK {
             if topReconstructionSparse(ws, k: kz, gate: options.gate) { return seen }
+            let g = ws.gate.base
+            for i in 0..<ws.b {
+                let (z1, zh, m, r) = (ws.z1.row(i), ws.zhat.row(i), ws.mix.row(i), ws.r.row(i))
+                for j in 0..<config.m1 {
+                    m[j] = g[j] * z1[j] + (1 - g[j]) * zh[j]
+                    r[j] = z1[j] - zh[j]
+                }
+            }
         } else {
             topReconstructionDense(ws, gate: options.gate)
-        }
-        let g = ws.gate.base
-        for i in 0..<ws.b {
-            let (z1, zh, m, r) = (ws.z1.row(i), ws.zhat.row(i), ws.mix.row(i), ws.r.row(i))
-            for j in 0..<config.m1 {
-                m[j] = g[j] * z1[j] + (1 - g[j]) * zh[j]
-                r[j] = z1[j] - zh[j]
-            }
         }
         decode(ws)
         Kernels.gemm(ws.r, .none, view(.bottomWDec), .none, ws.t)
         return seen
     }
 
-    /// Ẑ1 = ReLU(Z2 W_dec² + b_dec²) (DESIGN §2) and the gate values.
+    /// Ẑ1 = ReLU(Z2 W_dec² + b_dec²) (DESIGN §2), the gate values, and in the same pass over the
+    /// b × m1 entries the mix M = g Z1 + (1 − g) Ẑ1, the residual R = Z1 − Ẑ1 and the number of
+    /// Ẑ1's positive entries (ws.zhatPositive, a logged statistic).
     private func topReconstructionDense(_ ws: Workspace<T>, gate: GateSource) {
         if kernels.usesSparse(ws.code2) {
             SparseKernels.product(ws.code2, values: ws.code2.value, view(.topWDec), into: ws.q)
         } else {
             Kernels.gemm(ws.z2, .none, view(.topWDec), .none, ws.q)
         }
-        Kernels.addRow(ws.q, view(.topBDec).base)
-        Activation.relu(ws.q, into: ws.zhat)
         gateValues(gate, into: ws.gate)
+        let (bias, g) = (view(.topBDec).base, ws.gate.base)
+        var positive = 0
+        for i in 0..<ws.b {
+            let (q, z1, zh, m, r) = (ws.q.row(i), ws.z1.row(i), ws.zhat.row(i), ws.mix.row(i), ws.r.row(i))
+            for j in 0..<config.m1 {
+                let v = q[j] + bias[j]
+                let h = max(v, 0)
+                q[j] = v
+                zh[j] = h
+                m[j] = g[j] * z1[j] + (1 - g[j]) * h
+                r[j] = z1[j] - h
+                positive &+= h > 0 ? 1 : 0
+            }
+        }
+        ws.zhatPositive = positive
     }
 
     /// X̂ = M W_dec¹ + b_dec.

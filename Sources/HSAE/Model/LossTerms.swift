@@ -99,6 +99,10 @@ public enum LossMath: Sendable {
 
 /// A term on the parameters alone (DESIGN §3's gate and orthogonality): computed identically on
 /// every rank after the gradient reduction, never reduced.
+///
+/// Terms are called through an existential, which the optimiser cannot specialise: each
+/// implementation marks its `evaluate` `@_specialize(where T == Float)`, or training runs the
+/// generic body (element accesses through value witnesses; 2–3 % of a phase-3 step once).
 public protocol ParameterTerm: Sendable {
     /// The value, with the gradient added into `grads` for the tensors `context.trainable` trains.
     func evaluate<T: BLASScalar>(_ model: HierarchicalSAE<T>, weight: Double, context: ParameterTermContext, grads: TensorBuffer<T>?) -> T
@@ -111,7 +115,7 @@ public struct ParameterTermContext: Sendable {
 }
 
 /// A term on one microbatch after `forward` that needs only the residual and the workspace, and
-/// computes its own gradient (AuxK).
+/// computes its own gradient (AuxK). Implementations are specialised for Float as `ParameterTerm`'s.
 public protocol ResidualTerm: Sendable {
     /// The value for `residual` = X̂ − X (b × d, held constant), with the gradient added into `grads`
     /// (given only when the phase trains the bottom layer).

@@ -29,6 +29,7 @@ extension HierarchicalSAE {
 
 /// β_gate · mean_i g_i over the bottom latents (a fixed gate: g ≡ 0.5, no gradient).
 struct GateTerm: ParameterTerm {
+    @_specialize(where T == Float)
     func evaluate<T: BLASScalar>(_ model: HierarchicalSAE<T>, weight: Double, context: ParameterTermContext, grads: TensorBuffer<T>?) -> T {
         let (config, layout) = (model.config, model.layout)
         guard !config.isBaseline else { return 0 }  // no gate without a top layer
@@ -50,6 +51,7 @@ struct GateTerm: ParameterTerm {
 /// β_orth times the mean over pairs of the squared cosine between top decoder rows, over the
 /// rows S of the context (all of them, or a sample): β' = β_orth/(s(s−1)).
 struct OrthogonalityTerm: ParameterTerm {
+    @_specialize(where T == Float)
     func evaluate<T: BLASScalar>(_ model: HierarchicalSAE<T>, weight: Double, context: ParameterTermContext, grads: TensorBuffer<T>?) -> T {
         let (m1, m2) = (model.config.m1, model.config.m2)
         let rows = context.orthRows ?? Array(0..<m2)

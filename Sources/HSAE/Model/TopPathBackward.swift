@@ -46,16 +46,28 @@ extension HierarchicalSAE {
                 : Double(miTerm(ws).evaluate(z2: ws.z2, r: ws.r, weight: miW, dz2: ws.dz2, dr: ws.dz1))
         }
 
-        // The mix and the gate.
+        // The mix and the gate. Without the top-only term nothing else adds into dẐ1, so the same
+        // pass applies the ReLU's mask (dQ = dẐ1 ⊙ [Ẑ1 > 0]) and adds b_dec²'s gradient (Σ_rows dQ).
         let gv = ws.gate.base
         let learnsGate = grads != nil && trainable.contains(.gate) && config.gate == .learned
+        let masksInMix = !(terms.contains(.topOnly) && weights[.topOnly] > 0)
+        let dBDec2 = masksInMix && trainsTop ? layout.view(.topBDec, in: g).base : nil
         var dGate = [T](repeating: 0, count: learnsGate ? m1 : 0)
         for i in 0..<b {
-            let (dm, dr, dzh, r) = (ws.dm.row(i), ws.dz1.row(i), ws.dzhat.row(i), ws.r.row(i))
-            for j in 0..<m1 {
-                dzh[j] = (1 - gv[j]) * dm[j] - dr[j]
-                dr[j] = gv[j] * dm[j] + dr[j]
+            let (dm, dr, dzh, r, zh) = (ws.dm.row(i), ws.dz1.row(i), ws.dzhat.row(i), ws.r.row(i), ws.zhat.row(i))
+            if masksInMix {
+                for j in 0..<m1 {
+                    let v = (1 - gv[j]) * dm[j] - dr[j]
+                    dzh[j] = zh[j] > 0 ? v : 0
+                    dr[j] = gv[j] * dm[j] + dr[j]
+                }
+            } else {
+                for j in 0..<m1 {
+                    dzh[j] = (1 - gv[j]) * dm[j] - dr[j]
+                    dr[j] = gv[j] * dm[j] + dr[j]
+                }
             }
+            if let dBDec2 { for j in 0..<m1 { dBDec2[j] += dzh[j] } }
             if learnsGate { for j in 0..<m1 { dGate[j] += dm[j] * r[j] } }
         }
         if learnsGate {
@@ -75,14 +87,14 @@ extension HierarchicalSAE {
         }
 
         // Through Ẑ1 = ReLU(Q) and the top decoder (dQ in place of dẐ1).
-        Activation.backward(ws.dzhat, code: ws.zhat, into: ws.dzhat)
+        if !masksInMix { Activation.backward(ws.dzhat, code: ws.zhat, into: ws.dzhat) }
         if trainsTop {
             if sparseTop {
                 SparseKernels.scatterOuter(ws.code2, values: ws.code2.value, ws.dzhat, into: layout.view(.topWDec, in: g))
             } else {
                 Kernels.gemm(ws.z2, .transposed, ws.dzhat, .none, layout.view(.topWDec, in: g), beta: 1)
             }
-            Kernels.columnSums(ws.dzhat, into: layout.view(.topBDec, in: g).base)
+            if !masksInMix { Kernels.columnSums(ws.dzhat, into: layout.view(.topBDec, in: g).base) }
         }
         if sparseTop {
             for (e, v) in SparseKernels.gatherDots(ws.code2, ws.dzhat, wDec2).enumerated() { dz2[e] += v }
