@@ -75,7 +75,8 @@ struct BenchCommand: ParsableCommand {
             log.info("bench: d \(d), m1 \(mc.m1)\(mc.isBaseline ? " (baseline)" : ", m2 \(mc.m2)"), \(mc.bottom.activation.rawValue), "
                      + (mc.topDecodeK.map { "top decode k \($0), " } ?? "")
                      + "B \(config.batch), b \(config.microbatch), \(comm.size) rank(s), \(config.reduction.rawValue) reduction, "
-                     + "\(BLASRuntime.threads) BLAS thread(s) per rank")
+                     + "\(BLASRuntime.threads) BLAS thread(s) per rank"
+                     + (comm.size > 1 ? ", shared-memory single copy: \(Self.singleCopyMechanism)" : ""))
             let peak = BLASKernel.measureSGEMM()
             try trainer.train()
             var rss = [Bench.peakRSS()]
@@ -95,6 +96,12 @@ struct BenchCommand: ParsableCommand {
             }
             print(String(format: "peak RSS (max over ranks): %.0f MiB", rss[0] / 1_048_576))
         }
+    }
+
+    /// OpenMPI's shared-memory single-copy mechanism as this job was given it (scripts/mpirun picks
+    /// cma where nothing refuses it, else none); it sets the cost of a large allreduce on one node.
+    static var singleCopyMechanism: String {
+        ProcessInfo.processInfo.environment["OMPI_MCA_btl_vader_single_copy_mechanism"] ?? "OpenMPI's default"
     }
 
     /// Median allreduce time of Int64 buffers from 1 to 2^25 elements, and the least-squares α, β.

@@ -54,6 +54,26 @@ final class LauncherScriptTests: XCTestCase {
         XCTAssertTrue(out.stderr.contains("executable '/nonexistent/hsae' not found"), out.stderr)
     }
 
+    /// CMA on one node where nothing can refuse it (no seccomp filter, Yama absent or at scope 0),
+    /// none with other hosts or where this process runs under a filter; the user's value wins.
+    func testSingleCopyMechanism() throws {
+        func chosen(_ args: [String], environment: [String: String] = [:]) throws -> String {
+            let out = try Harness.run(Harness.mpirun, args + ["env"], environment: environment,
+                                      unsetting: environment.isEmpty ? ["OMPI_MCA_btl_vader_single_copy_mechanism"] : [], timeout: 60)
+            XCTAssertEqual(out.status, 0, out.stderr)
+            let key = "OMPI_MCA_btl_vader_single_copy_mechanism="
+            return out.stdout.split(separator: "\n").first { $0.hasPrefix(key) }.map { String($0.dropFirst(key.count)) } ?? "(unset)"
+        }
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let unfiltered = status.split(separator: "\n").contains { $0.hasPrefix("Seccomp:") && $0.hasSuffix("\t0") }
+        let yama = (try? String(contentsOfFile: "/proc/sys/kernel/yama/ptrace_scope", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let expected = unfiltered && (yama == nil || yama == "0") ? "cma" : "none"
+        XCTAssertEqual(try chosen(["-np", "1"]), expected)
+        XCTAssertEqual(try chosen(["--host", "localhost", "-np", "1"]), "none")
+        XCTAssertEqual(try chosen(["-np", "1"], environment: ["OMPI_MCA_btl_vader_single_copy_mechanism": "none"]), "none")
+    }
+
     func testMissingHostfile() throws {
         let out = try Harness.run(Harness.mpirun, ["--hostfile", "/nonexistent/hosts", "-np", "2", Harness.hsae, "selftest"])
         XCTAssertEqual(out.status, 2)

@@ -36,10 +36,12 @@ extension MutualInformationTerm {
         // Σ_i A_ij dA_ij = (ρ dρᵀ)_jj = Σ_c dρ_jc² / 2w; Σ_i B_ic dB_ic likewise over j.
         let inv2w = w == 0 ? 0 : 1 / (2 * w)
         var projA = [T](repeating: 0, count: m2), projB = [T](repeating: 0, count: m1)
-        for j in 0..<m2 {
-            let row = P.row(j)
-            projA[j] = T.dot(m1, row, 1, row, 1) * inv2w
-            for c in 0..<m1 { projB[c] += row[c] * row[c] * inv2w }
+        projB.withUnsafeMutableBufferPointer { projB in   // through a pointer, so that the loop over c vectorises
+            for j in 0..<m2 {
+                let row = P.row(j)
+                projA[j] = T.dot(m1, row, 1, row, 1) * inv2w
+                for c in 0..<m1 { projB[c] += row[c] * row[c] * inv2w }
+            }
         }
         // ∂L/∂Z2 at the entries: (dA_e − A_e Σ_i A_ij dA_ij) / s_j.
         for i in 0..<rows {
@@ -54,15 +56,21 @@ extension MutualInformationTerm {
         let dB = db.view(rows: rows, cols: m1)
         var v = [T](repeating: 0, count: m1)
         for j in 0..<m2 where mean[j] != 0 { T.axpy(m1, mean[j] / s[j], P.row(j), &v) }
-        for i in 0..<rows {
-            let out = dB.row(i)
-            for c in 0..<m1 { out[c] = -v[c] }
-            for e in code.start[i] ..< code.start[i + 1] {
-                let j = Int(code.index[e])
-                T.axpy(m1, code.value[e] / s[j], P.row(j), out)
+        v.withUnsafeBufferPointer { v in
+            projB.withUnsafeBufferPointer { projB in
+                t.withUnsafeBufferPointer { t in
+                    for i in 0..<rows {
+                        let out = dB.row(i)
+                        for c in 0..<m1 { out[c] = -v[c] }
+                        for e in code.start[i] ..< code.start[i + 1] {
+                            let j = Int(code.index[e])
+                            T.axpy(m1, code.value[e] / s[j], P.row(j), out)
+                        }
+                        let (bRow, dRow) = (B.row(i), dr.row(i))
+                        for c in 0..<m1 { dRow[c] += (out[c] - bRow[c] * projB[c]) / t[c] }
+                    }
+                }
             }
-            let (bRow, dRow) = (B.row(i), dr.row(i))
-            for c in 0..<m1 { dRow[c] += (out[c] - bRow[c] * projB[c]) / t[c] }
         }
         return loss
     }

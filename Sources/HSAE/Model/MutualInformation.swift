@@ -47,24 +47,32 @@ final class MutualInformationTerm<T: BLASScalar> {
     }
 
     /// Centres each column of x and divides it by sqrt(Σ² + ε); returns the divisors.
+    /// (The per-column sums run through pointers, not array subscripts, so that the loops over a
+    /// row vectorise; each column still gets its terms in row order.)
     static func standardise(_ x: View<T>, into out: View<T>) -> [T] {
         let (b, n) = (x.rows, x.cols)
-        var mean = [T](repeating: 0, count: n)
-        mean.withUnsafeMutableBufferPointer { Kernels.columnSums(x, into: $0.baseAddress!, alpha: 1 / T(b)) }
-        var ss = [T](repeating: 0, count: n)
-        for i in 0..<b {
-            let (src, dst) = (x.row(i), out.row(i))
-            for j in 0..<n {
-                let v = src[j] - mean[j]
-                dst[j] = v
-                ss[j] += v * v
+        var mean = [T](repeating: 0, count: n), ss = [T](repeating: 0, count: n)
+        mean.withUnsafeMutableBufferPointer { meanBuffer in
+            ss.withUnsafeMutableBufferPointer { ssBuffer in
+                let (mean, ss) = (meanBuffer.baseAddress!, ssBuffer.baseAddress!)
+                Kernels.columnSums(x, into: mean, alpha: 1 / T(b))
+                for i in 0..<b {
+                    let (src, dst) = (x.row(i), out.row(i))
+                    for j in 0..<n {
+                        let v = src[j] - mean[j]
+                        dst[j] = v
+                        ss[j] += v * v
+                    }
+                }
             }
         }
         let s = ss.map { T.sqrt($0 + epsilon) }
         let inv = s.map { 1 / $0 }
-        for i in 0..<b {
-            let dst = out.row(i)
-            for j in 0..<n { dst[j] *= inv[j] }
+        inv.withUnsafeBufferPointer { inv in
+            for i in 0..<b {
+                let dst = out.row(i)
+                for j in 0..<n { dst[j] *= inv[j] }
+            }
         }
         return s
     }
