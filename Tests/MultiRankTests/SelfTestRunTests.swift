@@ -55,14 +55,15 @@ final class LauncherScriptTests: XCTestCase {
     }
 
     /// CMA on one node where nothing can refuse it (no seccomp filter, Yama absent or at scope 0),
-    /// none with other hosts or where this process runs under a filter; the user's value wins.
+    /// none with other hosts (a hostfile, --host, a batch allocation of several nodes) or where
+    /// this process runs under a filter; the user's value wins.
     func testSingleCopyMechanism() throws {
+        let variable = "OMPI_MCA_btl_vader_single_copy_mechanism"
         func chosen(_ args: [String], environment: [String: String] = [:]) throws -> String {
             let out = try Harness.run(Harness.mpirun, args + ["env"], environment: environment,
-                                      unsetting: environment.isEmpty ? ["OMPI_MCA_btl_vader_single_copy_mechanism"] : [], timeout: 60)
+                                      unsetting: environment[variable] == nil ? [variable] : [], timeout: 60)
             XCTAssertEqual(out.status, 0, out.stderr)
-            let key = "OMPI_MCA_btl_vader_single_copy_mechanism="
-            return out.stdout.split(separator: "\n").first { $0.hasPrefix(key) }.map { String($0.dropFirst(key.count)) } ?? "(unset)"
+            return out.stdout.split(separator: "\n").first { $0.hasPrefix(variable + "=") }.map { String($0.dropFirst(variable.count + 1)) } ?? "(unset)"
         }
         let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
         let unfiltered = status.split(separator: "\n").contains { $0.hasPrefix("Seccomp:") && $0.hasSuffix("\t0") }
@@ -71,7 +72,15 @@ final class LauncherScriptTests: XCTestCase {
         let expected = unfiltered && (yama == nil || yama == "0") ? "cma" : "none"
         XCTAssertEqual(try chosen(["-np", "1"]), expected)
         XCTAssertEqual(try chosen(["--host", "localhost", "-np", "1"]), "none")
-        XCTAssertEqual(try chosen(["-np", "1"], environment: ["OMPI_MCA_btl_vader_single_copy_mechanism": "none"]), "none")
+        XCTAssertEqual(try chosen(["-H", "localhost", "-np", "1"]), "none")
+        let hostfile = FileManager.default.temporaryDirectory.appendingPathComponent("hostfile-\(UUID())")
+        try "localhost slots=2\n".write(to: hostfile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: hostfile) }
+        XCTAssertEqual(try chosen(["--hostfile", hostfile.path, "-np", "1"]), "none")
+        XCTAssertEqual(try chosen(["-np", "1"], environment: ["SLURM_JOB_NUM_NODES": "2"]), "none")
+        // The user's value wins, whichever the rule would pick.
+        let other = expected == "cma" ? "none" : "cma"
+        XCTAssertEqual(try chosen(["-np", "1"], environment: [variable: other]), other)
     }
 
     func testMissingHostfile() throws {

@@ -93,6 +93,7 @@ extension HierarchicalSAE {
         seen.top = t2.map { Double($0) }
         if let kz = config.topDecodeK {
             if topReconstructionSparse(ws, k: kz, gate: options.gate) { return seen }
+            // M and R as in topReconstructionDense's pass (keep the two in step).
             let g = ws.gate.base
             for i in 0..<ws.b {
                 let (z1, zh, m, r) = (ws.z1.row(i), ws.zhat.row(i), ws.mix.row(i), ws.r.row(i))

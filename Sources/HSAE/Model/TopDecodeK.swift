@@ -6,8 +6,8 @@
 ///     Q = Z2 W_dec² + b_dec²      Ẑ1 = ReLU(TopK_kz(Q))     (the kz largest of each row of Q, ties lower index first)
 ///
 /// and the gradient passes straight through on the kept entries, as the bottom layer's top-k:
-/// dQ = dẐ1 ⊙ [Ẑ1 > 0] — the mask `Activation.backward` already applies, so the dense path needs
-/// nothing new. With sparse codes (KernelChoice), M and R have at most k1 + kz entries a row and
+/// dQ = dẐ1 ⊙ [Ẑ1 > 0] — the mask the dense path already applies (in the mix's backward pass, or
+/// `Activation.backward` with the top-only term), so it needs nothing new. With sparse codes (KernelChoice), M and R have at most k1 + kz entries a row and
 /// every product of the mix runs over them (`SparseMix`, `sparseMixTerms`).
 extension HierarchicalSAE {
     /// Forward, after the top code: Ẑ1 = ReLU(TopK_kz(Z2 W_dec² + b_dec²)) into ws.zhat (Q is
