@@ -182,44 +182,6 @@ final class TrainingUnitTests: XCTestCase {
         XCTAssertLessThan(g[1], 1e6)
     }
 
-    /// add sums the gradient's ranges, leaves them zero (the next microbatch adds into them), leaves
-    /// the rest of the buffer alone, and reports a non-finite value in the ranges — in both modes,
-    /// for every position of the bad value in a range (the vector loops' bodies and tails).
-    func testReducerAddClearsTheRangesAndReportsNonFiniteValues() throws {
-        for mode in ReductionMode.allCases {
-            let n = 37
-            let reducer = GradientReducer(mode: mode, ranges: [2..<n], latents: 1, microbatchesPerBatch: 2)
-            reducer.setExponents(fromMaxAbs: [4])
-            reducer.beginStep()
-            let g = TensorBuffer<Float>((0..<n).map { Float($0) / 8 })
-            retained.append(g)
-            XCTAssertTrue(reducer.add(grads: g, stats: StepStats(latents: 1)), "\(mode)")
-            XCTAssertEqual(g[0], 0); XCTAssertEqual(g[1], 1 / 8, "\(mode): outside the ranges, untouched")
-            XCTAssertTrue((2..<n).allSatisfy { g[$0] == 0 && g[$0].sign == .plus }, "\(mode): the range is +0 after add")
-            for i in 2..<n { g[i] = Float(i) / 8 }
-            XCTAssertTrue(reducer.add(grads: g, stats: StepStats(latents: 1)), "\(mode)")
-            let out = TensorBuffer<Float>(count: n)
-            retained.append(out)
-            _ = try reducer.reduce(Communicator.threadGroup(size: 1)[0], into: out)
-            for i in 2..<n { XCTAssertEqual(out[i], Float(i) / 4, "\(mode): sum of two microbatches at \(i)") }
-            for bad in [Float.nan, .infinity, -.infinity] {
-                for position in 2..<n {
-                    let h = TensorBuffer<Float>((0..<n).map { _ in 1 })
-                    retained.append(h)
-                    h[position] = bad
-                    XCTAssertFalse(reducer.add(grads: h, stats: StepStats(latents: 1)), "\(mode): \(bad) at \(position)")
-                }
-                let h = TensorBuffer<Float>((0..<n).map { _ in 1 })
-                retained.append(h)
-                h[0] = bad   // outside the ranges: not the reducer's
-                XCTAssertTrue(reducer.add(grads: h, stats: StepStats(latents: 1)), "\(mode): \(bad) outside the ranges")
-            }
-            let h = TensorBuffer<Float>((0..<n).map { _ in .greatestFiniteMagnitude })
-            retained.append(h)
-            XCTAssertTrue(reducer.add(grads: h, stats: StepStats(latents: 1)), "\(mode): the largest finite value is finite")
-        }
-    }
-
     // MARK: applyConstraints
 
     /// top.W_dec is projected onto W ≥ 0 when configured (only then); bottom.W_dec rows get

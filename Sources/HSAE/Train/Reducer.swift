@@ -76,7 +76,7 @@ public final class GradientReducer {
         fast = mode == .fast ? [Float](repeating: 0, count: total) : []
         exponents = [Int](repeating: 0, count: ranges.count)
         // n microbatch values of magnitude ≤ limit sum without overflow; ≤ 2^50 so that the
-        // conversion can use the exact float trick of `FixedPoint.accumulateAndClear`.
+        // conversion can use the exact float trick of `FixedPoint.accumulate`.
         limit = min(Int64(1) << 50, Int64.max / Int64(max(1, n)) / 2)
     }
 
@@ -94,19 +94,14 @@ public final class GradientReducer {
         }
     }
 
-    /// Adds one microbatch's gradient (full layout buffer) and stats, and leaves the gradient's
-    /// ranges zero (the trainer's next microbatch adds into them) — one pass over the gradient for
-    /// the sum, the zeroing and the finiteness check. Returns false when a value in the ranges was
-    /// ±∞ or NaN.
-    @discardableResult
-    public func add(grads: TensorBuffer<Float>, stats: StepStats) -> Bool {
-        var finite = true
+    /// Adds one microbatch's gradient (full layout buffer) and stats.
+    public func add(grads: TensorBuffer<Float>, stats: StepStats) {
         switch mode {
         case .fast:
             var k = 0
             fast.withUnsafeMutableBufferPointer { buf in
                 for r in ranges {
-                    if FixedPoint.addAndClear(grads.base + r.lowerBound, count: r.count, into: buf.baseAddress! + k) { finite = false }
+                    Float.axpy(r.count, 1, grads.base + r.lowerBound, buf.baseAddress! + k)
                     k += r.count
                 }
                 for (i, v) in (stats.reals + stats.counts).enumerated() { buf[gradCount + i] += Float(v) }
@@ -116,11 +111,8 @@ public final class GradientReducer {
             var saturated: Int64 = 0
             exact.withUnsafeMutableBufferPointer { buf in
                 for (t, r) in ranges.enumerated() {
-                    let (clamped, nonFinite) = FixedPoint.accumulateAndClear(grads.base + r.lowerBound, count: r.count,
-                                                                            scale: Foundation.scalbn(1.0, exponents[t]),
-                                                                            limit: limit, into: buf.baseAddress! + k)
-                    saturated += clamped
-                    if nonFinite { finite = false }
+                    saturated += FixedPoint.accumulate(grads.base + r.lowerBound, count: r.count, scale: Foundation.scalbn(1.0, exponents[t]),
+                                                       limit: limit, into: buf.baseAddress! + k)
                     k += r.count
                 }
                 let realScale = Foundation.scalbn(1.0, Self.realExponent)
@@ -131,7 +123,6 @@ public final class GradientReducer {
                 for (i, v) in counts.enumerated() { buf[k + i] &+= Int64(v) }
             }
         }
-        return finite
     }
 
     /// Marks this rank as failed for this step (its buffer still takes part in the collective).

@@ -54,11 +54,10 @@ extension Trainer {
     }
 
     /// Runs this rank's microbatches of the current global batch, handing each one's
-    /// gradient and stats to `add`, which sums them, leaves the gradient zero for the next
-    /// microbatch, and says whether it was finite (GradientReducer.add). A local failure stops
-    /// the loop and is returned (the caller still takes part in the step's collective).
+    /// gradient and stats to `add`. A local failure stops the loop and is returned (the
+    /// caller still takes part in the step's collective).
     func computeMicrobatches(_ phase: TrainingPhase, terms: LossTerms,
-                             add: (TensorBuffer<Float>, StepStats) -> Bool, onFailure: () -> Void) throws -> Error? {
+                             add: (TensorBuffer<Float>, StepStats) -> Void, onFailure: () -> Void) throws -> Error? {
         let m1 = model.config.m1, m2 = model.config.m2, b = config.microbatch
         let n = order.microbatchesPerBatch
         let mw = MicrobatchWeights(rowWeight: 1 / Double(config.batch), miWeight: 1 / Double(n))
@@ -70,14 +69,15 @@ extension Trainer {
                 try data.read(rows: rows, into: ws.x.base)
                 Float.scal(b * model.config.d, model.inputScale, ws.x.base)
                 let seen = model.forward(ws, ForwardOptions(usesTop: phase.usesTop, training: true))
-                if gradientZeroInPhase != phase.number {
-                    for r in trainRanges { (grads.base + r.lowerBound).update(repeating: 0, count: r.count) }
-                }
+                for r in trainRanges { (grads.base + r.lowerBound).update(repeating: 0, count: r.count) }
                 var stats = StepStats(latents: m1 + m2)
                 stats.losses = model.dataTerms(ws, terms: terms, weights: weights(), microbatch: mw, usesTop: phase.usesTop,
                                                trainable: phase.trains, grads: grads)
-                gradientZeroInPhase = nil
                 stats.reconstruction = ws.reconstructionError
+                guard stats.losses.total.isFinite, trainRanges.allSatisfy({ Adam.globalNorm(grads, ranges: [$0]).isFinite }) else {
+                    throw HSAEError.badConfig(option: "--lr", message: "non-finite loss or gradient in \(phase.name), step \(state.stepInPhase), "
+                        + "microbatch \(q). Lower --lr (now \(config.lr)).")
+                }
                 countFiring(ws.code1, into: &stats.fires, offset: 0, total: &stats.nonZero[0])
                 if phase.usesTop, m2 > 0 {
                     countFiring(ws.code2, into: &stats.fires, offset: m1, total: &stats.nonZero[1])
@@ -85,12 +85,7 @@ extension Trainer {
                     stats.nonZero[2] += Double(active)
                 }
                 stats.thresholds = [seen.bottom ?? 0, seen.top ?? 0]
-                let finite = add(grads, stats)
-                gradientZeroInPhase = phase.number
-                guard stats.losses.total.isFinite, finite else {
-                    throw HSAEError.badConfig(option: "--lr", message: "non-finite loss or gradient in \(phase.name), step \(state.stepInPhase), "
-                        + "microbatch \(q). Lower --lr (now \(config.lr)).")
-                }
+                add(grads, stats)
             } catch {
                 onFailure()
                 return error

@@ -27,9 +27,6 @@ public final class Trainer {
     var sinceFired: [Int64]
     let ws: Workspace<Float>
     let grads: TensorBuffer<Float>
-    /// The phase whose trained ranges of `grads` are known to be zero (GradientReducer.add leaves
-    /// them so); nil: zero them before the next microbatch.
-    var gradientZeroInPhase: Int?
     let reduced: TensorBuffer<Float>
     var metrics: MetricsLog?
     /// Wall time of every step this process ran (phase, seconds, allreduce seconds, L0s), for `hsae bench`.
