@@ -123,16 +123,19 @@ extension HierarchicalSAE {
         let (bias, g) = (view(.topBDec).base, ws.gate.base)
         var positive = 0
         for i in 0..<ws.b {
+            // Row by row, three short loops over data in L1 rather than one: the first two vectorise
+            // (a single loop over seven arrays and a count stayed scalar; the count still is).
             let (q, z1, zh, m, r) = (ws.q.row(i), ws.z1.row(i), ws.zhat.row(i), ws.mix.row(i), ws.r.row(i))
             for j in 0..<config.m1 {
                 let v = q[j] + bias[j]
-                let h = max(v, 0)
                 q[j] = v
-                zh[j] = h
-                m[j] = g[j] * z1[j] + (1 - g[j]) * h
-                r[j] = z1[j] - h
-                positive &+= h > 0 ? 1 : 0
+                zh[j] = max(v, 0)
             }
+            for j in 0..<config.m1 {
+                m[j] = g[j] * z1[j] + (1 - g[j]) * zh[j]
+                r[j] = z1[j] - zh[j]
+            }
+            for j in 0..<config.m1 { positive &+= zh[j] > 0 ? 1 : 0 }
         }
         ws.zhatPositive = positive
     }
