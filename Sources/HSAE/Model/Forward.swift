@@ -54,7 +54,7 @@ extension HierarchicalSAE {
         precondition(ws.x.cols == config.d, "workspace width \(ws.x.cols) vs model d \(config.d)")
         var seen = BatchThresholds()
         ws.sparseMix.active = false
-        ws.zhatPositive = nil
+        ws.zhatPositive = 0
         let bDec = view(.bottomBDec)
         for i in 0..<ws.b {
             let (x, xc) = (ws.x.row(i), ws.xc.row(i))
@@ -93,15 +93,7 @@ extension HierarchicalSAE {
         seen.top = t2.map { Double($0) }
         if let kz = config.topDecodeK {
             if topReconstructionSparse(ws, k: kz, gate: options.gate) { return seen }
-            // M and R as in topReconstructionDense's pass (keep the two in step).
-            let g = ws.gate.base
-            for i in 0..<ws.b {
-                let (z1, zh, m, r) = (ws.z1.row(i), ws.zhat.row(i), ws.mix.row(i), ws.r.row(i))
-                for j in 0..<config.m1 {
-                    m[j] = g[j] * z1[j] + (1 - g[j]) * zh[j]
-                    r[j] = z1[j] - zh[j]
-                }
-            }
+            for i in 0..<ws.b { mixRow(ws, i) }
         } else {
             topReconstructionDense(ws, gate: options.gate)
         }
@@ -120,24 +112,31 @@ extension HierarchicalSAE {
             Kernels.gemm(ws.z2, .none, view(.topWDec), .none, ws.q)
         }
         gateValues(gate, into: ws.gate)
-        let (bias, g) = (view(.topBDec).base, ws.gate.base)
+        let bias = view(.topBDec).base
         var positive = 0
         for i in 0..<ws.b {
             // Row by row, three short loops over data in L1 rather than one: the first two vectorise
             // (a single loop over seven arrays and a count stayed scalar; the count still is).
-            let (q, z1, zh, m, r) = (ws.q.row(i), ws.z1.row(i), ws.zhat.row(i), ws.mix.row(i), ws.r.row(i))
+            let (q, zh) = (ws.q.row(i), ws.zhat.row(i))
             for j in 0..<config.m1 {
                 let v = q[j] + bias[j]
                 q[j] = v
                 zh[j] = max(v, 0)
             }
-            for j in 0..<config.m1 {
-                m[j] = g[j] * z1[j] + (1 - g[j]) * zh[j]
-                r[j] = z1[j] - zh[j]
-            }
+            mixRow(ws, i)
             for j in 0..<config.m1 { positive &+= zh[j] > 0 ? 1 : 0 }
         }
         ws.zhatPositive = positive
+    }
+
+    /// Row i of the mix M = g Z1 + (1 − g) Ẑ1 and the residual R = Z1 − Ẑ1, from ws.zhat and ws.gate.
+    @inline(__always)
+    private func mixRow(_ ws: Workspace<T>, _ i: Int) {
+        let (g, z1, zh, m, r) = (ws.gate.base, ws.z1.row(i), ws.zhat.row(i), ws.mix.row(i), ws.r.row(i))
+        for j in 0..<config.m1 {
+            m[j] = g[j] * z1[j] + (1 - g[j]) * zh[j]
+            r[j] = z1[j] - zh[j]
+        }
     }
 
     /// X̂ = M W_dec¹ + b_dec.

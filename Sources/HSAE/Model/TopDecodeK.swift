@@ -21,6 +21,7 @@ extension HierarchicalSAE {
             Kernels.gemm(ws.z2, .none, view(.topWDec), .none, ws.zhat)
         }
         Activation.apply(.topk, ws.zhat, bias: view(.topBDec).base, into: ws.zhat, code: ws.codeHat, k: kz, scratch: &ws.scratch)
+        ws.zhatPositive = ws.codeHat.count   // the code holds exactly Ẑ1's positive entries
         gateValues(source, into: ws.gate)
         guard !topReadsPreActivations, kernels.usesSparse(ws.code1), kernels.usesSparse(ws.code2), kernels.usesSparse(ws.codeHat) else {
             return false

@@ -41,9 +41,9 @@ public final class Workspace<T: BLASScalar> {
     /// itself, except for a Matryoshka layer (its term is the mean over prefixes; this is the last,
     /// whole prefix), so that the logged FVU is an FVU for every model.
     public var reconstructionError: Double = 0
-    /// The number of Ẑ1's positive entries, when the forward pass counted them while forming Ẑ1
-    /// (DESIGN's dense ReLU); nil: count ws.zhat.
-    public var zhatPositive: Int?
+    /// The number of Ẑ1's positive entries, counted by the last `forward` as it formed Ẑ1 (0 when
+    /// it did not run the top layer): a logged statistic.
+    public var zhatPositive = 0
     var deadPre: [T] = []                 // b × |deadLatents|: their pre-activations P1 + b_enc¹
     let auxCode: SparseCode<T>            // the AuxK code (k_aux of the dead latents per row)
 

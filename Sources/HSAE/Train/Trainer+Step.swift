@@ -81,8 +81,7 @@ extension Trainer {
                 countFiring(ws.code1, into: &stats.fires, offset: 0, total: &stats.nonZero[0])
                 if phase.usesTop, m2 > 0 {
                     countFiring(ws.code2, into: &stats.fires, offset: m1, total: &stats.nonZero[1])
-                    let active = ws.zhatPositive ?? (0..<ws.zhat.count).reduce(0) { $0 + (ws.zhat.base[$1] > 0 ? 1 : 0) }
-                    stats.nonZero[2] += Double(active)
+                    stats.nonZero[2] += Double(ws.zhatPositive)
                 }
                 stats.thresholds = [seen.bottom ?? 0, seen.top ?? 0]
                 add(grads, stats)
