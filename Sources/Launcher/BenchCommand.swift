@@ -67,6 +67,7 @@ struct BenchCommand: ParsableCommand {
             defer { try? FileManager.default.removeItem(atPath: root) }
             let data = try comm.agreeing { try Bench.writeRandomData(rows: max(rows, config.batch), d: d, seed: config.seed, under: root) }
             let dataset = try ActivationDataset(path: data)
+            try system.cache(dataset, log: log)
             let logger = Logger(rank: comm.rank)
             logger.quiet = true
             let trainer = try Trainer(comm: comm, log: logger, config: config, data: dataset, run: root + "/run")

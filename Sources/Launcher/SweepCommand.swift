@@ -125,7 +125,11 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
                     throw HSAEError.badInput(path: run, message: "has a model but no valid checkpoint to check its configuration against; "
                         + "remove it or choose another --out")
                 }
-            }, dataset: { _ in try ActivationDataset(path: data) }, config: { _ in c })
+            }, dataset: { _ in
+                let dataset = try ActivationDataset(path: data)
+                try system.cache(dataset, log: log)
+                return dataset
+            }, config: { _ in c })
         } catch HSAEError.badConfig(option: "--resume", let message) {
             throw HSAEError.badConfig(option: "--out", message: "\(run) exists but was trained differently (\(message)) "
                 + "Choose another --out for a sweep with other flags.")

@@ -135,6 +135,7 @@ struct TrainCommand: ParsableCommand, TrainingFlags {
             run: resume ?? out!, policy: resume != nil ? .resume : .start, comm: comm, log: log, allowDataChange: allowDataChange,
             dataset: { state in
                 let dataset = try ActivationDataset(path: data ?? state!.dataset, tensor: tensor ?? state?.datasetTensor)
+                try system.cache(dataset, log: log)
                 rows = dataset.rows
                 return dataset
             },

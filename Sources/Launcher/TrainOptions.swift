@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HSAE
+import Dist
 
 extension ActivationKind: ExpressibleByArgument {}
 extension GateMode: ExpressibleByArgument {}
@@ -209,6 +210,26 @@ struct SystemOptions: ParsableArguments {
     var watchdog: Double?
     @Option(help: "Checkpoints to keep besides every phase end: the newest N\(byDefault(TrainConfig.defaultKeepCheckpoints)).")
     var keepCheckpoints: Int?
+    @Option(help: ArgumentHelp("Hold the data set's first rows in memory, up to this many MiB per rank (default \(Self.defaultDataCacheMiB)); "
+                               + "the rest are read from the file as needed. Changes speed and memory, never results; 0 = off.",
+                               valueName: "MiB"))
+    var dataCache = Self.defaultDataCacheMiB
+
+    /// Enough for a small data set to live in memory (the demo's is 154 MB as Float); a larger one
+    /// keeps this much of it, so resident memory stays independent of the data set's size.
+    static let defaultDataCacheMiB = 256
+
+    func validate() throws {
+        guard dataCache >= 0 else { throw ValidationError("--data-cache must be ≥ 0 MiB, got \(dataCache)") }
+    }
+
+    /// Applies --data-cache to `dataset` (on every rank), saying on rank 0 how much it holds.
+    func cache(_ dataset: ActivationDataset, log: Logger) throws {
+        let held = try dataset.cacheLeadingRows(budget: dataCache << 20)
+        guard held > 0 else { return }
+        log.info(String(format: "data: rows 0..<%d of %d held in memory (%.0f MiB per rank, --data-cache %d)",
+                        held, dataset.rows, Double(held * dataset.d * 4) / 1048576, dataCache))
+    }
 
     func apply(to c: inout TrainConfig) {
         if let seed { c.seed = seed }

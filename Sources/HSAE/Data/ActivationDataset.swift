@@ -18,6 +18,11 @@ public final class ActivationDataset: @unchecked Sendable {
     public let rows: Int
     let shards: [ShardReader]
     let shardStarts: [Int]  // shards.count + 1, cumulative rows
+    /// Rows 0..<cachedRows as Float (`cacheLeadingRows`), read from memory instead of by position.
+    private var cache: UnsafeMutablePointer<Float>?
+    public private(set) var cachedRows = 0
+
+    deinit { cache?.deallocate() }
 
     public init(path: String, tensor: String? = nil) throws {
         self.path = path
@@ -95,20 +100,53 @@ public final class ActivationDataset: @unchecked Sendable {
 
     /// Converts the given global rows to Float into `out` (rows.count × d, row-major).
     /// Throws, naming shard and row, when a row holds NaN or ±Inf.
-    /// Rows read by position (pread), not through the memory map: resident memory stays the
-    /// size of `out` however many rows a run reads (PositionalFile).
+    /// Rows read by position (pread), not through the memory map, except those held by
+    /// `cacheLeadingRows`: resident memory stays the size of `out` (plus the cache's fixed budget)
+    /// however many rows a run reads (PositionalFile).
     public func read(rows indices: [Int], into out: UnsafeMutablePointer<Float>) throws {
         try withUnsafeTemporaryAllocation(byteCount: d * MemoryLayout<Float>.size, alignment: 16) { scratch in
             for (k, row) in indices.enumerated() {
-                let (s, local) = locate(row)
                 let dst = out + k * d
-                try shards[s].readRow(local, into: dst, scratch: scratch.baseAddress!)
+                if row >= 0, row < cachedRows, let cache {
+                    dst.update(from: cache + row * d, count: d)
+                } else {
+                    let (s, local) = locate(row)
+                    try shards[s].readRow(local, into: dst, scratch: scratch.baseAddress!)
+                }
                 if !Self.isFinite(dst, d) {
+                    let (s, local) = locate(row)
                     throw HSAEError.badInput(path: shards[s].path, message: "row \(local) contains NaN or Inf "
                         + "(rerun with --skip-nonfinite to skip such rows)")
                 }
             }
         }
+    }
+
+    /// Holds the leading global rows that fit in `budget` bytes (as Float, d · 4 bytes a row) in
+    /// memory from now on, so that `read` copies them instead of asking the kernel for each one (a
+    /// `pread` of a 512-byte row costs about 1.5 µs, a quarter of a small model's training step).
+    /// Resident memory grows by at most `budget` whatever the data set's size; the values read are
+    /// the same. Reads the rows sequentially, `block` bytes at a time. Returns the rows held; a
+    /// budget under one row turns it off.
+    @discardableResult
+    public func cacheLeadingRows(budget: Int, block: Int = 1 << 24) throws -> Int {
+        cache?.deallocate()
+        cache = nil
+        cachedRows = min(rows, max(0, budget) / (d * MemoryLayout<Float>.size))
+        guard cachedRows > 0 else { return 0 }
+        let memory = UnsafeMutablePointer<Float>.allocate(capacity: cachedRows * d)
+        do {
+            for (s, shard) in shards.enumerated() where shardStarts[s] < cachedRows {
+                let end = min(shardStarts[s + 1], cachedRows)
+                try shard.readRows(0 ..< end - shardStarts[s], into: memory + shardStarts[s] * d, block: block)
+            }
+        } catch {
+            memory.deallocate()
+            cachedRows = 0
+            throw error
+        }
+        cache = memory
+        return cachedRows
     }
 
     /// Reads rows into a new matrix.
@@ -139,9 +177,17 @@ public final class ActivationDataset: @unchecked Sendable {
     }
 
     @inline(__always) static func isFinite(_ p: UnsafePointer<Float>, _ n: Int) -> Bool {
-        // x − x is 0 for finite x and NaN for NaN/±Inf; the sum is NaN iff any element is non-finite.
-        var acc: Float = 0
-        for i in 0..<n { acc += p[i] - p[i] }
+        // x − x is 0 for finite x and NaN for NaN/±Inf; a sum of them is NaN iff any element is
+        // non-finite, in any order — so 16 lanes at a time (a serial sum would not vectorise).
+        var lanes = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= n {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self)
+            lanes += v - v
+            i += 16
+        }
+        var acc = lanes.sum()
+        while i < n { acc += p[i] - p[i]; i += 1 }
         return acc == 0
     }
 
