@@ -44,7 +44,7 @@ public struct LBFGS: Sendable {
             var step = pairs.isEmpty ? min(1, 1 / max(Self.maxAbs(g), 1e-300)) : 1.0
             var accepted: (theta: [Double], f: Double, g: [Double])?
             for _ in 0..<60 {
-                let trial = zip(theta, direction).map { $0 + step * $1 }
+                let trial = Self.combine(theta, step, direction)
                 let (ft, gt) = objective(trial)
                 if ft.isFinite, ft <= f + 1e-4 * step * slope { accepted = (trial, ft, gt); break }
                 step *= 0.5
@@ -52,7 +52,7 @@ public struct LBFGS: Sendable {
             guard let next = accepted else {
                 return Result(parameters: theta, value: f, iterations: iteration, converged: false)
             }
-            let s = zip(next.theta, theta).map { $0 - $1 }, y = zip(next.g, g).map { $0 - $1 }
+            let s = Self.combine(next.theta, -1, theta), y = Self.combine(next.g, -1, g)
             let sy = Self.dot(s, y)
             if sy > 1e-12 * Self.dot(y, y).squareRoot() * Self.dot(s, s).squareRoot() {
                 pairs.append((s, y, 1 / sy))
@@ -73,17 +73,36 @@ public struct LBFGS: Sendable {
         var alphas = [Double](repeating: 0, count: pairs.count)
         for k in pairs.indices.reversed() {
             alphas[k] = pairs[k].rho * Self.dot(pairs[k].s, q)
-            for i in q.indices { q[i] -= alphas[k] * pairs[k].y[i] }
+            Self.subtract(alphas[k], pairs[k].y, from: &q)
         }
         if let last = pairs.last {
             let gamma = Self.dot(last.s, last.y) / Self.dot(last.y, last.y)
-            for i in q.indices { q[i] *= gamma }
+            q.withUnsafeMutableBufferPointer { q in for i in q.indices { q[i] *= gamma } }
         }
         for k in pairs.indices {
             let beta = pairs[k].rho * Self.dot(pairs[k].y, q)
-            for i in q.indices { q[i] += (alphas[k] - beta) * pairs[k].s[i] }
+            Self.subtract(beta - alphas[k], pairs[k].s, from: &q)
         }
         return q.map { -$0 }
+    }
+
+    /// q −= a·v, element by element (through pointers, so that it vectorises).
+    static func subtract(_ a: Double, _ v: [Double], from q: inout [Double]) {
+        precondition(v.count == q.count)
+        v.withUnsafeBufferPointer { v in q.withUnsafeMutableBufferPointer { q in
+            for i in q.indices { q[i] -= a * v[i] }
+        } }
+    }
+
+    /// x + a·y, element by element; a = −1 gives x − y exactly.
+    static func combine(_ x: [Double], _ a: Double, _ y: [Double]) -> [Double] {
+        precondition(x.count == y.count)
+        return [Double](unsafeUninitializedCapacity: x.count) { out, count in
+            x.withUnsafeBufferPointer { x in y.withUnsafeBufferPointer { y in
+                for i in x.indices { out[i] = x[i] + a * y[i] }
+            } }
+            count = x.count
+        }
     }
 
     static func dot(_ a: [Double], _ b: [Double]) -> Double {

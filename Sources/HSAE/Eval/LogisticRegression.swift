@@ -42,11 +42,12 @@ public struct LogisticRegression {
     }
 
     /// The training objective L(θ) and its gradient, θ = [W (p×K, row-major), b (K)].
+    /// Y's only non-zero in row i is w_i at (i, y_i), so it is kept as (y_i, w_i), not as n×K.
     public struct Objective {
         let xs: Matrix<Double>       // n×p, standardised
-        let classIndices: [Int]      // n, in 0..<K
+        let classIndices: [Int]      // n, y_i in 0..<K
         let rowWeights: [Double]     // n, w_i
-        let targets: Matrix<Double>  // n×K, w_i at (i, y_i)
+        let classes: Int             // K
         let totalWeight: Double
         let l2: Double
 
@@ -55,23 +56,26 @@ public struct LogisticRegression {
             var counts = [Double](repeating: 0, count: K)
             for c in classIndices { counts[c] += 1 }
             let classWeight = counts.map { weighting == .balanced && $0 > 0 ? Double(n) / (Double(K) * $0) : 1 }
-            var targets = Matrix<Double>(rows: n, cols: K)
-            for (i, c) in classIndices.enumerated() { targets[i, c] = classWeight[c] }
             self.xs = xs
             self.classIndices = classIndices
             rowWeights = classIndices.map { classWeight[$0] }
-            self.targets = targets
+            classes = K
             totalWeight = rowWeights.reduce(0, +)
             self.l2 = l2
         }
 
         public func callAsFunction(_ theta: [Double]) -> (value: Double, gradient: [Double]) {
-            let (p, K) = (xs.cols, targets.cols)
+            let (p, K) = (xs.cols, classes)
             let w = Matrix(rows: p, cols: K, storage: Array(theta[0 ..< p * K]))
             var residual = logits(xs, w, Array(theta[p * K ..< p * K + K]))  // n×K: logits, then P, then w ⊙ (P − Y)
-            let crossEntropy = softmaxInPlace(&residual, targets: targets)
-            for i in 0..<xs.rows {
-                for k in 0..<K { residual[i, k] = rowWeights[i] * residual[i, k] - targets[i, k] }
+            let crossEntropy = softmaxInPlace(&residual, classIndices: classIndices, rowWeights: rowWeights)
+            residual.storage.withUnsafeMutableBufferPointer { r in
+                for i in 0..<xs.rows {
+                    let row = r.baseAddress! + i * K, (y, wi) = (classIndices[i], rowWeights[i])
+                    let target = wi * row[y] - wi  // w_i P − Y where Y holds w_i; elsewhere w_i P − 0 = w_i P
+                    for k in 0..<K { row[k] = wi * row[k] }
+                    row[y] = target
+                }
             }
             var gradW = w  // p×K
             Matrix.gemm(xs, .transposed, residual, .none, into: &gradW, alpha: 1 / totalWeight, beta: l2)
@@ -96,27 +100,29 @@ public struct LogisticRegression {
     }
 
     /// Replaces logits by softmax probabilities row by row (max-shifted), and returns
-    /// Σ_i Σ_k targets[i, k] · (−log P[i, k]) = Σ_i w_i (−log P[i, y_i]). One exp per entry:
-    /// P = e^(z − peak) / Σ e^(z − peak), and −log P = log Σ − (z − peak) summed against the
-    /// targets before z is overwritten (with two exps per entry, softmax was two fifths of a
-    /// probe's time in `perf`).
-    static func softmaxInPlace(_ z: inout Matrix<Double>, targets: Matrix<Double>) -> Double {
+    /// Σ_i w_i (−log P[i, y_i]). One exp per entry: P = e^(z − peak) / Σ e^(z − peak), and
+    /// −log P[i, y_i] = log Σ − (z[i, y_i] − peak) taken before z is overwritten (with two exps per
+    /// entry, softmax was two fifths of a probe's time in `perf`).
+    static func softmaxInPlace(_ z: inout Matrix<Double>, classIndices: [Int], rowWeights: [Double]) -> Double {
         var loss = 0.0
         let K = z.cols
-        for i in 0..<z.rows {
-            var peak = -Double.infinity
-            for k in 0..<K { peak = max(peak, z[i, k]) }
-            var total = 0.0, targetShifted = 0.0, targetWeight = 0.0
-            for k in 0..<K {
-                let shifted = z[i, k] - peak, t = targets[i, k]
-                if t != 0 { targetShifted += t * shifted; targetWeight += t }
-                let e = Double.exp(shifted)
-                z[i, k] = e
-                total += e
+        z.storage.withUnsafeMutableBufferPointer { buffer in
+            for i in 0..<z.rows {
+                let row = buffer.baseAddress! + i * K
+                var peak = -Double.infinity
+                for k in 0..<K { peak = max(peak, row[k]) }
+                let wi = rowWeights[i]
+                let targetShifted = wi * (row[classIndices[i]] - peak)
+                var total = 0.0
+                for k in 0..<K {
+                    let e = Double.exp(row[k] - peak)
+                    row[k] = e
+                    total += e
+                }
+                loss += wi * Double.log(total) - targetShifted
+                let inverse = 1 / total
+                for k in 0..<K { row[k] *= inverse }
             }
-            loss += targetWeight * Double.log(total) - targetShifted
-            let inverse = 1 / total
-            for k in 0..<K { z[i, k] *= inverse }
         }
         return loss
     }
