@@ -2,6 +2,7 @@
 // at run time. See the header for what each computes; the AVX-512 bodies compute the same.
 #include "CKernels.h"
 #include <math.h>
+#include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define HSAE_X86 1
@@ -218,4 +219,15 @@ float hsae_select_f32(const float *a, long n, long keep, long *ties) {
     if (hsae_isa_active() == HSAE_ISA_AVX512) return select_avx512(a, n, keep, ties);
 #endif
     return select_portable(a, n, keep, ties);
+}
+
+void hsae_gather_rows_f32(const float *source, long d, const int64_t *rows, long count, float *out) {
+    const long ahead = 8, bytes = d * (long)sizeof(float);
+    for (long k = 0; k < count; k++) {
+        if (k + ahead < count) {
+            const char *next = (const char *)(source + rows[k + ahead] * d);
+            for (long b = 0; b < bytes; b += 64) __builtin_prefetch(next + b);
+        }
+        memcpy(out + k * d, source + rows[k] * d, (size_t)bytes);
+    }
 }

@@ -47,4 +47,9 @@ float hsae_select_f32(const float *a, long n, long keep, long *ties);
 /// — without a BLAS call's overhead on short rows (a sparse kernel makes one per active latent).
 void hsae_axpy_f32(long n, float a, const float *x, float *y);
 
+/// out[k·d ..< (k+1)·d] = source[rows[k]·d ..< (rows[k]+1)·d] for k < count (rows of an in-memory
+/// data set, in any order), fetching the row eight ahead while it copies: rows spread over a large
+/// buffer each wait for memory otherwise.
+void hsae_gather_rows_f32(const float *source, long d, const int64_t *rows, long count, float *out);
+
 #endif

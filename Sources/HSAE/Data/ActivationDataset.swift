@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// A memory-mapped activation data set: a directory with `dataset.json` and shards, or a bare
@@ -104,10 +105,20 @@ public final class ActivationDataset: @unchecked Sendable {
     /// `cacheLeadingRows`: resident memory stays the size of `out` (plus the cache's fixed budget)
     /// however many rows a run reads (PositionalFile).
     public func read(rows indices: [Int], into out: UnsafeMutablePointer<Float>) throws {
+        // All held in memory (the usual case once a small data set is cached): one gathering copy.
+        let gathered = cachedRows > 0 && indices.allSatisfy { $0 >= 0 && $0 < cachedRows }
+        if gathered, let cache {
+            indices.withUnsafeBufferPointer { rows in
+                rows.baseAddress!.withMemoryRebound(to: Int64.self, capacity: rows.count) {
+                    hsae_gather_rows_f32(cache, d, $0, rows.count, out)
+                }
+            }
+        }
         try withUnsafeTemporaryAllocation(byteCount: d * MemoryLayout<Float>.size, alignment: 16) { scratch in
             for (k, row) in indices.enumerated() {
                 let dst = out + k * d
-                if row >= 0, row < cachedRows, let cache {
+                if gathered {
+                } else if row >= 0, row < cachedRows, let cache {
                     dst.update(from: cache + row * d, count: d)
                 } else {
                     let (s, local) = locate(row)
