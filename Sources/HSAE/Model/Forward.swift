@@ -115,8 +115,8 @@ extension HierarchicalSAE {
         let bias = view(.topBDec).base
         var positive = 0
         for i in 0..<ws.b {
-            // Row by row, three short loops over data in L1 rather than one: the first two vectorise
-            // (a single loop over seven arrays and a count stayed scalar; the count still is).
+            // Row by row, three short loops over data in L1 rather than one, each vectorised (a
+            // single loop over seven arrays and a count stayed scalar).
             let (q, zh) = (ws.q.row(i), ws.zhat.row(i))
             for j in 0..<config.m1 {
                 let v = q[j] + bias[j]
@@ -124,7 +124,7 @@ extension HierarchicalSAE {
                 zh[j] = max(v, 0)
             }
             mixRow(ws, i)
-            for j in 0..<config.m1 { positive &+= zh[j] > 0 ? 1 : 0 }
+            positive &+= Kernels.countPositive(config.m1, zh)
         }
         ws.zhatPositive = positive
     }

@@ -44,4 +44,25 @@ public enum Kernels {
         guard n > 0 else { return 0 }
         return T.dot(n, x, 1, x, 1)
     }
+
+    /// The number of entries of x[0..<n] above 0, 16 lanes at a time for Float: a branch per entry
+    /// mispredicted on a dense ReLU output and was three fifths of the pass that forms Ẑ1 (`perf`).
+    public static func countPositive<T: BLASScalar>(_ n: Int, _ x: UnsafePointer<T>) -> Int {
+        var count = 0, j = 0
+        if T.self == Float.self {
+            let raw = UnsafeRawPointer(x)
+            var lanes = SIMD16<Int32>()
+            while j + 16 <= n {
+                let v = raw.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
+                lanes &+= SIMD16<Int32>().replacing(with: 1, where: v .> SIMD16<Float>())
+                j += 16
+            }
+            count = Int(lanes.wrappedSum())
+        }
+        while j < n {
+            count &+= x[j] > 0 ? 1 : 0
+            j += 1
+        }
+        return count
+    }
 }
