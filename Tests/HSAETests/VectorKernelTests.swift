@@ -186,3 +186,18 @@ extension VectorKernelTests {
         }
     }
 }
+
+extension VectorKernelTests {
+    /// Kernels.countPositive (16 lanes at a time for Float) against the plain count, at lengths around
+    /// the vector width, with ±0, NaN, ±∞ and negatives; Double through its scalar loop.
+    func testCountPositiveIsThePlainCount() {
+        var rng = SplitMix64(seed: 67)
+        let specials: [Float] = [0, -0.0, .nan, .infinity, -.infinity, 1e-30, -1e-30]
+        for n in [0, 1, 15, 16, 17, 31, 32, 33, 100, 512] {
+            let x: [Float] = (0..<n).map { _ in rng.next() % 3 == 0 ? specials[Int(rng.next() % 7)] : rng.uniformFloat() }
+            XCTAssertEqual(Kernels.countPositive(n, x), x.filter { $0 > 0 }.count, "Float, n \(n)")
+            let y = x.map(Double.init)
+            XCTAssertEqual(Kernels.countPositive(n, y), y.filter { $0 > 0 }.count, "Double, n \(n)")
+        }
+    }
+}
