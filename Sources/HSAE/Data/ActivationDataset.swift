@@ -117,10 +117,11 @@ public final class ActivationDataset: @unchecked Sendable {
         try withUnsafeTemporaryAllocation(byteCount: d * MemoryLayout<Float>.size, alignment: 16) { scratch in
             for (k, row) in indices.enumerated() {
                 let dst = out + k * d
-                if gathered {
-                } else if row >= 0, row < cachedRows, let cache {
+                switch (gathered, cache) {
+                case (true, _): break
+                case (false, let cache?) where row >= 0 && row < cachedRows:
                     dst.update(from: cache + row * d, count: d)
-                } else {
+                default:
                     let (s, local) = locate(row)
                     try shards[s].readRow(local, into: dst, scratch: scratch.baseAddress!)
                 }
