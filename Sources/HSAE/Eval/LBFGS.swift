@@ -73,7 +73,7 @@ public struct LBFGS: Sendable {
         var alphas = [Double](repeating: 0, count: pairs.count)
         for k in pairs.indices.reversed() {
             alphas[k] = pairs[k].rho * Self.dot(pairs[k].s, q)
-            Self.subtract(alphas[k], pairs[k].y, from: &q)
+            Self.add(-alphas[k], pairs[k].y, to: &q)  // q − α·y, exactly as q + (−α)·y
         }
         if let last = pairs.last {
             let gamma = Self.dot(last.s, last.y) / Self.dot(last.y, last.y)
@@ -81,16 +81,16 @@ public struct LBFGS: Sendable {
         }
         for k in pairs.indices {
             let beta = pairs[k].rho * Self.dot(pairs[k].y, q)
-            Self.subtract(beta - alphas[k], pairs[k].s, from: &q)
+            Self.add(alphas[k] - beta, pairs[k].s, to: &q)
         }
         return q.map { -$0 }
     }
 
-    /// q −= a·v, element by element (through pointers, so that it vectorises).
-    static func subtract(_ a: Double, _ v: [Double], from q: inout [Double]) {
+    /// q += a·v, element by element (through pointers, so that it vectorises).
+    static func add(_ a: Double, _ v: [Double], to q: inout [Double]) {
         precondition(v.count == q.count)
         v.withUnsafeBufferPointer { v in q.withUnsafeMutableBufferPointer { q in
-            for i in q.indices { q[i] -= a * v[i] }
+            for i in q.indices { q[i] += a * v[i] }
         } }
     }
 
