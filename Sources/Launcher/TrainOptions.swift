@@ -1,7 +1,7 @@
 import ArgumentParser
+import Dist
 import Foundation
 import HSAE
-import Dist
 
 extension ActivationKind: ExpressibleByArgument {}
 extension GateMode: ExpressibleByArgument {}
@@ -210,7 +210,7 @@ struct SystemOptions: ParsableArguments {
     var watchdog: Double?
     @Option(help: "Checkpoints to keep besides every phase end: the newest N\(byDefault(TrainConfig.defaultKeepCheckpoints)).")
     var keepCheckpoints: Int?
-    @Option(help: ArgumentHelp("Hold the data set's first rows in memory, up to this many MiB per rank "
+    @Option(help: ArgumentHelp("Hold the data set's first rows in memory, up to this many MiB per rank; "
                                + "the rest are read from the file as needed. Changes speed and memory, never results; 0 = off.",
                                valueName: "MiB"))
     var dataCache = Self.defaultDataCacheMiB

@@ -150,20 +150,22 @@ final class ShardReader {
     }
 
     /// Rows `range` as Float into `out` (range.count × d), read by position in blocks of at most
-    /// `block` bytes (one `pread` per block when unmasked, a row at a time when masked). The same
-    /// values as `readRow` row by row.
+    /// `block` bytes (one `pread` per block), or row by row when masked (kept rows are not
+    /// contiguous in the file). The same values as `readRow` row by row.
     func readRows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>, block: Int = 1 << 24) throws {
         let bytes = d * dtype.size
+        if kept != nil {
+            try withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 16) { row in
+                for i in range { try readRow(i, into: out + (i - range.lowerBound) * d, scratch: row.baseAddress!) }
+            }
+            return
+        }
         let perBlock = max(1, block / bytes)
         try withUnsafeTemporaryAllocation(byteCount: dtype == .f32 ? 0 : min(range.count, perBlock) * bytes, alignment: 16) { scratch in
             for first in stride(from: range.lowerBound, to: range.upperBound, by: perBlock) {
                 let n = min(perBlock, range.upperBound - first)
                 let dst = out + (first - range.lowerBound) * d
-                if kept != nil {
-                    try withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 16) { row in
-                        for i in 0..<n { try readRow(first + i, into: dst + i * d, scratch: row.baseAddress!) }
-                    }
-                } else if dtype == .f32 {
+                if dtype == .f32 {
                     try rowFile.read(into: UnsafeMutableRawPointer(dst), count: n * bytes, at: dataOffset + first * bytes)
                 } else {
                     try rowFile.read(into: scratch.baseAddress!, count: n * bytes, at: dataOffset + first * bytes)
