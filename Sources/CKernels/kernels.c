@@ -64,6 +64,27 @@ static void axpy_portable(long n, float a, const float *x, float *y) {
     for (long i = 0; i < n; i++) y[i] = fmaf(a, x[i], y[i]);
 }
 
+// Adam's update rounds after every operation: no contraction into fused multiply-adds here.
+#pragma STDC FP_CONTRACT OFF
+static inline void adam_range(long from, long to, float *p, const float *g, float *m, float *v, float clip,
+                              float b1, float b2, float stepSize, float invC2, float eps) {
+    const float a1 = 1.0f - b1, a2 = 1.0f - b2;
+    for (long i = from; i < to; i++) {
+        float gi = g[i] * clip;
+        float mi = b1 * m[i] + a1 * gi;
+        float vi = b2 * v[i] + a2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= stepSize * mi / (sqrtf(vi * invC2) + eps);
+    }
+}
+
+static float max_abs_portable(long n, const float *x) {
+    float acc = 0;
+    for (long i = 0; i < n; i++) { float a = fabsf(x[i]); acc = a >= acc ? a : acc; }
+    return acc;
+}
+
 // ---- AVX-512 bodies ----------------------------------------------------------------------------
 
 #ifdef HSAE_X86
@@ -205,6 +226,52 @@ long hsae_prefilter_row_f32(const float *x, const float *c, long n, long keep, f
     if (hsae_isa_active() == HSAE_ISA_AVX512) return prefilter_row_avx512(x, c, n, keep, candidates);
 #endif
     return prefilter_row_portable(x, c, n, keep, candidates);
+}
+
+#ifdef HSAE_X86
+AVX512 static void adam_avx512(long n, float *p, const float *g, float *m, float *v, float clip, float b1, float b2,
+                               float stepSize, float invC2, float eps) {
+    const __m512 vclip = _mm512_set1_ps(clip), vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2),
+                 va1 = _mm512_set1_ps(1.0f - b1), va2 = _mm512_set1_ps(1.0f - b2), vstep = _mm512_set1_ps(stepSize),
+                 vinv = _mm512_set1_ps(invC2), veps = _mm512_set1_ps(eps);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 gi = _mm512_mul_ps(_mm512_loadu_ps(g + i), vclip);
+        __m512 mi = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(m + i)), _mm512_mul_ps(va1, gi));
+        __m512 vi = _mm512_add_ps(_mm512_mul_ps(vb2, _mm512_loadu_ps(v + i)), _mm512_mul_ps(_mm512_mul_ps(va2, gi), gi));
+        _mm512_storeu_ps(m + i, mi);
+        _mm512_storeu_ps(v + i, vi);
+        __m512 den = _mm512_add_ps(_mm512_sqrt_ps(_mm512_mul_ps(vi, vinv)), veps);
+        _mm512_storeu_ps(p + i, _mm512_sub_ps(_mm512_loadu_ps(p + i), _mm512_div_ps(_mm512_mul_ps(vstep, mi), den)));
+    }
+    adam_range(i, n, p, g, m, v, clip, b1, b2, stepSize, invC2, eps);
+}
+
+AVX512 static float max_abs_avx512(long n, const float *x) {
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 acc = zero;
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 lanes = tail_mask(n - i);
+        // max_ps returns its second operand when either is NaN: a NaN leaves acc as it was.
+        acc = _mm512_max_ps(_mm512_abs_ps(_mm512_mask_loadu_ps(zero, lanes, x + i)), acc);
+    }
+    return _mm512_reduce_max_ps(acc);
+}
+#endif
+
+void hsae_adam_f32(long n, float *p, const float *g, float *m, float *v, float clip, float b1, float b2,
+                   float stepSize, float invC2, float eps) {
+#ifdef HSAE_X86
+    if (hsae_isa_active() == HSAE_ISA_AVX512) { adam_avx512(n, p, g, m, v, clip, b1, b2, stepSize, invC2, eps); return; }
+#endif
+    adam_range(0, n, p, g, m, v, clip, b1, b2, stepSize, invC2, eps);
+}
+
+float hsae_max_abs_f32(long n, const float *x) {
+#ifdef HSAE_X86
+    if (hsae_isa_active() == HSAE_ISA_AVX512) return max_abs_avx512(n, x);
+#endif
+    return max_abs_portable(n, x);
 }
 
 void hsae_axpy_f32(long n, float a, const float *x, float *y) {

@@ -201,3 +201,56 @@ extension VectorKernelTests {
         }
     }
 }
+
+extension VectorKernelTests {
+    /// hsae_adam_f32 under every body against Adam's update written out in Swift (each operation
+    /// rounded on its own, in the order of the comment in Adam.step): the same bits for p, m and v,
+    /// at lengths around the vector width, with and without clipping, over several steps so that m
+    /// and v are not zero.
+    func testAdamIsTheUpdateRoundedStepByStep() {
+        var rng = SplitMix64(seed: 71)
+        let (b1, b2, eps): (Float, Float, Float) = (0.9, 0.999, 1e-8)
+        underEveryVectorBody { isa in
+            for n in [1, 15, 16, 17, 33, 100, 1000] {
+                var (p, m, v) = ((0..<n).map { _ in rng.uniformFloat() }, [Float](repeating: 0, count: n), [Float](repeating: 0, count: n))
+                var (ep, em, ev) = (p, m, v)
+                for t in 1...3 {
+                    let g = (0..<n).map { _ in rng.uniformFloat() * 1e-2 }
+                    let clip: Float = t == 2 ? 0.37 : 1
+                    let stepSize = Float(1e-3) / (1 - Float(Foundation.pow(0.9, Double(t))))
+                    let invC2 = 1 / (1 - Float(Foundation.pow(0.999, Double(t))))
+                    for i in 0..<n {
+                        let gi = g[i] * clip
+                        let mi = b1 * em[i] + (1 - b1) * gi
+                        let vi = b2 * ev[i] + (1 - b2) * gi * gi
+                        em[i] = mi
+                        ev[i] = vi
+                        ep[i] -= stepSize * mi / ((vi * invC2).squareRoot() + eps)
+                    }
+                    hsae_adam_f32(n, &p, g, &m, &v, clip, b1, b2, stepSize, invC2, eps)
+                    let label = "\(isa), n \(n), step \(t)"
+                    XCTAssertEqual(p.map(\.bitPattern), ep.map(\.bitPattern), label)
+                    XCTAssertEqual(m.map(\.bitPattern), em.map(\.bitPattern), label)
+                    XCTAssertEqual(v.map(\.bitPattern), ev.map(\.bitPattern), label)
+                }
+            }
+        }
+    }
+
+    /// hsae_max_abs_f32 under every body against Swift's max(acc, |x|) from 0: NaN skipped, −0 and ±∞.
+    func testMaxAbsIsTheLargestMagnitude() {
+        var rng = SplitMix64(seed: 73)
+        let specials: [Float] = [0, -0.0, .nan, -.infinity, -3.5, 1e-30]
+        underEveryVectorBody { isa in
+            for n in [0, 1, 15, 16, 17, 31, 33, 100, 1000] {
+                for trial in 0..<4 {
+                    let x: [Float] = (0..<n).map { _ in
+                        trial > 0 && rng.next() % 5 == 0 ? specials[Int(rng.next() % UInt64(trial == 3 ? 6 : 3))] : rng.uniformFloat()
+                    }
+                    let expected = x.reduce(Float(0)) { max($0, abs($1)) }
+                    XCTAssertEqual(hsae_max_abs_f32(n, x).bitPattern, expected.bitPattern, "\(isa), n \(n), trial \(trial)")
+                }
+            }
+        }
+    }
+}

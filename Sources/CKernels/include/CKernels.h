@@ -47,6 +47,17 @@ float hsae_select_f32(const float *a, long n, long keep, long *ties);
 /// — without a BLAS call's overhead on short rows (a sparse kernel makes one per active latent).
 void hsae_axpy_f32(long n, float a, const float *x, float *y);
 
+/// One Adam step over n elements (Adam.step's loop; the constants as Adam computes them):
+///     gi = g[i]·clip;  m[i] = b1·m[i] + (1 − b1)·gi;  v[i] = b2·v[i] + (1 − b2)·gi·gi
+///     p[i] −= (stepSize·m[i]) / (sqrt(v[i]·invC2) + eps)
+/// each operation rounded to float in this order, never fused (the same floats as the Swift loop
+/// it replaces, which the compiler left scalar: four pointers it cannot prove apart).
+void hsae_adam_f32(long n, float *p, const float *g, float *m, float *v, float clip, float b1, float b2,
+                   float stepSize, float invC2, float eps);
+
+/// max(|x[i]|) over i < n (0 for n = 0); a NaN is skipped, as Swift's max(acc, |x|) skips it.
+float hsae_max_abs_f32(long n, const float *x);
+
 /// out[k·d ..< (k+1)·d] = source[rows[k]·d ..< (rows[k]+1)·d] for k < count (rows of an in-memory
 /// data set, in any order), fetching the row eight ahead while it copies: rows spread over a large
 /// buffer each wait for memory otherwise.

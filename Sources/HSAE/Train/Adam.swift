@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam (β1 = 0.9, β2 = 0.999, ε = 1e-8) over the flat parameter buffer, with global-norm
@@ -44,18 +45,13 @@ public final class Adam {
         let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(t)))
         let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(t)))
         let stepSize = Float(lr) / c1
-        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        // The element-wise update runs in C (CKernels: AVX-512 where the CPU has it), every
+        // operation rounded on its own, in this order:
+        //     gi = g·clip;  m = b1·m + (1−b1)·gi;  v = b2·v + (1−b2)·gi·gi;  p −= (stepSize·m) / (√(v·invC2) + ε)
         let invC2 = 1 / c2
-        for r in ranges {
-            let (p, g, mm, vv) = (params.base, grads.base, m.base, v.base)
-            for i in r {
-                let gi = g[i] * clip
-                let mi = b1 * mm[i] + (1 - b1) * gi
-                let vi = b2 * vv[i] + (1 - b2) * gi * gi
-                mm[i] = mi
-                vv[i] = vi
-                p[i] -= stepSize * mi / ((vi * invC2).squareRoot() + eps)
-            }
+        for r in ranges where !r.isEmpty {
+            let o = r.lowerBound
+            hsae_adam_f32(r.count, params.base + o, grads.base + o, m.base + o, v.base + o, clip, beta1, beta2, stepSize, invC2, epsilon)
         }
         return norm
     }

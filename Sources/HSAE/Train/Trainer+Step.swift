@@ -1,3 +1,4 @@
+import CKernels
 import Dist
 import Foundation
 
@@ -117,9 +118,7 @@ extension Trainer {
     }
 
     func maxAbs(_ buffer: TensorBuffer<Float>, _ r: Range<Int>) -> Double {
-        var m: Float = 0
-        for i in r { m = max(m, abs(buffer[i])) }
-        return Double(m)
+        Double(hsae_max_abs_f32(r.count, buffer.base + r.lowerBound))
     }
 
     /// λ controller (layers with an adaptive L1 penalty, phases that adapt them), dead-latent
