@@ -288,6 +288,13 @@ float hsae_select_f32(const float *a, long n, long keep, long *ties) {
     return select_portable(a, n, keep, ties);
 }
 
+void hsae_add_i64(long n, const int64_t *x, int64_t *y) {
+    // Unsigned arithmetic: wrapping is defined (and the bits are those of the signed sum).
+    const uint64_t *restrict a = (const uint64_t *)x;
+    uint64_t *restrict b = (uint64_t *)y;
+    for (long i = 0; i < n; i++) b[i] += a[i];
+}
+
 void hsae_gather_rows_f32(const float *source, long d, const int64_t *rows, long count, float *out) {
     const long ahead = 8, bytes = d * (long)sizeof(float);
     for (long k = 0; k < count; k++) {

@@ -2,8 +2,9 @@
 //
 // OpenMPI defines its handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM, MPI_IN_PLACE, ...) as
 // macros over the addresses of library globals, which Swift's importer drops. Each handle
-// is returned here from a static inline function with the `cmpi_` prefix. Nothing else
-// lives in this file: all logic is in the Swift target `Dist`.
+// is returned here from a static inline function with the `cmpi_` prefix. Besides them, one
+// full memory fence (for memory that ranks on one node share, Dist/NodeShared.swift); all logic
+// is in the Swift target `Dist`.
 #ifndef CMPI_SHIM_H
 #define CMPI_SHIM_H
 
@@ -23,6 +24,10 @@ static inline MPI_Op cmpi_op_max(void) { return MPI_MAX; }
 static inline MPI_Op cmpi_op_min(void) { return MPI_MIN; }
 
 static inline void *cmpi_in_place(void) { return MPI_IN_PLACE; }
+static inline MPI_Info cmpi_info_null(void) { return MPI_INFO_NULL; }
+static inline int cmpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+
+static inline void cmpi_memory_fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 
 static inline int cmpi_success(void) { return MPI_SUCCESS; }

@@ -49,6 +49,8 @@ protocol CollectiveBackend: AnyObject {
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws
     func gather<T: CollectiveScalar>(_ send: UnsafeBufferPointer<T>, into receive: UnsafeMutableBufferPointer<T>, root: Int) throws
     func barrier() throws
+    /// See `Communicator.nodeSharedSegments(bytesPerRank:)` (NodeShared.swift).
+    func nodeSharedSegments(bytesPerRank: Int) throws -> Result<NodeSharedSegments, NodeSharingUnavailable>
     func abort(code: Int32) -> Never
     func finalize()
 }

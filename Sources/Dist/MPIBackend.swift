@@ -7,8 +7,10 @@ import Glibc
 final class MPIBackend: CollectiveBackend {
     let rank: Int
     let size: Int
-    private let comm: MPI_Comm
+    let comm: MPI_Comm
     private var finalized = false
+    /// POSIX shared-memory objects this rank has created (NodeShared.swift names them by it).
+    var sharedObjects = 0
 
     init() throws {
         var provided: Int32 = 0

@@ -168,6 +168,73 @@ final class TrainingUnitTests: XCTestCase {
         }
     }
 
+    /// Exact mode through node-shared segments (thread ranks share memory) against the allreduce
+    /// on one rank: the same bits for W = 2, 3, 4 over two steps (the segments are cleared and
+    /// reused), gradients long enough that every rank sums a slice, a failed rank counted.
+    func testSharedReductionIsTheAllreducesSum() throws {
+        let ranges = [0..<600, 611..<1014], latents = 2, microbatches = 12, n = 1014
+        var rng = SplitMix64(seed: 5)
+        let steps: [[[Float]]] = (0..<2).map { _ in
+            (0..<microbatches).map { _ in (0..<n).map { _ in Float(Int(rng.next() % 20001) - 10000) / 1337 } }
+        }
+        func run(ranks w: Int, shared: Bool, failing: Int? = nil) throws -> [[[Float]]] {   // [rank][step][value]
+            let comms = Communicator.threadGroup(size: w)
+            let results = onRankThreads(w) { r -> [[Float]] in
+                var segments: NodeSharedSegments? = nil
+                if shared { segments = try GradientReducer.sharedSegments(comms[r], mode: .exact, ranges: ranges, environment: [:]).get() }
+                let reducer = GradientReducer(mode: .exact, ranges: ranges, latents: latents, microbatchesPerBatch: microbatches,
+                                              shared: segments, rank: r)
+                reducer.setExponents(fromMaxAbs: [8, 8])
+                let g = TensorBuffer<Float>(count: n)
+                defer { withExtendedLifetime(g) {} }
+                var out: [[Float]] = []
+                for step in steps {
+                    reducer.beginStep()
+                    let per = microbatches / w
+                    for q in r * per ..< (r + 1) * per {
+                        for i in 0..<n { g[i] = step[q][i] }
+                        var s = StepStats(latents: latents)
+                        s.fires = [1, Double(q)]
+                        reducer.add(grads: g, stats: s)
+                    }
+                    if r == failing { reducer.markFailed() }
+                    let stats = try reducer.reduce(comms[r], into: g)
+                    XCTAssertEqual(stats.fires, [12, 66], "W = \(w), rank \(r)")
+                    XCTAssertEqual(stats.failed, failing == nil ? 0 : 1, "W = \(w), rank \(r)")
+                    out.append(ranges.flatMap { $0.map { g[$0] } })   // the trainable values
+                }
+                return out
+            }
+            return try results.map { try $0.get() }
+        }
+        let reference = try run(ranks: 1, shared: false)[0]
+        for w in [2, 3, 4] {
+            for (r, result) in try run(ranks: w, shared: true, failing: w == 3 ? 2 : nil).enumerated() {
+                for t in 0..<2 {
+                    XCTAssertEqual(result[t].map(\.bitPattern), reference[t].map(\.bitPattern), "W = \(w), rank \(r), step \(t)")
+                }
+            }
+        }
+        // One rank, fast mode and the environment's opt-out give no segments (and issue no collective).
+        let one = Communicator.threadGroup(size: 1)[0], two = Communicator.threadGroup(size: 2)[0]
+        XCTAssertThrowsError(try GradientReducer.sharedSegments(one, mode: .exact, ranges: ranges, environment: [:]).get())
+        XCTAssertThrowsError(try GradientReducer.sharedSegments(two, mode: .fast, ranges: ranges, environment: [:]).get())
+        XCTAssertThrowsError(try GradientReducer.sharedSegments(two, mode: .exact, ranges: ranges, environment: ["HSAE_SHARED_REDUCTION": "off"]).get())
+    }
+
+    /// Slices of the shared sum: whole cache lines, in order, covering every value once.
+    func testSharedSlicesCoverTheGradientInLines() {
+        for count in [0, 1, 8, 9, 63, 1000, 1_000_003] {
+            for ranks in 1...5 {
+                let bounds = (0...ranks).map { GradientReducer.sliceBound($0, of: ranks, count: count) }
+                XCTAssertEqual(bounds.first, 0)
+                XCTAssertEqual(bounds.last, count)
+                XCTAssertEqual(bounds, bounds.sorted(), "count \(count), ranks \(ranks)")
+                XCTAssertTrue(bounds.dropLast().allSatisfy { $0 % 8 == 0 }, "count \(count), ranks \(ranks)")
+            }
+        }
+    }
+
     /// A gradient beyond the agreed exponent's headroom is clamped and counted as saturated.
     func testReducerCountsSaturatedValues() throws {
         let reducer = GradientReducer(mode: .exact, ranges: [0..<2], latents: 1, microbatchesPerBatch: 1)

@@ -48,14 +48,23 @@ final class TrainRunTests: XCTestCase {
         try Data(contentsOf: URL(fileURLWithPath: Self.work + "/" + name + "/model.safetensors"))
     }
 
+    /// Also through both reductions of several ranks: node-shared memory (the default on one node)
+    /// and MPI_Allreduce (HSAE_SHARED_REDUCTION=off, as on several nodes).
     func testExactModeIsBitIdenticalForOneTwoAndFourRanks() throws {
         for ranks in [1, 2, 4] {
             let out = try train("exact-\(ranks)", ranks: ranks)
             XCTAssertEqual(out.status, 0, out.stderr)
+            if ranks > 1 { XCTAssertTrue((out.stdout + out.stderr).contains("summed in shared memory"), out.stdout + out.stderr) }
         }
+        let args = ["train", "--data", Self.data, "--out", Self.work + "/exact-2-allreduce"] + common + design
+        let allreduce = try Harness.mpi(2, args, environment: ["HSAE_SHARED_REDUCTION": "off"])
+        XCTAssertEqual(allreduce.status, 0, allreduce.stderr)
+        XCTAssertTrue((allreduce.stdout + allreduce.stderr).contains("gradient reduction: MPI_Allreduce (HSAE_SHARED_REDUCTION=off)"),
+                      allreduce.stdout + allreduce.stderr)
         let reference = try modelBytes("exact-1")
         XCTAssertEqual(try modelBytes("exact-2"), reference, "-np 2 differs from single rank")
         XCTAssertEqual(try modelBytes("exact-4"), reference, "-np 4 differs from single rank")
+        XCTAssertEqual(try modelBytes("exact-2-allreduce"), reference, "-np 2 by MPI_Allreduce differs from single rank")
         // The runs are not trivially equal: training moved the parameters away from the initialisation
         // (the reconstruction improved from the first logged step to the last).
         let metrics = try String(contentsOfFile: Self.work + "/exact-1/metrics.jsonl", encoding: .utf8).split(separator: "\n")

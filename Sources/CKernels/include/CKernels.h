@@ -58,6 +58,9 @@ void hsae_adam_f32(long n, float *p, const float *g, float *m, float *v, float c
 /// max(|x[i]|) over i < n (0 for n = 0); a NaN is skipped, as Swift's max(acc, |x|) skips it.
 float hsae_max_abs_f32(long n, const float *x);
 
+/// y[i] += x[i] for i < n, wrapping as two's complement (the sum MPI_SUM gives 64-bit integers).
+void hsae_add_i64(long n, const int64_t *x, int64_t *y);
+
 /// out[k·d ..< (k+1)·d] = source[rows[k]·d ..< (rows[k]+1)·d] for k < count (rows of an in-memory
 /// data set, in any order), fetching the row eight ahead while it copies: rows spread over a large
 /// buffer each wait for memory otherwise.

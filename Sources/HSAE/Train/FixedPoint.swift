@@ -6,19 +6,29 @@ enum FixedPoint {
     /// bits(v + magic) − bits(magic) is the rounded value as an Int64.
     static let magic = 6_755_399_441_055_744.0
 
-    /// acc[i] += round(g[i] · scale), clamped to ±limit (limit ≤ 2^50). Returns how many values
-    /// were clamped (exact mode saturating: the gradient exceeded the headroom of its exponent).
+    /// acc[i] += round(g[i] · scale), clamped to ±limit (limit ≤ 2^50); with `overwrite`,
+    /// acc[i] = round(…) (the first microbatch of a step: no separate pass clears acc). Returns how
+    /// many values were clamped (exact mode saturating: the gradient exceeded the headroom of its exponent).
     static func accumulate(_ g: UnsafePointer<Float>, count n: Int, scale: Double, limit: Int64,
-                           into acc: UnsafeMutablePointer<Int64>) -> Int64 {
+                           into acc: UnsafeMutablePointer<Int64>, overwrite: Bool = false) -> Int64 {
         precondition(limit <= Int64(1) << 50, "fixed-point limit \(limit) exceeds 2^50")
         let lim = Double(limit)
         let magicBits = Int64(bitPattern: magic.bitPattern)
         var clamped: Int64 = 0
-        for i in 0..<n {
-            let v = Double(g[i]) * scale
-            let c = min(max(v, -lim), lim)
-            clamped &+= abs(v) > lim ? 1 : 0
-            acc[i] &+= Int64(bitPattern: (c + magic).bitPattern) &- magicBits
+        if overwrite {
+            for i in 0..<n {
+                let v = Double(g[i]) * scale
+                let c = min(max(v, -lim), lim)
+                clamped &+= abs(v) > lim ? 1 : 0
+                acc[i] = Int64(bitPattern: (c + magic).bitPattern) &- magicBits
+            }
+        } else {
+            for i in 0..<n {
+                let v = Double(g[i]) * scale
+                let c = min(max(v, -lim), lim)
+                clamped &+= abs(v) > lim ? 1 : 0
+                acc[i] &+= Int64(bitPattern: (c + magic).bitPattern) &- magicBits
+            }
         }
         return clamped
     }

@@ -1,3 +1,4 @@
+import CKernels
 import Dist
 import Foundation
 
@@ -45,13 +46,28 @@ public struct StepStats: Sendable {
 /// integer counts]. In exact mode all three are Int64: gradients as round(g·2^e_t) with a
 /// per-tensor exponent agreed beforehand (`exponents`, from the previous step's reduced
 /// gradient, identical on every rank), reals as round(v·2^30), counts as integers.
+///
+/// Exact mode with ranks on one node (`shared`): the gradients' integers live in memory the ranks
+/// share (this rank's segment), and no collective carries them: each rank sums its slice of every
+/// segment into segment 0, and each decodes the whole of segment 0 — the same integer sums as the
+/// allreduce's, so the same floats, without copying the gradient between processes. Only the
+/// stats travel by allreduce (docs/DECISIONS.md, "The exact reduction through shared memory").
 public final class GradientReducer {
     public let mode: ReductionMode
     let ranges: [Range<Int>]        // trainable ranges in the parameter buffer
     let gradCount: Int
     let statsLatents: Int
+    /// Exact mode: [gradients | reals | counts], or only [reals | counts] when `shared` holds the gradients.
     var exact: [Int64]
     var fast: [Float]
+    /// Exact mode on one node: segment r holds rank r's gradient integers (gradCount Int64 each).
+    let shared: NodeSharedSegments?
+    /// This process's rank (its segment in `shared`).
+    let rank: Int
+    /// Microbatches added since `beginStep` (exact mode: the first overwrites the gradient integers).
+    var microbatchesAdded = 0
+    /// Where the stats start in `exact`.
+    var statsOffset: Int { shared == nil ? gradCount : 0 }
     /// e_t per trainable range: gradient values are carried as round(g · 2^e_t).
     public var exponents: [Int]
     /// Real-valued stats (losses, thresholds, the reconstruction error) are carried as round(v · 2^30): 2^-30 resolution,
@@ -66,13 +82,19 @@ public final class GradientReducer {
     /// Wall time of the last step's collective (for `hsae bench`).
     public private(set) var lastAllreduceSeconds = 0.0
 
-    public init(mode: ReductionMode, ranges: [Range<Int>], latents: Int, microbatchesPerBatch n: Int) {
+    /// `shared` (exact mode only): segments of at least 8 · gradient count bytes per rank, from
+    /// `GradientReducer.sharedSegments`, and `rank` this process's rank in them.
+    public init(mode: ReductionMode, ranges: [Range<Int>], latents: Int, microbatchesPerBatch n: Int,
+                shared: NodeSharedSegments? = nil, rank: Int = 0) {
         self.mode = mode
         self.ranges = ranges
         gradCount = ranges.reduce(0) { $0 + $1.count }
         statsLatents = latents
+        self.shared = mode == .exact ? shared : nil
+        self.rank = rank
+        if let shared { precondition(shared.bytesPerRank >= gradCount * 8, "shared segments of \(shared.bytesPerRank) bytes for \(gradCount) values") }
         let total = gradCount + StepStats.realCount + 3 + latents + 2
-        exact = mode == .exact ? [Int64](repeating: 0, count: total) : []
+        exact = mode == .exact ? [Int64](repeating: 0, count: self.shared == nil ? total : total - gradCount) : []
         fast = mode == .fast ? [Float](repeating: 0, count: total) : []
         exponents = [Int](repeating: 0, count: ranges.count)
         // n microbatch values of magnitude ≤ limit sum without overflow; ≤ 2^50 so that the
@@ -80,8 +102,28 @@ public final class GradientReducer {
         limit = min(Int64(1) << 50, Int64.max / Int64(max(1, n)) / 2)
     }
 
+    /// Segments for `ranges` when exact mode can reduce through node-shared memory; the reason why
+    /// not otherwise (also when HSAE_SHARED_REDUCTION=off asks for the allreduce). Collective.
+    public static func sharedSegments(_ comm: Communicator, mode: ReductionMode, ranges: [Range<Int>],
+                                      environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> Result<NodeSharedSegments, NodeSharingUnavailable> {
+        guard mode == .exact else { return .failure(.failed("fast mode sums floats by allreduce")) }
+        if environment["HSAE_SHARED_REDUCTION"] == "off" { return .failure(.failed("HSAE_SHARED_REDUCTION=off")) }
+        return try comm.nodeSharedSegments(bytesPerRank: ranges.reduce(0) { $0 + $1.count } * 8)
+    }
+
+    /// This rank's gradient integers: its shared segment, or the head of `exact`.
+    private func withGradientIntegers<R>(_ body: (UnsafeMutablePointer<Int64>) -> R) -> R {
+        if let shared { return body(shared.segment(rank).assumingMemoryBound(to: Int64.self)) }
+        return exact.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    /// Starts a step: clears the stats; the gradient integers are overwritten by this rank's first
+    /// microbatch (or cleared in `reduce` if it had none), not cleared here — a pass over 8 bytes
+    /// per trainable parameter saved each step.
     public func beginStep() {
-        if mode == .exact { exact.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        microbatchesAdded = 0
+        if mode == .exact { exact.withUnsafeMutableBufferPointer { buf in (buf.baseAddress! + statsOffset).update(repeating: 0, count: buf.count - statsOffset) } }
         else { fast.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
     }
 
@@ -107,14 +149,17 @@ public final class GradientReducer {
                 for (i, v) in (stats.reals + stats.counts).enumerated() { buf[gradCount + i] += Float(v) }
             }
         case .exact:
-            var k = 0
             var saturated: Int64 = 0
-            exact.withUnsafeMutableBufferPointer { buf in
+            withGradientIntegers { acc in
+                var k = 0
                 for (t, r) in ranges.enumerated() {
                     saturated += FixedPoint.accumulate(grads.base + r.lowerBound, count: r.count, scale: Foundation.scalbn(1.0, exponents[t]),
-                                                       limit: limit, into: buf.baseAddress! + k)
+                                                       limit: limit, into: acc + k, overwrite: microbatchesAdded == 0)
                     k += r.count
                 }
+            }
+            var k = statsOffset
+            exact.withUnsafeMutableBufferPointer { buf in
                 let realScale = Foundation.scalbn(1.0, Self.realExponent)
                 for (i, v) in stats.reals.enumerated() { buf[k + i] &+= Int64((v * realScale).rounded()) }
                 k += StepStats.realCount
@@ -123,16 +168,18 @@ public final class GradientReducer {
                 for (i, v) in counts.enumerated() { buf[k + i] &+= Int64(v) }
             }
         }
+        microbatchesAdded += 1
     }
 
     /// Marks this rank as failed for this step (its buffer still takes part in the collective).
     public func markFailed() {
-        let i = gradCount + StepStats.realCount + 3 + statsLatents
-        if mode == .exact { exact[i] += 1 } else { fast[i] += 1 }
+        if mode == .exact { exact[statsOffset + StepStats.realCount + 3 + statsLatents] += 1 }
+        else { fast[gradCount + StepStats.realCount + 3 + statsLatents] += 1 }
     }
 
-    /// The one collective of the step. Writes the summed gradient into `grads` (trainable
-    /// ranges; others untouched) and returns the summed stats.
+    /// The step's reduction (one allreduce; on one node's shared segments, two barriers and the
+    /// stats' allreduce). Writes the summed gradient into `grads` (trainable ranges; others
+    /// untouched) and returns the summed stats.
     public func reduce(_ comm: Communicator, into grads: TensorBuffer<Float>) throws -> StepStats {
         var stats = StepStats(latents: statsLatents)
         var reals: [Double], counts: [Double]
@@ -151,21 +198,57 @@ public final class GradientReducer {
             reals = fast[k ..< k + StepStats.realCount].map(Double.init)
             counts = fast[(k + StepStats.realCount)...].map(Double.init)
         case .exact:
+            if microbatchesAdded == 0 { withGradientIntegers { $0.update(repeating: 0, count: gradCount) } }
             let start = DispatchTime.now().uptimeNanoseconds
-            try comm.allreduce(&exact)
-            lastAllreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-            exact.withUnsafeBufferPointer { buf in
-                for (t, r) in ranges.enumerated() {
-                    FixedPoint.decode(buf.baseAddress! + k, count: r.count, scale: Foundation.scalbn(1.0, -exponents[t]),
-                                      into: grads.base + r.lowerBound)
-                    k += r.count
-                }
+            var decodeSeconds = 0.0
+            if let shared {
+                try sumSharedSlice(comm, shared)
+                let decodeStart = DispatchTime.now().uptimeNanoseconds
+                decode(from: shared.segment(0).assumingMemoryBound(to: Int64.self), into: grads)
+                decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) * 1e-9
+                // The stats' allreduce also orders the next step after every rank's decode: rank 0
+                // writes segment 0 again (its next first microbatch) only after all have entered it,
+                // each after reading segment 0.
+                try comm.allreduce(&exact)
+            } else {
+                try comm.allreduce(&exact)
             }
+            lastAllreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 - decodeSeconds
+            if shared == nil { exact.withUnsafeBufferPointer { decode(from: UnsafeMutablePointer(mutating: $0.baseAddress!), into: grads) } }
+            k = statsOffset
             let realInv = Foundation.scalbn(1.0, -Self.realExponent)
             reals = exact[k ..< k + StepStats.realCount].map { Double($0) * realInv }
             counts = exact[(k + StepStats.realCount)...].map { Double($0) }
         }
         stats.set(reals: reals, counts: counts)
         return stats
+    }
+
+    /// Gradient integers (the trainable ranges in order) → floats in `grads`.
+    private func decode(from acc: UnsafeMutablePointer<Int64>, into grads: TensorBuffer<Float>) {
+        var k = 0
+        for (t, r) in ranges.enumerated() {
+            FixedPoint.decode(acc + k, count: r.count, scale: Foundation.scalbn(1.0, -exponents[t]), into: grads.base + r.lowerBound)
+            k += r.count
+        }
+    }
+
+    /// Every rank's microbatches are in its segment: rank r adds slice r of every other segment into
+    /// slice r of segment 0 (slices of whole cache lines), then waits until all slices are summed.
+    private func sumSharedSlice(_ comm: Communicator, _ shared: NodeSharedSegments) throws {
+        precondition(comm.rank == rank && comm.size == shared.ranks, "reducer of rank \(rank) of \(shared.ranks) used by rank \(comm.rank) of \(comm.size)")
+        try comm.sharedFence()
+        let ranks = shared.ranks
+        let lo = Self.sliceBound(rank, of: ranks, count: gradCount), hi = Self.sliceBound(rank + 1, of: ranks, count: gradCount)
+        if hi > lo {
+            let total = shared.segment(0).assumingMemoryBound(to: Int64.self) + lo
+            for q in 1..<ranks { hsae_add_i64(hi - lo, shared.segment(q).assumingMemoryBound(to: Int64.self) + lo, total) }
+        }
+        try comm.sharedFence()
+    }
+
+    /// Start of slice `r` of `ranks` over `count` values: multiples of 8 (64-byte lines), the last ends at count.
+    public static func sliceBound(_ r: Int, of ranks: Int, count: Int) -> Int {
+        r >= ranks ? count : count * r / ranks / 8 * 8
     }
 }

@@ -23,8 +23,7 @@ extension Trainer {
                 adam.reset()
                 continue
             }
-            let reducer = GradientReducer(mode: config.reduction, ranges: ranges(phase), latents: model.config.m1 + model.config.m2,
-                                          microbatchesPerBatch: order.microbatchesPerBatch)
+            let reducer = try makeReducer(phase)
             if config.reduction == .exact {
                 if let e = state.exponents, e.count == reducer.exponents.count { reducer.exponents = e }
                 else { try probeExponents(phase, reducer) }
@@ -71,6 +70,25 @@ extension Trainer {
                                    inputScale: Double(model.inputScale), ranks: comm.size, hsae: HSAEVersion.string)
         try AtomicFile.write(try JSONFormat.encoder(.pretty).encode(resolved), to: RunDirectory(run).config)
         metrics = try MetricsLog(path: RunDirectory(run).metrics, truncatingAfter: state.globalStep)
+    }
+
+    /// The phase's gradient reducer: exact mode on ranks of one node sums through shared memory
+    /// (GradientReducer), otherwise by allreduce; rank 0 says which at the first phase it runs.
+    func makeReducer(_ phase: TrainingPhase) throws -> GradientReducer {
+        let trainRanges = ranges(phase)
+        var shared: NodeSharedSegments? = nil
+        if comm.size > 1 {
+            switch try GradientReducer.sharedSegments(comm, mode: config.reduction, ranges: trainRanges) {
+            case .success(let segments):
+                shared = segments
+                if !announcedReduction { log.info("gradient reduction: \(comm.size) ranks on one node, summed in shared memory") }
+            case .failure(let why):
+                if !announcedReduction { log.info("gradient reduction: MPI_Allreduce (\(why))") }
+            }
+            announcedReduction = true
+        }
+        return GradientReducer(mode: config.reduction, ranges: trainRanges, latents: model.config.m1 + model.config.m2,
+                               microbatchesPerBatch: order.microbatchesPerBatch, shared: shared, rank: comm.rank)
     }
 
     /// Exact mode at a phase start: the fixed-point exponents come from one extra pass that

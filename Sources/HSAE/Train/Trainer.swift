@@ -33,6 +33,8 @@ public final class Trainer {
     public internal(set) var stepTimes: [StepTime] = []
     /// Held by rank 0 from the first write into the run until the trainer is released.
     var runLock: RunLock?
+    /// Whether rank 0 has said how gradients are reduced (once per run, at the first phase).
+    var announcedReduction = false
     /// Called on every rank after each completed step with the global step (fault injection
     /// in tests, external monitoring). Must not issue collectives.
     public var afterStep: ((Int) -> Void)?
