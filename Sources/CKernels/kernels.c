@@ -288,6 +288,70 @@ float hsae_select_f32(const float *a, long n, long keep, long *ties) {
     return select_portable(a, n, keep, ties);
 }
 
+// Swift's max(v, −lim) is (−lim >= v ? −lim : v) and min(m, lim) is (lim < m ? lim : m): written
+// out so that a NaN propagates exactly as there.
+static inline int64_t fixed_range(long from, long to, const float *g, double scale, double lim, int64_t *acc, int overwrite) {
+    const double magic = 6755399441055744.0;
+    int64_t magicBits, clamped = 0;
+    memcpy(&magicBits, &magic, sizeof magicBits);
+    for (long i = from; i < to; i++) {
+        double v = (double)g[i] * scale;
+        double m = -lim >= v ? -lim : v;
+        double c = lim < m ? lim : m;
+        clamped += fabs(v) > lim;
+        double t = c + magic;
+        uint64_t bits;
+        memcpy(&bits, &t, sizeof bits);
+        uint64_t value = bits - (uint64_t)magicBits;
+        acc[i] = overwrite ? (int64_t)value : (int64_t)((uint64_t)acc[i] + value);
+    }
+    return clamped;
+}
+
+#ifdef HSAE_X86
+AVX512 static int64_t fixed_accumulate_avx512(long n, const float *g, double scale, double lim, int64_t *acc, int overwrite) {
+    const __m512d vscale = _mm512_set1_pd(scale), vlim = _mm512_set1_pd(lim), vneg = _mm512_set1_pd(-lim),
+                  vmagic = _mm512_set1_pd(6755399441055744.0);
+    const __m512i magicBits = _mm512_castpd_si512(vmagic);
+    int64_t clamped = 0;
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m512d v = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_loadu_ps(g + i)), vscale);
+        // max_pd/min_pd return their second operand when either is NaN: v first clamped as
+        // max(−lim, v) then min(lim, ·) keeps a NaN, as the portable body does.
+        __m512d c = _mm512_min_pd(vlim, _mm512_max_pd(vneg, v));
+        clamped += __builtin_popcount((unsigned)_mm512_cmp_pd_mask(_mm512_abs_pd(v), vlim, _CMP_GT_OQ));
+        __m512i value = _mm512_sub_epi64(_mm512_castpd_si512(_mm512_add_pd(c, vmagic)), magicBits);
+        if (!overwrite) value = _mm512_add_epi64(value, _mm512_loadu_si512(acc + i));
+        _mm512_storeu_si512(acc + i, value);
+    }
+    return clamped + fixed_range(i, n, g, scale, lim, acc, overwrite);
+}
+
+AVX512 static void clamp_negative_avx512(long n, float *x) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 lanes = tail_mask(n - i);
+        __mmask16 negative = _mm512_mask_cmp_ps_mask(lanes, _mm512_maskz_loadu_ps(lanes, x + i), zero, _CMP_LT_OQ);
+        if (negative) _mm512_mask_storeu_ps(x + i, negative, zero);
+    }
+}
+#endif
+
+int64_t hsae_fixed_accumulate_f32(long n, const float *g, double scale, double lim, int64_t *acc, int overwrite) {
+#ifdef HSAE_X86
+    if (hsae_isa_active() == HSAE_ISA_AVX512) return fixed_accumulate_avx512(n, g, scale, lim, acc, overwrite);
+#endif
+    return fixed_range(0, n, g, scale, lim, acc, overwrite);
+}
+
+void hsae_clamp_negative_f32(long n, float *x) {
+#ifdef HSAE_X86
+    if (hsae_isa_active() == HSAE_ISA_AVX512) { clamp_negative_avx512(n, x); return; }
+#endif
+    for (long i = 0; i < n; i++) if (x[i] < 0) x[i] = 0;
+}
+
 void hsae_add_i64(long n, const int64_t *x, int64_t *y) {
     // Unsigned arithmetic: wrapping is defined (and the bits are those of the signed sum).
     const uint64_t *restrict a = (const uint64_t *)x;

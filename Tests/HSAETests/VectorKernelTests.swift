@@ -254,3 +254,52 @@ extension VectorKernelTests {
         }
     }
 }
+
+extension VectorKernelTests {
+    /// hsae_fixed_accumulate_f32 under every body against exact mode's rule written out in Swift:
+    /// the same integers (added and overwritten) and clamp count, at lengths around the vector
+    /// width, values inside and beyond the limit, ±0, and NaN (which the trainer never passes, but
+    /// both bodies carry as the Swift rule does).
+    func testFixedAccumulateIsTheSwiftRule() {
+        var rng = SplitMix64(seed: 79)
+        let magic = 6_755_399_441_055_744.0, magicBits = Int64(bitPattern: magic.bitPattern)
+        underEveryVectorBody { isa in
+            for n in [0, 1, 7, 8, 9, 15, 16, 17, 100] {
+                for (scale, lim) in [(0x1p20, 0x1p30), (0x1p40, 0x1p50), (3.0, 5.0)] {
+                    let specials: [Float] = [0, -0.0, 1e30, -1e30, .nan, 2.5, -2.5]
+                    let g: [Float] = (0..<n).map { _ in rng.next() % 4 == 0 ? specials[Int(rng.next() % 7)] : rng.uniformFloat() * 1e3 }
+                    let start: [Int64] = (0..<n).map { _ in Int64(bitPattern: rng.next()) >> 12 }
+                    var expected = start, expectedClamped: Int64 = 0
+                    for i in 0..<n {
+                        let v = Double(g[i]) * scale
+                        let c = min(max(v, -lim), lim)
+                        expectedClamped += abs(v) > lim ? 1 : 0
+                        expected[i] &+= Int64(bitPattern: (c + magic).bitPattern) &- magicBits
+                    }
+                    var acc = start
+                    let clamped = hsae_fixed_accumulate_f32(n, g, scale, lim, &acc, 0)
+                    let label = "\(isa), n \(n), scale \(scale)"
+                    XCTAssertEqual(acc, expected, label)
+                    XCTAssertEqual(clamped, expectedClamped, label)
+                    var fresh = start
+                    _ = hsae_fixed_accumulate_f32(n, g, scale, lim, &fresh, 1)
+                    XCTAssertEqual(fresh, zip(expected, start).map { $0 &- $1 }, label + ", overwrite")
+                }
+            }
+        }
+    }
+
+    /// hsae_clamp_negative_f32 under every body: negatives become +0; +0, −0, NaN and positives stay (bits).
+    func testClampNegativeIsTheProjection() {
+        var rng = SplitMix64(seed: 83)
+        let specials: [Float] = [0, -0.0, .nan, -.infinity, .infinity, -1e-40]
+        underEveryVectorBody { isa in
+            for n in [0, 1, 15, 16, 17, 33, 100] {
+                let x: [Float] = (0..<n).map { _ in rng.next() % 3 == 0 ? specials[Int(rng.next() % 6)] : rng.uniformFloat() }
+                var y = x
+                hsae_clamp_negative_f32(n, &y)
+                XCTAssertEqual(y.map(\.bitPattern), x.map { ($0 < 0 ? 0 : $0).bitPattern }, "\(isa), n \(n)")
+            }
+        }
+    }
+}

@@ -58,6 +58,15 @@ void hsae_adam_f32(long n, float *p, const float *g, float *m, float *v, float c
 /// max(|x[i]|) over i < n (0 for n = 0); a NaN is skipped, as Swift's max(acc, |x|) skips it.
 float hsae_max_abs_f32(long n, const float *x);
 
+/// Exact mode's conversion (FixedPoint.accumulate): for i < n, with v = (double)g[i]·scale and
+/// c = v clamped to ±lim (Swift's min(max(v, −lim), lim): a NaN stays NaN),
+/// acc[i] (+)= bits(c + 1.5·2^52) − bits(1.5·2^52) (= assigned when overwrite ≠ 0, else added,
+/// wrapping). Returns how many |v| > lim.
+int64_t hsae_fixed_accumulate_f32(long n, const float *g, double scale, double lim, int64_t *acc, int overwrite);
+
+/// x[i] = +0 where x[i] < 0 (NaN and −0 stay), for i < n: the non-negative top decoder's projection.
+void hsae_clamp_negative_f32(long n, float *x);
+
 /// y[i] += x[i] for i < n, wrapping as two's complement (the sum MPI_SUM gives 64-bit integers).
 void hsae_add_i64(long n, const int64_t *x, int64_t *y);
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A hierarchical SAE (DESIGN §2): parameters in one flat buffer, plus the non-trained
 /// state that belongs to the model (input scale c, batchtopk inference thresholds).
 ///
@@ -84,10 +86,17 @@ public final class HierarchicalSAE<T: BLASScalar> {
 
     /// Projects top.W_dec onto W ≥ 0 (when configured) and, for a bottom activation whose
     /// decoder rows are unit-norm (topk, batchtopk), renormalises bottom.W_dec rows. Called after every optimizer step.
-    public func applyConstraints() {
-        if !config.isBaseline, config.topDecoderNonNegative {
+    /// `updated`: what the step changed. The projection is skipped where the top decoder did not
+    /// change (it is idempotent: phase 1 no longer sweeps the m1 × m2 matrix every step for nothing);
+    /// the renormalisation is not (it moves a unit row by an ulp, and models keep their bytes).
+    public func applyConstraints(updated: Trainable = [.bottom, .top, .gate]) {
+        if !config.isBaseline, config.topDecoderNonNegative, updated.contains(.top) {
             let w = view(.topWDec)
-            for i in 0..<w.count where w.base[i] < 0 { w.base[i] = 0 }
+            if T.self == Float.self {
+                hsae_clamp_negative_f32(w.count, UnsafeMutableRawPointer(w.base).assumingMemoryBound(to: Float.self))
+            } else {
+                for i in 0..<w.count where w.base[i] < 0 { w.base[i] = 0 }
+            }
         }
         if config.bottom.activation.traits.decoderRows == .unitNorm {
             let w = view(.bottomWDec)

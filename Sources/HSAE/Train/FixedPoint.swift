@@ -1,5 +1,6 @@
-/// The conversions of exact mode (DESIGN §5), written so that the compiler vectorises them:
-/// no branches, no trapping float-to-integer conversion.
+import CKernels
+
+/// The conversions of exact mode (DESIGN §5): no branches, no trapping float-to-integer conversion.
 enum FixedPoint {
     /// 1.5 · 2^52: adding it to a Double of magnitude < 2^51 rounds to an integer (to nearest,
     /// ties to even) and leaves that integer in the low mantissa bits, so that
@@ -12,25 +13,10 @@ enum FixedPoint {
     static func accumulate(_ g: UnsafePointer<Float>, count n: Int, scale: Double, limit: Int64,
                            into acc: UnsafeMutablePointer<Int64>, overwrite: Bool = false) -> Int64 {
         precondition(limit <= Int64(1) << 50, "fixed-point limit \(limit) exceeds 2^50")
-        let lim = Double(limit)
-        let magicBits = Int64(bitPattern: magic.bitPattern)
-        var clamped: Int64 = 0
-        if overwrite {
-            for i in 0..<n {
-                let v = Double(g[i]) * scale
-                let c = min(max(v, -lim), lim)
-                clamped &+= abs(v) > lim ? 1 : 0
-                acc[i] = Int64(bitPattern: (c + magic).bitPattern) &- magicBits
-            }
-        } else {
-            for i in 0..<n {
-                let v = Double(g[i]) * scale
-                let c = min(max(v, -lim), lim)
-                clamped &+= abs(v) > lim ? 1 : 0
-                acc[i] &+= Int64(bitPattern: (c + magic).bitPattern) &- magicBits
-            }
-        }
-        return clamped
+        // In C (CKernels, AVX-512 where present; Swift compiles for SSE2): for each i,
+        //     v = Double(g[i]) · scale;  c = min(max(v, −lim), lim);  clamped += |v| > lim
+        //     acc[i] (+)= bits(c + magic) − bits(magic)
+        return hsae_fixed_accumulate_f32(n, g, scale, Double(limit), acc, overwrite ? 1 : 0)
     }
 
     /// g[i] = Float(acc[i] · scale).

@@ -45,7 +45,7 @@ extension Trainer {
         let lr = config.lr * phase.lrFactor * LearningRateSchedule(base: 1, warmup: config.warmup, decay: config.decay)
             .rate(step: state.stepInPhase, of: phase.steps)
         let norm = adam.step(params: model.params, grads: reduced, ranges: trainRanges, lr: lr, maxNorm: config.clipNorm)
-        model.applyConstraints()
+        model.applyConstraints(updated: phase.trains)
         updateControllers(phase, stats)
         state.adamStep = adam.t
         state.stepInPhase += 1
