@@ -20,7 +20,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Dist", dependencies: ["CMPI"], exclude: ["README.md"]),
         // Vector kernels with a portable and an AVX-512 body, chosen at run time (CKernels.h).
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+        // No fused multiply-adds but the ones written as fmaf/intrinsics: the kernels must round as
+        // the Swift code they replace does.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-ffp-contract=off"]), .unsafeFlags(["-O3"], .when(configuration: .release))]),
         // Dynamic exclusivity checks on class properties cost ~6 % in the training loop's
         // kernels (swift_beginAccess per element); the model code passes buffers explicitly and
         // never overlaps accesses; debug builds keep the checks.

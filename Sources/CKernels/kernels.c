@@ -64,7 +64,9 @@ static void axpy_portable(long n, float a, const float *x, float *y) {
     for (long i = 0; i < n; i++) y[i] = fmaf(a, x[i], y[i]);
 }
 
-// Adam's update rounds after every operation: no contraction into fused multiply-adds here.
+// From here to the end of the file no contraction into fused multiply-adds: Adam's update and the
+// fixed-point conversion round after every operation (Package.swift also passes -ffp-contract=off,
+// for compilers that ignore this pragma).
 #pragma STDC FP_CONTRACT OFF
 static inline void adam_range(long from, long to, float *p, const float *g, float *m, float *v, float clip,
                               float b1, float b2, float stepSize, float invC2, float eps) {

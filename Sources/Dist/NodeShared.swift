@@ -6,8 +6,10 @@ import Glibc
 
 /// Memory that every rank of a job on one node maps: one segment per rank, in rank order, each
 /// `bytesPerRank` long (rounded up to a page) and zeroed when created. A rank may read any
-/// segment and write any; who writes what, and when, is the caller's protocol, with
-/// `Communicator.sharedFence()` between a write and another rank's read.
+/// segment and write any; who writes what, and when, is the caller's protocol: a write and another
+/// rank's later read need `Communicator.sharedFence()` between them, and so does a read and another
+/// rank's later overwrite (any collective that every rank enters after its reads will do, as
+/// GradientReducer's stats allreduce does).
 public final class NodeSharedSegments: @unchecked Sendable {
     public let ranks: Int
     public let bytesPerRank: Int
@@ -91,10 +93,12 @@ extension MPIBackend {
         var message = [UInt8](repeating: 0, count: 256)
         var fd: Int32 = -1
         var name = ""
+        var created = false   // rank 0: the object exists and must be unlinked, whatever happens next
         if rank == 0 {
             sharedObjects += 1
             name = "/hsae-\(getpid())-\(sharedObjects)"
             fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0o600)
+            created = fd >= 0
             var failure: String? = fd < 0 ? "shm_open \(name): \(String(cString: strerror(errno)))" : nil
             if fd >= 0 {
                 let code = posix_fallocate(fd, 0, off_t(length))
@@ -136,7 +140,7 @@ extension MPIBackend {
         }
         var failed = [Int32(local == nil ? size : rank)]   // the first rank that failed, or size
         try failed.withUnsafeMutableBufferPointer { try allreduce($0, op: .min) }
-        if rank == 0 && sent.hasPrefix("+") { shm_unlink(name) }
+        if created { shm_unlink(name) }
         guard failed[0] == Int32(size) else {
             if let p = mapped { munmap(p, length) }
             // The first failing rank's reason, for every rank.

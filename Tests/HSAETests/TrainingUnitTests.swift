@@ -169,7 +169,7 @@ final class TrainingUnitTests: XCTestCase {
     }
 
     /// Exact mode through node-shared segments (thread ranks share memory) against the allreduce
-    /// on one rank: the same bits for W = 2, 3, 4 over two steps (the segments are cleared and
+    /// on one rank: the same bits for W = 2, 3, 4 over two steps (the segments are overwritten and
     /// reused), gradients long enough that every rank sums a slice, a failed rank counted.
     func testSharedReductionIsTheAllreducesSum() throws {
         let ranges = [0..<600, 611..<1014], latents = 2, microbatches = 12, n = 1014
@@ -215,11 +215,20 @@ final class TrainingUnitTests: XCTestCase {
                 }
             }
         }
-        // One rank, fast mode and the environment's opt-out give no segments (and issue no collective).
-        let one = Communicator.threadGroup(size: 1)[0], two = Communicator.threadGroup(size: 2)[0]
+        // One rank and fast mode give no segments (and issue no collective); the opt-out in rank 0's
+        // environment gives none to every rank, whatever the others' environments say.
+        let one = Communicator.threadGroup(size: 1)[0]
         XCTAssertThrowsError(try GradientReducer.sharedSegments(one, mode: .exact, ranges: ranges, environment: [:]).get())
-        XCTAssertThrowsError(try GradientReducer.sharedSegments(two, mode: .fast, ranges: ranges, environment: [:]).get())
-        XCTAssertThrowsError(try GradientReducer.sharedSegments(two, mode: .exact, ranges: ranges, environment: ["HSAE_SHARED_REDUCTION": "off"]).get())
+        XCTAssertThrowsError(try GradientReducer.sharedSegments(Communicator.threadGroup(size: 2)[0], mode: .fast, ranges: ranges, environment: [:]).get())
+        let two = Communicator.threadGroup(size: 2)
+        let optedOut = onRankThreads(2) { r in
+            try GradientReducer.sharedSegments(two[r], mode: .exact, ranges: ranges,
+                                               environment: r == 0 ? ["HSAE_SHARED_REDUCTION": "off"] : [:])
+        }
+        for (r, result) in optedOut.enumerated() {
+            guard case .failure(let why) = try result.get() else { XCTFail("rank \(r) got segments"); continue }
+            XCTAssertEqual(why, .failed("HSAE_SHARED_REDUCTION=off"), "rank \(r)")
+        }
     }
 
     /// Slices of the shared sum: whole cache lines, in order, covering every value once.

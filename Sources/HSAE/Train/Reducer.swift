@@ -40,7 +40,8 @@ public struct StepStats: Sendable {
     }
 }
 
-/// Accumulates this rank's microbatches and reduces them with one allreduce per step.
+/// Accumulates this rank's microbatches and reduces them once per step: one allreduce, or on
+/// ranks of one node shared memory and an allreduce of the stats.
 ///
 /// Buffer layout (one collective): [gradients of the trainable ranges | real-valued stats |
 /// integer counts]. In exact mode all three are Int64: gradients as round(g·2^e_t) with a
@@ -79,7 +80,9 @@ public final class GradientReducer {
     /// e_t for a range whose gradient was all zero (or not finite) last step: values up to 2^(50−40).
     static let initialExponent = 40
     let limit: Int64
-    /// Wall time of the last step's collective (for `hsae bench`).
+    /// Wall time of the last step's reduction without the decode (for `hsae bench`): the allreduce;
+    /// on shared segments the two barriers (with any wait for a slower rank), the slice sum and
+    /// the stats' allreduce.
     public private(set) var lastAllreduceSeconds = 0.0
 
     /// `shared` (exact mode only): segments of at least 8 · gradient count bytes per rank, from
@@ -103,12 +106,17 @@ public final class GradientReducer {
     }
 
     /// Segments for `ranges` when exact mode can reduce through node-shared memory; the reason why
-    /// not otherwise (also when HSAE_SHARED_REDUCTION=off asks for the allreduce). Collective.
+    /// not otherwise (also when HSAE_SHARED_REDUCTION=off asks for the allreduce). Collective on
+    /// more than one rank: rank 0's environment decides for all (mpirun does not pass every
+    /// variable to other nodes, and ranks that disagreed would issue different collectives).
     public static func sharedSegments(_ comm: Communicator, mode: ReductionMode, ranges: [Range<Int>],
                                       environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> Result<NodeSharedSegments, NodeSharingUnavailable> {
         guard mode == .exact else { return .failure(.failed("fast mode sums floats by allreduce")) }
-        if environment["HSAE_SHARED_REDUCTION"] == "off" { return .failure(.failed("HSAE_SHARED_REDUCTION=off")) }
+        guard comm.size > 1 else { return .failure(.singleRank) }
+        var off = [UInt8(environment["HSAE_SHARED_REDUCTION"] == "off" ? 1 : 0)]
+        try comm.broadcast(&off)
+        if off[0] == 1 { return .failure(.failed("HSAE_SHARED_REDUCTION=off")) }
         return try comm.nodeSharedSegments(bytesPerRank: ranges.reduce(0) { $0 + $1.count } * 8)
     }
 
@@ -204,7 +212,7 @@ public final class GradientReducer {
             if let shared {
                 try sumSharedSlice(comm, shared)
                 let decodeStart = DispatchTime.now().uptimeNanoseconds
-                decode(from: shared.segment(0).assumingMemoryBound(to: Int64.self), into: grads)
+                decode(from: UnsafePointer(shared.segment(0).assumingMemoryBound(to: Int64.self)), into: grads)
                 decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) * 1e-9
                 // The stats' allreduce also orders the next step after every rank's decode: rank 0
                 // writes segment 0 again (its next first microbatch) only after all have entered it,
@@ -214,7 +222,7 @@ public final class GradientReducer {
                 try comm.allreduce(&exact)
             }
             lastAllreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 - decodeSeconds
-            if shared == nil { exact.withUnsafeBufferPointer { decode(from: UnsafeMutablePointer(mutating: $0.baseAddress!), into: grads) } }
+            if shared == nil { exact.withUnsafeBufferPointer { decode(from: $0.baseAddress!, into: grads) } }
             k = statsOffset
             let realInv = Foundation.scalbn(1.0, -Self.realExponent)
             reals = exact[k ..< k + StepStats.realCount].map { Double($0) * realInv }
@@ -225,7 +233,7 @@ public final class GradientReducer {
     }
 
     /// Gradient integers (the trainable ranges in order) → floats in `grads`.
-    private func decode(from acc: UnsafeMutablePointer<Int64>, into grads: TensorBuffer<Float>) {
+    private func decode(from acc: UnsafePointer<Int64>, into grads: TensorBuffer<Float>) {
         var k = 0
         for (t, r) in ranges.enumerated() {
             FixedPoint.decode(acc + k, count: r.count, scale: Foundation.scalbn(1.0, -exponents[t]), into: grads.base + r.lowerBound)

@@ -73,19 +73,22 @@ extension Trainer {
     }
 
     /// The phase's gradient reducer: exact mode on ranks of one node sums through shared memory
-    /// (GradientReducer), otherwise by allreduce; rank 0 says which at the first phase it runs.
+    /// (GradientReducer), otherwise by allreduce; rank 0 says which whenever it changes (phase 3's
+    /// segments are the largest, and /dev/shm may hold phase 1's but not phase 3's).
     func makeReducer(_ phase: TrainingPhase) throws -> GradientReducer {
         let trainRanges = ranges(phase)
         var shared: NodeSharedSegments? = nil
         if comm.size > 1 {
+            let how: String
             switch try GradientReducer.sharedSegments(comm, mode: config.reduction, ranges: trainRanges) {
             case .success(let segments):
                 shared = segments
-                if !announcedReduction { log.info("gradient reduction: \(comm.size) ranks on one node, summed in shared memory") }
+                how = "gradient reduction: \(comm.size) ranks on one node, summed in shared memory"
             case .failure(let why):
-                if !announcedReduction { log.info("gradient reduction: MPI_Allreduce (\(why))") }
+                how = "gradient reduction: MPI_Allreduce (\(why))"
             }
-            announcedReduction = true
+            if how != announcedReduction { log.info(how) }
+            announcedReduction = how
         }
         return GradientReducer(mode: config.reduction, ranges: trainRanges, latents: model.config.m1 + model.config.m2,
                                microbatchesPerBatch: order.microbatchesPerBatch, shared: shared, rank: comm.rank)

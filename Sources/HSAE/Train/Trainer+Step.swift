@@ -17,7 +17,7 @@ extension Trainer {
     }
 
     /// One training step: forward → loss → backward on this rank's microbatches →
-    /// one allreduce → parameter-only terms → clip + Adam → constraints → λ, dead latents.
+    /// one reduction → parameter-only terms → clip + Adam → constraints → λ, dead latents.
     func step(_ phase: TrainingPhase, reducer: GradientReducer) throws -> (StepStats, gradNorm: Double, lr: Double) {
         let terms = phase.terms.intersection(config.terms)
         let local = try computeMicrobatches(phase, terms: terms) { reducer.add(grads: $0, stats: $1) } onFailure: { reducer.markFailed() }

@@ -11,7 +11,7 @@ public struct StepTime: Sendable {
 }
 
 /// Runs the phases of DESIGN §4 on every rank: the same collectives in the same order,
-/// one allreduce per step, rank 0 writes checkpoints and logs.
+/// one gradient reduction per step, rank 0 writes checkpoints and logs.
 public final class Trainer {
     let comm: Communicator
     let log: Logger
@@ -33,8 +33,8 @@ public final class Trainer {
     public internal(set) var stepTimes: [StepTime] = []
     /// Held by rank 0 from the first write into the run until the trainer is released.
     var runLock: RunLock?
-    /// Whether rank 0 has said how gradients are reduced (once per run, at the first phase).
-    var announcedReduction = false
+    /// How gradients were reduced in the last phase (rank 0 says so when it changes).
+    var announcedReduction: String?
     /// Called on every rank after each completed step with the global step (fault injection
     /// in tests, external monitoring). Must not issue collectives.
     public var afterStep: ((Int) -> Void)?
