@@ -290,10 +290,13 @@ float hsae_select_f32(const float *a, long n, long keep, long *ties) {
     return select_portable(a, n, keep, ties);
 }
 
+/// 1.5 · 2^52 (FixedPoint.accumulate): c + it leaves round(c) in the low mantissa bits for |c| < 2^51.
+#define FIXED_MAGIC 6755399441055744.0
+
 // Swift's max(v, −lim) is (−lim >= v ? −lim : v) and min(m, lim) is (lim < m ? lim : m): written
 // out so that a NaN propagates exactly as there.
 static inline int64_t fixed_range(long from, long to, const float *g, double scale, double lim, int64_t *acc, int overwrite) {
-    const double magic = 6755399441055744.0;
+    const double magic = FIXED_MAGIC;
     int64_t magicBits, clamped = 0;
     memcpy(&magicBits, &magic, sizeof magicBits);
     for (long i = from; i < to; i++) {
@@ -313,7 +316,7 @@ static inline int64_t fixed_range(long from, long to, const float *g, double sca
 #ifdef HSAE_X86
 AVX512 static int64_t fixed_accumulate_avx512(long n, const float *g, double scale, double lim, int64_t *acc, int overwrite) {
     const __m512d vscale = _mm512_set1_pd(scale), vlim = _mm512_set1_pd(lim), vneg = _mm512_set1_pd(-lim),
-                  vmagic = _mm512_set1_pd(6755399441055744.0);
+                  vmagic = _mm512_set1_pd(FIXED_MAGIC);
     const __m512i magicBits = _mm512_castpd_si512(vmagic);
     int64_t clamped = 0;
     long i = 0;

@@ -2,11 +2,6 @@ import CKernels
 
 /// The conversions of exact mode (DESIGN §5): no branches, no trapping float-to-integer conversion.
 enum FixedPoint {
-    /// 1.5 · 2^52: adding it to a Double of magnitude < 2^51 rounds to an integer (to nearest,
-    /// ties to even) and leaves that integer in the low mantissa bits, so that
-    /// bits(v + magic) − bits(magic) is the rounded value as an Int64.
-    static let magic = 6_755_399_441_055_744.0
-
     /// acc[i] += round(g[i] · scale), clamped to ±limit (limit ≤ 2^50); with `overwrite`,
     /// acc[i] = round(…) (the first microbatch of a step: no separate pass clears acc). Returns how
     /// many values were clamped (exact mode saturating: the gradient exceeded the headroom of its exponent).
@@ -16,6 +11,8 @@ enum FixedPoint {
         // In C (CKernels, AVX-512 where present; Swift compiles for SSE2): for each i,
         //     v = Double(g[i]) · scale;  c = min(max(v, −lim), lim);  clamped += |v| > lim
         //     acc[i] (+)= bits(c + magic) − bits(magic)
+        // with magic = 1.5 · 2^52: adding it to a Double of magnitude < 2^51 rounds to an integer
+        // (to nearest, ties to even) and leaves that integer in the low mantissa bits.
         return hsae_fixed_accumulate_f32(n, g, scale, Double(limit), acc, overwrite ? 1 : 0)
     }
 

@@ -214,13 +214,11 @@ public final class GradientReducer {
                 let decodeStart = DispatchTime.now().uptimeNanoseconds
                 decode(from: UnsafePointer(shared.segment(0).assumingMemoryBound(to: Int64.self)), into: grads)
                 decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) * 1e-9
-                // The stats' allreduce also orders the next step after every rank's decode: rank 0
-                // writes segment 0 again (its next first microbatch) only after all have entered it,
-                // each after reading segment 0.
-                try comm.allreduce(&exact)
-            } else {
-                try comm.allreduce(&exact)
             }
+            // On shared segments this allreduce (of the stats only) also orders the next step after
+            // every rank's decode: rank 0 writes segment 0 again (its next first microbatch) only
+            // after all have entered it, each after reading segment 0.
+            try comm.allreduce(&exact)
             lastAllreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 - decodeSeconds
             if shared == nil { exact.withUnsafeBufferPointer { decode(from: $0.baseAddress!, into: grads) } }
             k = statsOffset
