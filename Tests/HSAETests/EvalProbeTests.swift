@@ -1,4 +1,4 @@
-import HSAE
+@testable import HSAE
 import XCTest
 
 /// Probes: logistic regression reaches the optimum, controls sit at chance, splits keep documents whole.
@@ -41,6 +41,61 @@ final class EvalProbeTests: XCTestCase {
         let model = LogisticRegression.fit(x: x, labels: labels, l2: 0.1, optimizer: LBFGS(tolerance: 1e-7))
         XCTAssertTrue(model.converged)
         XCTAssertEqual(model.classes, [0, 1, 2])
+    }
+
+    /// A code-like matrix: n × p, each row `active` non-zero entries at random columns, 2 labels per
+    /// active column block so that the classes are learnable.
+    func sparseCode(_ n: Int, cols p: Int, active: Int, classes K: Int, seed: UInt64) -> (Matrix<Double>, [Int]) {
+        var rng = SplitMix64(seed: seed)
+        var x = Matrix<Double>(rows: n, cols: p)
+        let labels = (0..<n).map { $0 % K }
+        for i in 0..<n {
+            x[i, labels[i] * (p / K)] = 1 + rng.nextUnit()  // the class's own latent
+            for _ in 1..<active { x[i, Int(rng.next() % UInt64(p))] = rng.nextUnit() * 3 }
+        }
+        return (x, labels)
+    }
+
+    /// The sparse objective (X's non-zeros, standardisation by algebra) against the dense one on X̃:
+    /// the same value and gradient to rounding, and its gradient against finite differences.
+    func testSparseObjectiveMatchesTheDenseOneAndFiniteDifferences() {
+        let (x, labels) = sparseCode(90, cols: 80, active: 4, classes: 5, seed: 4)
+        XCTAssertTrue(SparseFeatures.pays(x), "5 % dense, 80 columns")
+        let (mean, scale) = LogisticRegression.standardisation(x)
+        let dense = LogisticRegression.Objective(standardised: LogisticRegression.standardise(x, mean: mean, scale: scale),
+                                                 classIndices: labels, classes: 5, l2: 0.01, weighting: .balanced)
+        let sparse = LogisticRegression.Objective(features: .sparse(SparseFeatures(x, mean: mean, scale: scale)),
+                                                  classIndices: labels, classes: 5, l2: 0.01, weighting: .balanced)
+        var rng = SplitMix64(seed: 5)
+        let theta = (0 ..< 80 * 5 + 5).map { _ in rng.nextSigned() }
+        let (a, b) = (dense(theta), sparse(theta))
+        XCTAssertEqual(a.value, b.value, accuracy: 1e-12 * abs(a.value))
+        let largest = a.gradient.map(abs).max()!
+        for i in theta.indices { XCTAssertEqual(a.gradient[i], b.gradient[i], accuracy: 1e-12 * largest, "θ[\(i)]") }
+        for i in stride(from: 0, to: theta.count, by: 7) {
+            var plus = theta, minus = theta
+            plus[i] += 1e-6
+            minus[i] -= 1e-6
+            let numeric = (sparse(plus).value - sparse(minus).value) / 2e-6
+            XCTAssertEqual(b.gradient[i], numeric, accuracy: 1e-7 * max(1, abs(numeric)), "θ[\(i)]")
+        }
+    }
+
+    /// A fit through the sparse path predicts what the dense path's fit predicts.
+    func testSparseFitPredictsAsTheDenseFit() {
+        let (x, labels) = sparseCode(300, cols: 120, active: 5, classes: 6, seed: 6)
+        let sparse = LogisticRegression.fit(x: x, labels: labels)
+        let (mean, scale) = LogisticRegression.standardisation(x)
+        let objective = LogisticRegression.Objective(standardised: LogisticRegression.standardise(x, mean: mean, scale: scale),
+                                                     classIndices: labels, classes: 6, l2: 1e-3, weighting: .balanced)
+        let dense = LBFGS(tolerance: 1e-5).minimize(from: [Double](repeating: 0, count: 120 * 6 + 6)) { objective($0) }
+        XCTAssertTrue(sparse.converged && dense.converged)
+        let denseModel = LogisticRegression(classes: Array(0..<6), mean: mean, scale: scale,
+                                            weights: Matrix(rows: 120, cols: 6, storage: Array(dense.parameters[0 ..< 720])),
+                                            bias: Array(dense.parameters[720...]), iterations: dense.iterations, converged: true)
+        let (test, _) = sparseCode(200, cols: 120, active: 5, classes: 6, seed: 7)
+        XCTAssertEqual(sparse.predict(test), denseModel.predict(test))
+        XCTAssertFalse(SparseFeatures.pays(Matrix(rows: 10, cols: 8, storage: [Double](repeating: 0, count: 80))), "narrow: dense gemms")
     }
 
     func testSeparableSetReachesFullTestAccuracy() {

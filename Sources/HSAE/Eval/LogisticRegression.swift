@@ -10,7 +10,8 @@
 ///
 /// Balanced class weights are w_k = n / (K · n_k), so every class carries the same total weight
 /// and a minority class is not ignored. The loss is convex; L-BFGS runs to ‖∇L‖∞ ≤ tolerance.
-/// The two products per evaluation, X̃W and X̃ᵀ(…), are gemms.
+/// The two products per evaluation, X̃W and X̃ᵀ(…), are gemms, or for a sparse code (a wide matrix
+/// mostly of zeros) products over its non-zeros with the standardisation folded in (SparseFeatures).
 public struct LogisticRegression {
     /// Training labels in index order: class c of the model is label `classes[c]`.
     public let classes: [Int]
@@ -32,8 +33,12 @@ public struct LogisticRegression {
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let (p, K) = (x.cols, classes.count)
         let (mean, scale) = standardisation(x)
-        let objective = Objective(standardised: standardise(x, mean: mean, scale: scale),
-                                  classIndices: labels.map { index[$0]! }, classes: K, l2: l2, weighting: weighting)
+        let classIndices = labels.map { index[$0]! }
+        let objective = SparseFeatures.pays(x)
+            ? Objective(features: .sparse(SparseFeatures(x, mean: mean, scale: scale)), classIndices: classIndices, classes: K,
+                        l2: l2, weighting: weighting)
+            : Objective(standardised: standardise(x, mean: mean, scale: scale), classIndices: classIndices, classes: K,
+                        l2: l2, weighting: weighting)
         let result = optimizer.minimize(from: [Double](repeating: 0, count: p * K + K)) { objective($0) }
         return LogisticRegression(classes: classes, mean: mean, scale: scale,
                                   weights: Matrix(rows: p, cols: K, storage: Array(result.parameters[0 ..< p * K])),
@@ -44,7 +49,13 @@ public struct LogisticRegression {
     /// The training objective L(θ) and its gradient, θ = [W (p×K, row-major), b (K)].
     /// Y's only non-zero in row i is w_i at (i, y_i), so it is kept as (y_i, w_i), not as n×K.
     public struct Objective {
-        let xs: Matrix<Double>       // n×p, standardised
+        /// X̃ (n×p) itself, or X's non-zeros with μ and σ (a sparse code: SparseFeatures).
+        enum Features {
+            case dense(Matrix<Double>)
+            case sparse(SparseFeatures)
+        }
+        let features: Features
+        let rows: Int, cols: Int     // n, p
         let classIndices: [Int]      // n, y_i in 0..<K
         let rowWeights: [Double]     // n, w_i
         let classes: Int             // K
@@ -52,11 +63,19 @@ public struct LogisticRegression {
         let l2: Double
 
         public init(standardised xs: Matrix<Double>, classIndices: [Int], classes K: Int, l2: Double, weighting: ClassWeighting) {
-            let n = xs.rows
+            self.init(features: .dense(xs), classIndices: classIndices, classes: K, l2: l2, weighting: weighting)
+        }
+
+        init(features: Features, classIndices: [Int], classes K: Int, l2: Double, weighting: ClassWeighting) {
+            switch features {
+            case .dense(let xs): (rows, cols) = (xs.rows, xs.cols)
+            case .sparse(let s): (rows, cols) = (s.rows, s.cols)
+            }
+            let n = rows
             var counts = [Double](repeating: 0, count: K)
             for c in classIndices { counts[c] += 1 }
             let classWeight = counts.map { weighting == .balanced && $0 > 0 ? Double(n) / (Double(K) * $0) : 1 }
-            self.xs = xs
+            self.features = features
             self.classIndices = classIndices
             rowWeights = classIndices.map { classWeight[$0] }
             classes = K
@@ -65,21 +84,29 @@ public struct LogisticRegression {
         }
 
         public func callAsFunction(_ theta: [Double]) -> (value: Double, gradient: [Double]) {
-            let (p, K) = (xs.cols, classes)
-            let w = Matrix(rows: p, cols: K, storage: Array(theta[0 ..< p * K]))
-            var residual = logits(xs, w, Array(theta[p * K ..< p * K + K]))  // n×K: logits, then P, then w ⊙ (P − Y)
+            let (p, K) = (cols, classes)
+            let w = Matrix(rows: p, cols: K, storage: Array(theta[0 ..< p * K])), b = Array(theta[p * K ..< p * K + K])
+            var residual: Matrix<Double>  // n×K: logits, then P, then w ⊙ (P − Y)
+            switch features {
+            case .dense(let xs): residual = logits(xs, w, b)
+            case .sparse(let s): residual = s.logits(w, b)
+            }
             let crossEntropy = softmaxInPlace(&residual, classIndices: classIndices, rowWeights: rowWeights)
             residual.storage.withUnsafeMutableBufferPointer { r in
-                for i in 0..<xs.rows {
+                for i in 0..<rows {
                     let row = r.baseAddress! + i * K, (y, wi) = (classIndices[i], rowWeights[i])
                     let target = wi * row[y] - wi  // w_i P − Y where Y holds w_i; elsewhere w_i P − 0 = w_i P
                     for k in 0..<K { row[k] = wi * row[k] }
                     row[y] = target
                 }
             }
+            let columnSums = BatchMath.columnSums(residual)
             var gradW = w  // p×K
-            Matrix.gemm(xs, .transposed, residual, .none, into: &gradW, alpha: 1 / totalWeight, beta: l2)
-            let gradB = BatchMath.columnSums(residual).map { $0 / totalWeight }
+            switch features {
+            case .dense(let xs): Matrix.gemm(xs, .transposed, residual, .none, into: &gradW, alpha: 1 / totalWeight, beta: l2)
+            case .sparse(let s): gradW = s.transposedProduct(residual, columnSums: columnSums, alpha: 1 / totalWeight, beta: l2, plus: w)
+            }
+            let gradB = columnSums.map { $0 / totalWeight }
             return (crossEntropy / totalWeight + 0.5 * l2 * w.dot(w), gradW.storage + gradB)
         }
     }
