@@ -374,3 +374,73 @@ void hsae_gather_rows_f32(const float *source, long d, const int64_t *rows, long
         memcpy(out + k * d, source + rows[k] * d, (size_t)bytes);
     }
 }
+
+// ---- exp for the probes' softmax (hsae_exp_shifted_f64) ---------------------------------------
+
+#define EXP_LOW (-708.0)
+#define EXP_HIGH 709.0
+#define EXP_LOG2E 1.4426950408889634074
+#define EXP_LN2_HI 6.93147180369123816490e-01  /* 0x3fe62e42fee00000: j·LN2_HI is exact for |j| < 2^11 */
+#define EXP_LN2_LO 1.90821492927058770002e-10  /* 0x3dea39ef35793c76 */
+
+/// 1/k! for k = 13 … 0: the Horner order.
+static const double exp_taylor[14] = {
+    1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
+    1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0,
+};
+
+/// e^a, every operation rounded as written (the AVX-512 body does the same per lane).
+static inline double exp_one(double a) {
+    a = a < EXP_LOW ? EXP_LOW : a;   // a NaN fails both comparisons and stays
+    a = a > EXP_HIGH ? EXP_HIGH : a;
+    double t = a * EXP_LOG2E + FIXED_MAGIC;   // round(a / ln 2) in the low mantissa bits
+    double j = t - FIXED_MAGIC;
+    double r = (a - j * EXP_LN2_HI) - j * EXP_LN2_LO;
+    double p = exp_taylor[0];
+    for (int k = 1; k < 14; k++) p = p * r + exp_taylor[k];
+    int64_t tBits, magicBits, scaleBits;
+    const double magic = FIXED_MAGIC;
+    memcpy(&tBits, &t, sizeof t);
+    memcpy(&magicBits, &magic, sizeof magic);
+    scaleBits = (int64_t)((uint64_t)(tBits - magicBits + 1023) << 52);  // 2^j, j in [−1021, 1023]
+    double scale;
+    memcpy(&scale, &scaleBits, sizeof scale);
+    return p * scale;
+}
+
+#ifdef HSAE_X86
+AVX512 static void exp_shifted_avx512(long n, double *x, double shift) {
+    const __m512d vshift = _mm512_set1_pd(shift), vlow = _mm512_set1_pd(EXP_LOW), vhigh = _mm512_set1_pd(EXP_HIGH),
+                  vlog2e = _mm512_set1_pd(EXP_LOG2E), vmagic = _mm512_set1_pd(FIXED_MAGIC),
+                  vhi = _mm512_set1_pd(EXP_LN2_HI), vlo = _mm512_set1_pd(EXP_LN2_LO);
+    const __m512i magicBits = _mm512_castpd_si512(vmagic), bias = _mm512_set1_epi64(1023);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m512d a = _mm512_sub_pd(_mm512_loadu_pd(x + i), vshift);
+        // max_pd/min_pd return their second operand when either is NaN: a NaN stays, as in exp_one.
+        a = _mm512_min_pd(vhigh, _mm512_max_pd(vlow, a));
+        __m512d t = _mm512_add_pd(_mm512_mul_pd(a, vlog2e), vmagic);
+        __m512d j = _mm512_sub_pd(t, vmagic);
+        __m512d r = _mm512_sub_pd(_mm512_sub_pd(a, _mm512_mul_pd(j, vhi)), _mm512_mul_pd(j, vlo));
+        __m512d p = _mm512_set1_pd(exp_taylor[0]);
+        for (int k = 1; k < 14; k++) p = _mm512_add_pd(_mm512_mul_pd(p, r), _mm512_set1_pd(exp_taylor[k]));
+        __m512i e = _mm512_slli_epi64(_mm512_add_epi64(_mm512_sub_epi64(_mm512_castpd_si512(t), magicBits), bias), 52);
+        _mm512_storeu_pd(x + i, _mm512_mul_pd(p, _mm512_castsi512_pd(e)));
+    }
+    for (; i < n; i++) x[i] = exp_one(x[i] - shift);
+}
+#endif
+
+double hsae_exp_shifted_f64(long n, double *x, double shift) {
+#ifdef HSAE_X86
+    if (hsae_isa_active() == HSAE_ISA_AVX512) {
+        exp_shifted_avx512(n, x, shift);
+    } else
+#endif
+    {
+        for (long i = 0; i < n; i++) x[i] = exp_one(x[i] - shift);
+    }
+    double total = 0;
+    for (long i = 0; i < n; i++) total += x[i];
+    return total;
+}

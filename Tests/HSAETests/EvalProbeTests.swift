@@ -98,6 +98,19 @@ final class EvalProbeTests: XCTestCase {
         XCTAssertFalse(SparseFeatures.pays(Matrix(rows: 10, cols: 8, storage: [Double](repeating: 0, count: 80))), "narrow: dense gemms")
     }
 
+    /// predict's argmax: scores within 1e-9 of the row's largest magnitude tie, and the first wins.
+    func testTiedScoresGoToTheFirstClass() {
+        XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([1, 3, 3 + 1e-12, 2][...]), 1)
+        XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([1, 3, 3.001, 2][...]), 2)
+        XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([-5 - 1e-12, -5, -7][...]), 0)
+        XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([0, 2e3, 2e3 * (1 + 2e-9)][...]), 2, "relative to the row's scale")
+        XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([7, 2, 9, 9][...].dropFirst()), 1, "a slice's own indices")
+        // A model whose class biases differ by rounding alone predicts the first class everywhere.
+        let model = LogisticRegression(classes: [4, 8, 9], mean: [0], scale: [1], weights: Matrix(rows: 1, cols: 3, storage: [0, 0, 0]),
+                                       bias: [0.25, 0.25 + 1e-15, 0.25 - 1e-15], iterations: 0, converged: true)
+        XCTAssertEqual(model.predict(Matrix(rows: 2, cols: 1, storage: [0, 1])), [4, 4])
+    }
+
     func testSeparableSetReachesFullTestAccuracy() {
         let (x, y) = blobs(300, seed: 2)
         let score = Probe.evaluate(code: "x", features: x, labels: y, split: .byRows(count: 300))

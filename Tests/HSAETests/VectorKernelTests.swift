@@ -303,3 +303,42 @@ extension VectorKernelTests {
         }
     }
 }
+
+extension VectorKernelTests {
+    /// hsae_exp_shifted_f64: the same doubles from every body, within 4 ulp of libm's exp on
+    /// [−708, 709], the clamp below −708, NaN kept, and the returned sum the outputs' sum in order.
+    func testExpShiftedIsExpWithinAFewUlp() {
+        var rng = SplitMix64(seed: 79)
+        var bodies: [[UInt64]] = []
+        let n = 1000
+        let shift = 0.75
+        let a: [Double] = (0..<n).map { i in
+            switch i {
+            case 0: return .nan
+            case 1: return -800
+            case 2: return shift            // e^0 = 1 exactly
+            case 3: return 709 + shift
+            case 4..<300: return rng.nextSigned() * 2 + shift  // near 0: the softmax's usual range
+            default: return rng.nextSigned() * 708 + shift
+            }
+        }
+        underEveryVectorBody { isa in
+            for length in [0, 1, 7, 8, 9, 17] {
+                var x = Array(a.prefix(length).dropFirst(min(length, 1)))  // no NaN: the sum is checked
+                let total = hsae_exp_shifted_f64(x.count, &x, shift)
+                XCTAssertEqual(total.bitPattern, x.reduce(0, +).bitPattern, "\(isa), length \(length)")
+            }
+            var x = a
+            _ = hsae_exp_shifted_f64(n, &x, shift)
+            XCTAssertTrue(x[0].isNaN, "\(isa)")
+            XCTAssertLessThanOrEqual(x[1], 3.31e-308, "\(isa): below −708 the result is e^−708")
+            XCTAssertEqual(x[2], 1, "\(isa)")
+            for i in 3..<n {
+                let reference = Foundation.exp(a[i] - shift)
+                XCTAssertEqual(x[i], reference, accuracy: 4 * reference.ulp, "\(isa), a = \(a[i] - shift)")
+            }
+            bodies.append(x.map(\.bitPattern))
+        }
+        XCTAssertEqual(Set(bodies).count, 1, "every body gives the same doubles")
+    }
+}

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Multinomial logistic regression with L2 and class weights, fitted by L-BFGS on standardised
 /// features (the probe of DESIGN §7.4).
 ///
@@ -111,10 +113,29 @@ public struct LogisticRegression {
         }
     }
 
-    /// The most probable label of each row of `x` (n×p).
+    /// The most probable label of each row of `x` (n×p); of classes whose scores tie within
+    /// `tieTolerance` (relative to the row's largest magnitude), the first.
+    ///
+    /// Ties are common, not rare: a k-sparse probe of a sparse code sees most rows with all k
+    /// features zero, so they all get the same scores, and with balanced class weights the classes
+    /// that only occur there get the same optimal bias. Their fitted scores then differ only by
+    /// rounding, and a plain argmax lets the last bits of the fit (a BLAS kernel, an exp) pick which
+    /// class every such row is given: the 49-class 'parent' probe of the demo on 5 features of Z1
+    /// scored 0.085 or 0.027 by that alone (docs/RESULTS.md, session 16).
     public func predict(_ x: Matrix<Double>) -> [Int] {
         let scores = Self.logits(Self.standardise(x, mean: mean, scale: scale), weights, bias)
-        return (0..<x.rows).map { i in classes[(0..<classes.count).max { scores[i, $0] < scores[i, $1] }!] }
+        return (0..<x.rows).map { i in classes[Self.firstOfTiedMaxima(scores.storage[i * classes.count ..< (i + 1) * classes.count])] }
+    }
+
+    /// Scores closer than this (relative) count as tied in `predict`: far above a fit's rounding
+    /// differences, far below any difference a probe learns.
+    static let tieTolerance = 1e-9
+
+    /// The first index whose value is within `tieTolerance` of the largest (values finite).
+    static func firstOfTiedMaxima(_ row: ArraySlice<Double>) -> Int {
+        let top = row.max()!
+        let margin = tieTolerance * max(1, row.lazy.map(abs).max()!)
+        return row.firstIndex { $0 >= top - margin }! - row.startIndex
     }
 
     /// X̃W + 1bᵀ, n×K.
@@ -129,7 +150,8 @@ public struct LogisticRegression {
     /// Replaces logits by softmax probabilities row by row (max-shifted), and returns
     /// Σ_i w_i (−log P[i, y_i]). One exp per entry: P = e^(z − peak) / Σ e^(z − peak), and
     /// −log P[i, y_i] = log Σ − (z[i, y_i] − peak) taken before z is overwritten (with two exps per
-    /// entry, softmax was two fifths of a probe's time in `perf`).
+    /// entry, softmax was two fifths of a probe's time in `perf`). The exps are CKernels' vector
+    /// ones (hsae_exp_shifted_f64): libm's, one call per entry, were half of a probe's time.
     static func softmaxInPlace(_ z: inout Matrix<Double>, classIndices: [Int], rowWeights: [Double]) -> Double {
         var loss = 0.0
         let K = z.cols
@@ -140,12 +162,7 @@ public struct LogisticRegression {
                 for k in 0..<K { peak = max(peak, row[k]) }
                 let wi = rowWeights[i]
                 let targetShifted = wi * (row[classIndices[i]] - peak)
-                var total = 0.0
-                for k in 0..<K {
-                    let e = Double.exp(row[k] - peak)
-                    row[k] = e
-                    total += e
-                }
+                let total = hsae_exp_shifted_f64(K, row, peak)  // row[k] = e^(z − peak); Σ in k order
                 loss += wi * Double.log(total) - targetShifted
                 let inverse = 1 / total
                 for k in 0..<K { row[k] *= inverse }
