@@ -295,11 +295,13 @@ float hsae_select_f32(const float *a, long n, long keep, long *ties) {
 
 // Swift's max(v, −lim) is (−lim >= v ? −lim : v) and min(m, lim) is (lim < m ? lim : m): written
 // out so that a NaN propagates exactly as there.
-static inline int64_t fixed_range(long from, long to, const float *g, double scale, double lim, int64_t *acc, int overwrite) {
+static inline int64_t fixed_range(long from, long to, const float *g, double scale, double lim, int64_t *acc, int overwrite,
+                                  int64_t *nonfinite) {
     const double magic = FIXED_MAGIC;
-    int64_t magicBits, clamped = 0;
+    int64_t magicBits, clamped = 0, bad = 0;
     memcpy(&magicBits, &magic, sizeof magicBits);
     for (long i = from; i < to; i++) {
+        bad += !(fabsf(g[i]) < INFINITY);
         double v = (double)g[i] * scale;
         double m = -lim >= v ? -lim : v;
         double c = lim < m ? lim : m;
@@ -310,18 +312,23 @@ static inline int64_t fixed_range(long from, long to, const float *g, double sca
         uint64_t value = bits - (uint64_t)magicBits;
         acc[i] = overwrite ? (int64_t)value : (int64_t)((uint64_t)acc[i] + value);
     }
+    *nonfinite += bad;
     return clamped;
 }
 
 #ifdef HSAE_X86
-AVX512 static int64_t fixed_accumulate_avx512(long n, const float *g, double scale, double lim, int64_t *acc, int overwrite) {
+AVX512 static int64_t fixed_accumulate_avx512(long n, const float *g, double scale, double lim, int64_t *acc, int overwrite,
+                                               int64_t *nonfinite) {
     const __m512d vscale = _mm512_set1_pd(scale), vlim = _mm512_set1_pd(lim), vneg = _mm512_set1_pd(-lim),
-                  vmagic = _mm512_set1_pd(FIXED_MAGIC);
+                  vmagic = _mm512_set1_pd(FIXED_MAGIC), vinf = _mm512_set1_pd(INFINITY);
     const __m512i magicBits = _mm512_castpd_si512(vmagic);
-    int64_t clamped = 0;
+    int64_t clamped = 0, bad = 0;
     long i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m512d v = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_loadu_ps(g + i)), vscale);
+        __m512d gi = _mm512_cvtps_pd(_mm256_loadu_ps(g + i));
+        // Not less than ∞, unordered included: ±∞ and NaN (fixed_range's !(|g| < ∞)).
+        bad += __builtin_popcount((unsigned)_mm512_cmp_pd_mask(_mm512_abs_pd(gi), vinf, _CMP_NLT_UQ));
+        __m512d v = _mm512_mul_pd(gi, vscale);
         // max_pd/min_pd return their second operand when either is NaN: v first clamped as
         // max(−lim, v) then min(lim, ·) keeps a NaN, as the portable body does.
         __m512d c = _mm512_min_pd(vlim, _mm512_max_pd(vneg, v));
@@ -330,7 +337,8 @@ AVX512 static int64_t fixed_accumulate_avx512(long n, const float *g, double sca
         if (!overwrite) value = _mm512_add_epi64(value, _mm512_loadu_si512(acc + i));
         _mm512_storeu_si512(acc + i, value);
     }
-    return clamped + fixed_range(i, n, g, scale, lim, acc, overwrite);
+    *nonfinite += bad;
+    return clamped + fixed_range(i, n, g, scale, lim, acc, overwrite, nonfinite);
 }
 
 AVX512 static void clamp_negative_avx512(long n, float *x) {
@@ -343,11 +351,12 @@ AVX512 static void clamp_negative_avx512(long n, float *x) {
 }
 #endif
 
-int64_t hsae_fixed_accumulate_f32(long n, const float *g, double scale, double lim, int64_t *acc, int overwrite) {
+int64_t hsae_fixed_accumulate_f32(long n, const float *g, double scale, double lim, int64_t *acc, int overwrite,
+                                  int64_t *nonfinite) {
 #ifdef HSAE_X86
-    if (hsae_isa_active() == HSAE_ISA_AVX512) return fixed_accumulate_avx512(n, g, scale, lim, acc, overwrite);
+    if (hsae_isa_active() == HSAE_ISA_AVX512) return fixed_accumulate_avx512(n, g, scale, lim, acc, overwrite, nonfinite);
 #endif
-    return fixed_range(0, n, g, scale, lim, acc, overwrite);
+    return fixed_range(0, n, g, scale, lim, acc, overwrite, nonfinite);
 }
 
 void hsae_clamp_negative_f32(long n, float *x) {

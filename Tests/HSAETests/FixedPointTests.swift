@@ -13,14 +13,15 @@ final class FixedPointTests: XCTestCase {
             return 5 + (abs(x) > Double(limit) ? (x > 0 ? limit : -limit) : Int64(x.rounded(.toNearestOrEven)))
         }
         XCTAssertEqual(acc, expected)
-        XCTAssertEqual(clamped, 2)
+        XCTAssertEqual(clamped.clamped, 2)
+        XCTAssertEqual(clamped.nonFinite, 0)
         // overwrite: the same values without the 5 that was there (a step's first microbatch)
         var fresh = [Int64](repeating: 5, count: g.count)
         let clampedFresh = fresh.withUnsafeMutableBufferPointer {
             FixedPoint.accumulate(g, count: g.count, scale: 2, limit: limit, into: $0.baseAddress!, overwrite: true)
         }
         XCTAssertEqual(fresh, expected.map { $0 - 5 })
-        XCTAssertEqual(clampedFresh, 2)
+        XCTAssertEqual(clampedFresh.clamped, 2)
         var back = [Float](repeating: 0, count: g.count)
         back.withUnsafeMutableBufferPointer { FixedPoint.decode(acc, count: acc.count, scale: 0.5, into: $0.baseAddress!) }
         XCTAssertEqual(back, expected.map { Float(Double($0) * 0.5) })

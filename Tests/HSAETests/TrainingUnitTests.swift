@@ -258,6 +258,21 @@ final class TrainingUnitTests: XCTestCase {
         XCTAssertLessThan(g[1], 1e6)
     }
 
+    /// add reports the NaN and ±∞ of the reduced ranges (the trainer's finiteness check): counted
+    /// in exact mode's conversion, flagged in fast mode; values outside the ranges are not looked at.
+    func testReducerAddCountsNonFiniteGradients() {
+        for mode in [ReductionMode.exact, .fast] {
+            let reducer = GradientReducer(mode: mode, ranges: [0..<3, 4..<6], latents: 1, microbatchesPerBatch: 2)
+            reducer.setExponents(fromMaxAbs: [1, 1])
+            reducer.beginStep()
+            let clean = TensorBuffer<Float>([0.5, -0.25, 1, .nan, 2, 3])   // index 3 is not trained
+            let dirty = TensorBuffer<Float>([0.5, .infinity, 1, 0, .nan, 3])
+            retained += [clean, dirty]
+            XCTAssertEqual(reducer.add(grads: clean, stats: StepStats(latents: 1)), 0, "\(mode)")
+            XCTAssertEqual(reducer.add(grads: dirty, stats: StepStats(latents: 1)), mode == .exact ? 2 : 1, "\(mode)")
+        }
+    }
+
     // MARK: applyConstraints
 
     /// top.W_dec is projected onto W ≥ 0 when configured (only then); bottom.W_dec rows get

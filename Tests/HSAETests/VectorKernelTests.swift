@@ -258,18 +258,19 @@ extension VectorKernelTests {
 extension VectorKernelTests {
     /// hsae_fixed_accumulate_f32 under every body against exact mode's rule written out in Swift:
     /// the same integers (added and overwritten) and clamp count, at lengths around the vector
-    /// width, values inside and beyond the limit, ±0, and NaN (which the trainer never passes, but
-    /// both bodies carry as the Swift rule does).
+    /// width, values inside and beyond the limit, ±0, and NaN and ±∞ (which the trainer stops at,
+    /// but both bodies carry as the Swift rule does, and count).
     func testFixedAccumulateIsTheSwiftRule() {
         var rng = SplitMix64(seed: 79)
         let magic = 6_755_399_441_055_744.0, magicBits = Int64(bitPattern: magic.bitPattern)
         underEveryVectorBody { isa in
             for n in [0, 1, 7, 8, 9, 15, 16, 17, 100] {
                 for (scale, lim) in [(0x1p20, 0x1p30), (0x1p40, 0x1p50), (3.0, 5.0)] {
-                    let specials: [Float] = [0, -0.0, 1e30, -1e30, .nan, 2.5, -2.5]
-                    let g: [Float] = (0..<n).map { _ in rng.next() % 4 == 0 ? specials[Int(rng.next() % 7)] : rng.uniformFloat() * 1e3 }
+                    let specials: [Float] = [0, -0.0, 1e30, -1e30, .nan, 2.5, -2.5, .infinity, -.infinity]
+                    let g: [Float] = (0..<n).map { _ in rng.next() % 4 == 0 ? specials[Int(rng.next() % 9)] : rng.uniformFloat() * 1e3 }
                     let start: [Int64] = (0..<n).map { _ in Int64(bitPattern: rng.next()) >> 12 }
                     var expected = start, expectedClamped: Int64 = 0
+                    let expectedNonFinite = Int64(g.filter { !$0.isFinite }.count)
                     for i in 0..<n {
                         let v = Double(g[i]) * scale
                         let c = min(max(v, -lim), lim)
@@ -277,12 +278,14 @@ extension VectorKernelTests {
                         expected[i] &+= Int64(bitPattern: (c + magic).bitPattern) &- magicBits
                     }
                     var acc = start
-                    let clamped = hsae_fixed_accumulate_f32(n, g, scale, lim, &acc, 0)
+                    var nonFinite: Int64 = 3  // added to
+                    let clamped = hsae_fixed_accumulate_f32(n, g, scale, lim, &acc, 0, &nonFinite)
                     let label = "\(isa), n \(n), scale \(scale)"
                     XCTAssertEqual(acc, expected, label)
                     XCTAssertEqual(clamped, expectedClamped, label)
+                    XCTAssertEqual(nonFinite, 3 + expectedNonFinite, label)
                     var fresh = start
-                    _ = hsae_fixed_accumulate_f32(n, g, scale, lim, &fresh, 1)
+                    _ = hsae_fixed_accumulate_f32(n, g, scale, lim, &fresh, 1, &nonFinite)
                     XCTAssertEqual(fresh, zip(expected, start).map { $0 &- $1 }, label + ", overwrite")
                 }
             }

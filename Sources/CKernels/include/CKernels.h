@@ -61,8 +61,10 @@ float hsae_max_abs_f32(long n, const float *x);
 /// Exact mode's conversion (FixedPoint.accumulate): for i < n, with v = (double)g[i]·scale and
 /// c = v clamped to ±lim (Swift's min(max(v, −lim), lim): a NaN stays NaN),
 /// acc[i] (+)= bits(c + 1.5·2^52) − bits(1.5·2^52) (= assigned when overwrite ≠ 0, else added,
-/// wrapping). Returns how many |v| > lim.
-int64_t hsae_fixed_accumulate_f32(long n, const float *g, double scale, double lim, int64_t *acc, int overwrite);
+/// wrapping). Returns how many |v| > lim, and adds to *nonfinite how many g[i] are NaN or ±∞ (the
+/// trainer's finiteness check of a microbatch's gradient, in the pass that reads it anyway).
+int64_t hsae_fixed_accumulate_f32(long n, const float *g, double scale, double lim, int64_t *acc, int overwrite,
+                                  int64_t *nonfinite);
 
 /// x[i] = +0 where x[i] < 0 (NaN and −0 stay), for i < n: the non-negative top decoder's projection.
 void hsae_clamp_negative_f32(long n, float *x);

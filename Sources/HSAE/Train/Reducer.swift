@@ -144,10 +144,15 @@ public final class GradientReducer {
         }
     }
 
-    /// Adds one microbatch's gradient (full layout buffer) and stats.
-    public func add(grads: TensorBuffer<Float>, stats: StepStats) {
+    /// Adds one microbatch's gradient (full layout buffer) and stats. Returns how many gradient
+    /// values in the reduced ranges are NaN or ±∞ (exact mode counts them in the conversion's pass;
+    /// fast mode reports 1 when a range's sum of squares is not finite).
+    @discardableResult
+    public func add(grads: TensorBuffer<Float>, stats: StepStats) -> Int64 {
+        var nonFinite: Int64 = 0
         switch mode {
         case .fast:
+            if ranges.contains(where: { !Adam.globalNorm(grads, ranges: [$0]).isFinite }) { nonFinite = 1 }
             var k = 0
             fast.withUnsafeMutableBufferPointer { buf in
                 for r in ranges {
@@ -161,8 +166,10 @@ public final class GradientReducer {
             withGradientIntegers { acc in
                 var k = 0
                 for (t, r) in ranges.enumerated() {
-                    saturated += FixedPoint.accumulate(grads.base + r.lowerBound, count: r.count, scale: Foundation.scalbn(1.0, exponents[t]),
+                    let counts = FixedPoint.accumulate(grads.base + r.lowerBound, count: r.count, scale: Foundation.scalbn(1.0, exponents[t]),
                                                        limit: limit, into: acc + k, overwrite: microbatchesAdded == 0)
+                    saturated += counts.clamped
+                    nonFinite += counts.nonFinite
                     k += r.count
                 }
             }
@@ -177,6 +184,7 @@ public final class GradientReducer {
             }
         }
         microbatchesAdded += 1
+        return nonFinite
     }
 
     /// Marks this rank as failed for this step (its buffer still takes part in the collective).
