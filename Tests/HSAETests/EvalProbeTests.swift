@@ -43,8 +43,8 @@ final class EvalProbeTests: XCTestCase {
         XCTAssertEqual(model.classes, [0, 1, 2])
     }
 
-    /// A code-like matrix: n × p, each row `active` non-zero entries at random columns, 2 labels per
-    /// active column block so that the classes are learnable.
+    /// A code-like matrix: n × p, each row its class's own latent plus `active` − 1 non-zero entries
+    /// at random columns (so that the classes are learnable).
     func sparseCode(_ n: Int, cols p: Int, active: Int, classes K: Int, seed: UInt64) -> (Matrix<Double>, [Int]) {
         var rng = SplitMix64(seed: seed)
         var x = Matrix<Double>(rows: n, cols: p)
@@ -96,14 +96,18 @@ final class EvalProbeTests: XCTestCase {
         let (test, _) = sparseCode(200, cols: 120, active: 5, classes: 6, seed: 7)
         XCTAssertEqual(sparse.predict(test), denseModel.predict(test))
         XCTAssertFalse(SparseFeatures.pays(Matrix(rows: 10, cols: 8, storage: [Double](repeating: 0, count: 80))), "narrow: dense gemms")
+        XCTAssertFalse(SparseFeatures.pays(Matrix(rows: 10, cols: 80, storage: (0..<800).map { Double($0 % 5) })), "80 % non-zero: dense gemms")
     }
 
-    /// predict's argmax: scores within 1e-9 of the row's largest magnitude tie, and the first wins.
+    /// predict's argmax: scores within 1e-9 · max(1, |largest|) of the largest tie, and the first wins.
     func testTiedScoresGoToTheFirstClass() {
         XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([1, 3, 3 + 1e-12, 2][...]), 1)
         XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([1, 3, 3.001, 2][...]), 2)
         XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([-5 - 1e-12, -5, -7][...]), 0)
-        XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([0, 2e3, 2e3 * (1 + 2e-9)][...]), 2, "relative to the row's scale")
+        XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([0, 2e3, 2e3 * (1 + 2e-9)][...]), 2, "relative: 4e-6 apart at 2e3")
+        XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([0, 2e3, 2e3 * (1 + 1e-10)][...]), 1, "relative: 2e-7 apart at 2e3 tie")
+        XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([-1e7, 0.5, 0.5 + 1e-6][...]), 2, "a far-off class does not widen the tie")
+        XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([1, .nan, 2, 2][...]), 2, "non-finite: the plain argmax")
         XCTAssertEqual(LogisticRegression.firstOfTiedMaxima([7, 2, 9, 9][...].dropFirst()), 1, "a slice's own indices")
         // A model whose class biases differ by rounding alone predicts the first class everywhere.
         let model = LogisticRegression(classes: [4, 8, 9], mean: [0], scale: [1], weights: Matrix(rows: 1, cols: 3, storage: [0, 0, 0]),

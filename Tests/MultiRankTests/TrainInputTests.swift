@@ -114,6 +114,24 @@ final class TrainInputTests: XCTestCase {
         try expectFailure(["--data", path], message: "shard-1.npy: row 17 contains NaN or Inf (rerun with --skip-nonfinite to skip such rows)")
     }
 
+    /// A learning rate that makes the first step diverge stops every rank with one message naming
+    /// --lr, whichever value overflows first (the gradient, or a loss too large for exact mode's
+    /// fixed point, which once trapped converting it), in both reduction modes.
+    func testDivergingLearningRateStopsEveryRankWithOneMessage() throws {
+        let path = try makeData("diverge")
+        for (lr, reduction) in [("1e8", "exact"), ("1e30", "exact"), ("1e8", "fast")] {
+            let run = dir.appendingPathComponent("run-\(lr)-\(reduction)").path
+            let out = try Harness.mpi(2, ["train", "--data", path, "--out", run, "--m1", "16", "--batch", "64", "--microbatch", "16",
+                                          "--steps", "4,2,2", "--lr", lr, "--reduction", reduction], timeout: 120)
+            let label = "--lr \(lr), \(reduction)"
+            XCTAssertFalse(out.timedOut, "hung: \(label)")
+            XCTAssertEqual(out.status, 1, "\(label):\n\(out.stderr)")
+            XCTAssertFalse(out.stderr.contains("crashed"), "\(label):\n\(out.stderr)")
+            XCTAssertTrue(out.stderr.contains("--lr: non-finite loss or gradient in phase 1 (bottom), step "), "\(label):\n\(out.stderr)")
+            XCTAssertEqual(out.stderr.components(separatedBy: "error:").count - 1, 1, "\(label): one message expected:\n\(out.stderr)")
+        }
+    }
+
     func testNaNRowsSkippedWhenAsked() throws {
         let path = try makeData("nanskip") { shard, values in if shard == 1 { values[8 * 17 + 3] = .infinity } }
         let run = dir.appendingPathComponent("run").path

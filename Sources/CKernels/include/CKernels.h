@@ -82,8 +82,8 @@ void hsae_gather_rows_f32(const float *source, long d, const int64_t *rows, long
 /// probe's time): e^a = 2^j · e^r with j = round(a / ln 2), r = a − j·ln 2 in two parts (Cody–Waite,
 /// fdlibm's constants), e^r by its Taylor series to r^13/13! in Horner form (|r| ≤ ln 2 / 2: the
 /// truncation is below 1e-17 relative) — within a few ulp of exp, the same doubles from both bodies
-/// on any machine. a is clamped to [−708, 709] first: below −708 the result (< 3.3e-308, where the
-/// true one is subnormal or 0) is e^−708; the probes only pass a ≤ 0. A NaN stays NaN.
+/// on any machine. a is clamped to [−708, 709] first: below −708 the result is e^−708 ≈ 3.3e-308
+/// (the true value is smaller, and subnormal below −708.4); the probes only pass a ≤ 0. A NaN stays NaN.
 double hsae_exp_shifted_f64(long n, double *x, double shift);
 
 #endif

@@ -114,7 +114,7 @@ public struct LogisticRegression {
     }
 
     /// The most probable label of each row of `x` (n×p); of classes whose scores tie within
-    /// `tieTolerance` (relative to the row's largest magnitude), the first.
+    /// `tieTolerance` (relative to the largest score's magnitude, absolute below 1), the first.
     ///
     /// Ties are common, not rare: a k-sparse probe of a sparse code sees most rows with all k
     /// features zero, so they all get the same scores, and with balanced class weights the classes
@@ -131,10 +131,12 @@ public struct LogisticRegression {
     /// differences, far below any difference a probe learns.
     static let tieTolerance = 1e-9
 
-    /// The first index whose value is within `tieTolerance` of the largest (values finite).
+    /// The first index whose value is within `tieTolerance` · max(1, |largest|) of the largest; with
+    /// a NaN or ±∞ among the values, the plain argmax (the first maximum NaN aside).
     static func firstOfTiedMaxima(_ row: ArraySlice<Double>) -> Int {
+        guard row.allSatisfy(\.isFinite) else { return (row.indices.max { row[$0] < row[$1] } ?? row.startIndex) - row.startIndex }
         let top = row.max()!
-        let margin = tieTolerance * max(1, row.lazy.map(abs).max()!)
+        let margin = tieTolerance * max(1, abs(top))
         return row.firstIndex { $0 >= top - margin }! - row.startIndex
     }
 

@@ -144,9 +144,12 @@ public final class GradientReducer {
         }
     }
 
-    /// Adds one microbatch's gradient (full layout buffer) and stats. Returns how many gradient
-    /// values in the reduced ranges are NaN or ±∞ (exact mode counts them in the conversion's pass;
-    /// fast mode reports 1 when a range's sum of squares is not finite).
+    /// Adds one microbatch's gradient (full layout buffer) and stats. Returns how many values the
+    /// reduction cannot carry, which the trainer stops at: in exact mode the gradient's NaN and ±∞
+    /// (counted in the conversion's pass) and stats beyond 2^32 (a diverged loss); in fast mode 1 when
+    /// a range's sum of squares is not finite. A huge finite gradient in exact mode is clamped to its
+    /// exponent's headroom and counted as saturated (a warning); until session 16 a separate norm
+    /// pass also stopped exact mode where the float sum of squares overflowed (|g| ≳ 1e19).
     @discardableResult
     public func add(grads: TensorBuffer<Float>, stats: StepStats) -> Int64 {
         var nonFinite: Int64 = 0
@@ -176,7 +179,13 @@ public final class GradientReducer {
             var k = statsOffset
             exact.withUnsafeMutableBufferPointer { buf in
                 let realScale = Foundation.scalbn(1.0, Self.realExponent)
-                for (i, v) in stats.reals.enumerated() { buf[k + i] &+= Int64((v * realScale).rounded()) }
+                for (i, v) in stats.reals.enumerated() {
+                    // A loss of a diverging run can exceed what 64 bits carry at 2^30 (and Int64(_:)
+                    // traps): counted with the non-finite values, which stop the step.
+                    let scaled = (v * realScale).rounded()
+                    guard abs(scaled) < 0x1p62 else { nonFinite += 1; continue }
+                    buf[k + i] &+= Int64(scaled)
+                }
                 k += StepStats.realCount
                 var counts = stats.counts
                 counts[counts.count - 1] += Double(saturated)
