@@ -34,6 +34,12 @@ public final class Adam {
         return s.squareRoot()
     }
 
+    /// Whether every range's √Σ g² is finite (no NaN or ±∞, and no sum of squares past Float's range):
+    /// the finiteness check where no conversion pass counts them (fast mode, the exponent probe).
+    public static func normsAreFinite(_ grads: TensorBuffer<Float>, ranges: [Range<Int>]) -> Bool {
+        ranges.allSatisfy { globalNorm(grads, ranges: [$0]).isFinite }
+    }
+
     /// Clips to `maxNorm` (scales g when ‖g‖ > maxNorm), then takes one Adam step on `ranges`.
     /// Returns the pre-clip norm.
     @discardableResult

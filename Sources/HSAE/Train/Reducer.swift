@@ -155,7 +155,7 @@ public final class GradientReducer {
         var nonFinite: Int64 = 0
         switch mode {
         case .fast:
-            if ranges.contains(where: { !Adam.globalNorm(grads, ranges: [$0]).isFinite }) { nonFinite = 1 }
+            if !Adam.normsAreFinite(grads, ranges: ranges) { nonFinite = 1 }
             var k = 0
             fast.withUnsafeMutableBufferPointer { buf in
                 for r in ranges {

@@ -101,7 +101,7 @@ extension Trainer {
         var maxes = [Double](repeating: 0, count: trainRanges.count)
         let failure = try computeMicrobatches(phase, terms: phase.terms.intersection(config.terms)) { g, _ in
             for (t, r) in trainRanges.enumerated() { maxes[t] = max(maxes[t], maxAbs(g, r)) }
-            return trainRanges.contains { !Adam.globalNorm(g, ranges: [$0]).isFinite } ? 1 : 0  // (max |g| skips NaN)
+            return Adam.normsAreFinite(g, ranges: trainRanges) ? 0 : 1  // (max |g| skips NaN)
         } onFailure: {}
         try comm.agree(failure)
         try comm.allreduce(&maxes, op: .max)

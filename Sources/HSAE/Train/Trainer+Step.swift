@@ -75,9 +75,7 @@ extension Trainer {
                 stats.losses = model.dataTerms(ws, terms: terms, weights: weights(), microbatch: mw, usesTop: phase.usesTop,
                                                trainable: phase.trains, grads: grads)
                 stats.reconstruction = ws.reconstructionError
-                let nonFinite = { [state, config] in HSAEError.badConfig(option: "--lr", message: "non-finite loss or gradient in "
-                    + "\(phase.name), step \(state.stepInPhase), microbatch \(q). Lower --lr (now \(config.lr)).") }
-                guard stats.losses.total.isFinite else { throw nonFinite() }
+                guard stats.losses.total.isFinite else { throw nonFiniteError(phase, microbatch: q) }
                 countFiring(ws.code1, into: &stats.fires, offset: 0, total: &stats.nonZero[0])
                 if phase.usesTop, m2 > 0 {
                     countFiring(ws.code2, into: &stats.fires, offset: m1, total: &stats.nonZero[1])
@@ -87,13 +85,18 @@ extension Trainer {
                 // The gradient's finiteness is counted by the reducer as it reads the values (in exact
                 // mode no separate pass: at d = 768, m1 = 16k, m2 = 4k one over the top layer's 134 M
                 // parameters took 18 ms a microbatch, ~1.5 % of phase 2).
-                guard add(grads, stats) == 0 else { throw nonFinite() }
+                guard add(grads, stats) == 0 else { throw nonFiniteError(phase, microbatch: q) }
             } catch {
                 onFailure()
                 return error
             }
         }
         return nil
+    }
+
+    func nonFiniteError(_ phase: TrainingPhase, microbatch q: Int) -> HSAEError {
+        .badConfig(option: "--lr", message: "non-finite loss or gradient in \(phase.name), step \(state.stepInPhase), "
+            + "microbatch \(q). Lower --lr (now \(config.lr)).")
     }
 
     /// The dead bottom latents the AuxK term revives this step: those that have not fired within the
