@@ -366,6 +366,15 @@ void hsae_clamp_negative_f32(long n, float *x) {
     for (long i = 0; i < n; i++) if (x[i] < 0) x[i] = 0;
 }
 
+double hsae_sum_squares_f32(long n, const float *x) {
+    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    long i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) s[j] += (double)x[i + j] * (double)x[i + j];
+    for (int j = 0; i < n; i++, j++) s[j] += (double)x[i] * (double)x[i];
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
 void hsae_add_i64(long n, const int64_t *x, int64_t *y) {
     // Unsigned arithmetic: wrapping is defined (and the bits are those of the signed sum).
     const uint64_t *restrict a = (const uint64_t *)x;

@@ -53,7 +53,6 @@ struct BenchCommand: ParsableCommand {
         let n = warmup + steps
         c.baseline = phases == "baseline"
         c.phaseSteps = phases == "1" || phases == "baseline" ? [n, 0, 0] : phases == "12" ? [n, n, 0] : [n, n, n]
-        c.checkpointEvery = Int.max / 2
         c.logEvery = Int.max / 2
         c.evalFraction = 0
         return c
@@ -71,6 +70,7 @@ struct BenchCommand: ParsableCommand {
             let logger = Logger(rank: comm.rank)
             logger.quiet = true
             let trainer = try Trainer(comm: comm, log: logger, config: config, data: dataset, run: root + "/run")
+            trainer.savesState = false
             Bench.startAtTargetDensity(trainer.model)
             let mc = trainer.model.config
             log.info("bench: d \(d), m1 \(mc.m1)\(mc.isBaseline ? " (baseline)" : ", m2 \(mc.m2)"), \(mc.bottom.activation.rawValue), "

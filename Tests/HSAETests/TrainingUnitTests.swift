@@ -170,7 +170,8 @@ final class TrainingUnitTests: XCTestCase {
 
     /// Exact mode through node-shared segments (thread ranks share memory) against the allreduce
     /// on one rank: the same bits for W = 2, 3, 4 over two steps (the segments are overwritten and
-    /// reused), gradients long enough that every rank sums a slice, a failed rank counted.
+    /// reused), each rank decoding its own slice (two chunks of 512: at W = 3 and 4 some ranks have
+    /// none) and `allGather` giving every rank all of them; a failed rank counted.
     func testSharedReductionIsTheAllreducesSum() throws {
         let ranges = [0..<600, 611..<1014], latents = 2, microbatches = 12, n = 1014
         var rng = SplitMix64(seed: 5)
@@ -201,6 +202,8 @@ final class TrainingUnitTests: XCTestCase {
                     let stats = try reducer.reduce(comms[r], into: g)
                     XCTAssertEqual(stats.fires, [12, 66], "W = \(w), rank \(r)")
                     XCTAssertEqual(stats.failed, failing == nil ? 0 : 1, "W = \(w), rank \(r)")
+                    XCTAssertEqual(reducer.ownSlice, w == 1 ? 0..<1003 : reducer.space.slice(r, of: w))
+                    try reducer.allGather([g], comms[r])
                     out.append(ranges.flatMap { $0.map { g[$0] } })   // the trainable values
                 }
                 return out
@@ -231,15 +234,70 @@ final class TrainingUnitTests: XCTestCase {
         }
     }
 
-    /// Slices of the shared sum: whole cache lines, in order, covering every value once.
-    func testSharedSlicesCoverTheGradientInLines() {
-        for count in [0, 1, 8, 9, 63, 1000, 1_000_003] {
+    /// The trainable space: slices of whole chunks (whole cache lines), in order, covering every
+    /// position once; pieces mapped back to the parameter buffer; and the norm's chunk sums, taken
+    /// slice by slice for W = 1…5 ranks, the same bits as over the whole space, and within 1e-12 of
+    /// the naive double sum.
+    func testTrainableSpaceSlicesPiecesAndNorm() {
+        for count in [0, 1, 8, 9, 63, 1000, 40_000, 1_000_003] {
+            let space = TrainableSpace(ranges: [0..<count])
+            XCTAssertTrue(space.chunk % 8 == 0 && space.chunk >= 512 && space.chunk <= 1 << 16, "count \(count)")
+            XCTAssertTrue(space.chunk >= 1 << 16 || space.chunk * 64 >= count, "count \(count): chunk \(space.chunk)")
             for ranks in 1...5 {
-                let bounds = (0...ranks).map { GradientReducer.sliceBound($0, of: ranks, count: count) }
+                let bounds = (0...ranks).map { space.sliceBound($0, of: ranks) }
                 XCTAssertEqual(bounds.first, 0)
                 XCTAssertEqual(bounds.last, count)
                 XCTAssertEqual(bounds, bounds.sorted(), "count \(count), ranks \(ranks)")
-                XCTAssertTrue(bounds.dropLast().allSatisfy { $0 % 8 == 0 }, "count \(count), ranks \(ranks)")
+                XCTAssertTrue(bounds.dropLast().allSatisfy { $0 % space.chunk == 0 }, "count \(count), ranks \(ranks)")
+            }
+        }
+        let gapped = TrainableSpace(ranges: [2..<5, 10..<20])
+        XCTAssertEqual(gapped.count, 13)
+        XCTAssertEqual(gapped.pieces(1..<6), [.init(range: 0, params: 3..<5, offset: 1), .init(range: 1, params: 10..<13, offset: 3)])
+        XCTAssertEqual(gapped.pieces(3..<13), [.init(range: 1, params: 10..<20, offset: 3)])
+        XCTAssertEqual(gapped.pieces(5..<5), [])
+
+        let ranges = [3..<20_000, 20_100..<71_000, 71_000..<71_003]
+        let n = 71_003
+        var rng = SplitMix64(seed: 11)
+        let g = TensorBuffer<Float>((0..<n).map { _ in Float(rng.nextGaussian()) * 3 })
+        retained.append(g)
+        let space = TrainableSpace(ranges: ranges)
+        XCTAssertGreaterThan(space.chunkCount, 5)
+        let whole = space.norm(g)
+        let naive = ranges.flatMap { $0 }.reduce(0.0) { $0 + Double(g[$1]) * Double(g[$1]) }.squareRoot()
+        XCTAssertEqual(whole, naive, accuracy: 1e-12 * naive)
+        for ranks in 1...5 {
+            var partials = [Double](repeating: 0, count: space.chunkCount)
+            for r in 0..<ranks { space.sumsOfSquares(g, over: space.slice(r, of: ranks), into: &partials) }
+            XCTAssertEqual(TrainableSpace.norm(partials).bitPattern, whole.bitPattern, "\(ranks) ranks")
+        }
+    }
+
+    /// `allGather` of two buffers over W = 3 thread ranks: every rank ends with every rank's slice
+    /// at the trainable positions, and the positions outside the ranges keep each rank's own values.
+    func testAllGatherGivesEveryRankEverySlice() throws {
+        let ranges = [1..<700, 705..<1600], n = 1605, w = 3
+        let comms = Communicator.threadGroup(size: w)
+        let results = onRankThreads(w) { r -> [[Float]] in
+            let segments = try GradientReducer.sharedSegments(comms[r], mode: .exact, ranges: ranges, environment: [:]).get()
+            let reducer = GradientReducer(mode: .exact, ranges: ranges, latents: 1, microbatchesPerBatch: 3, shared: segments, rank: r)
+            let a = TensorBuffer<Float>((0..<n).map { Float(-1 - r * 10_000 - $0) })   // another rank's value where not its slice
+            let b = TensorBuffer<Float>((0..<n).map { Float(-2 - r * 10_000 - $0) })
+            defer { withExtendedLifetime((a, b)) {} }
+            for p in reducer.space.pieces(reducer.ownSlice) {
+                for i in p.params { a[i] = Float(i); b[i] = Float(2 * i) }
+            }
+            XCTAssertFalse(reducer.ownSlice.isEmpty, "rank \(r) has a slice")
+            try reducer.allGather([a, b], comms[r])
+            return [(0..<n).map { a[$0] }, (0..<n).map { b[$0] }]
+        }
+        let trainable = Set(ranges.flatMap { $0 })
+        for (r, result) in results.enumerated() {
+            let (a, b) = try (result.get()[0], result.get()[1])
+            for i in 0..<n {
+                XCTAssertEqual(a[i], trainable.contains(i) ? Float(i) : Float(-1 - r * 10_000 - i), "rank \(r), a[\(i)]")
+                XCTAssertEqual(b[i], trainable.contains(i) ? Float(2 * i) : Float(-2 - r * 10_000 - i), "rank \(r), b[\(i)]")
             }
         }
     }

@@ -186,6 +186,10 @@ final class TrainRunTests: XCTestCase {
         XCTAssertGreaterThan(Set(moving).count, 1, "λ1 did not move without the bias control: \(moving)")
     }
 
+    /// Fast mode's float sums differ between rank counts by rounding, which 70 steps of training
+    /// amplify (the relu layers' λ controllers most): measured 2e-6 to 1.9e-4 relative over seeds
+    /// 0–5 (seed 0, this test's, the largest since session 17's norm change; 2.7e-5 before it). A
+    /// wrong fast mode — a gradient scaled by W, a rank's share dropped — differs by order 1.
     func testFastModeAgreesToRounding() throws {
         for ranks in [1, 2, 4] {
             let out = try train("fast-\(ranks)", ranks: ranks, ["--reduction", "fast"])
@@ -198,7 +202,7 @@ final class TrainRunTests: XCTestCase {
                 let x = Array(a.params.buffer[e.range]), y = Array(b.params.buffer[e.range])
                 let diff = zip(x, y).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }.squareRoot()
                 let norm = x.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot()
-                XCTAssertLessThan(diff / max(norm, 1e-12), 1e-4, "-np \(ranks), \(e.id.name): relative difference \(diff / norm)")
+                XCTAssertLessThan(diff / max(norm, 1e-12), 1e-3, "-np \(ranks), \(e.id.name): relative difference \(diff / norm)")
             }
         }
     }

@@ -58,6 +58,11 @@ void hsae_adam_f32(long n, float *p, const float *g, float *m, float *v, float c
 /// max(|x[i]|) over i < n (0 for n = 0); a NaN is skipped, as Swift's max(acc, |x|) skips it.
 float hsae_max_abs_f32(long n, const float *x);
 
+/// Σ x[i]² over i < n in double, in a fixed order whatever the CPU: eight running sums, lane
+/// i mod 8, then ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)). Each square of a float is exact
+/// in double. A chunk of the gradient norm (TrainableSpace): the same value on every rank.
+double hsae_sum_squares_f32(long n, const float *x);
+
 /// Exact mode's conversion (FixedPoint.accumulate): for i < n, with v = (double)g[i]·scale and
 /// c = v clamped to ±lim (Swift's min(max(v, −lim), lim): a NaN stays NaN),
 /// acc[i] (+)= bits(c + 1.5·2^52) − bits(1.5·2^52) (= assigned when overwrite ≠ 0, else added,

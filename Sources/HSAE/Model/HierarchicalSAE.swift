@@ -90,20 +90,34 @@ public final class HierarchicalSAE<T: BLASScalar> {
     /// change (it is idempotent: phase 1 no longer sweeps the m1 × m2 matrix every step for nothing);
     /// the renormalisation is not (it moves a unit row by an ulp, and models keep their bytes).
     public func applyConstraints(updated: Trainable = [.bottom, .top, .gate]) {
-        if !config.isBaseline, config.topDecoderNonNegative, updated.contains(.top) {
-            let w = view(.topWDec)
+        if updated.contains(.top) { clampTopDecoder() }
+        renormaliseBottomDecoder()
+    }
+
+    /// The top decoder's non-negativity (where the model asks for it), on the positions of the
+    /// parameter buffer in `ranges` that belong to top.W_dec (all of it by default): each rank
+    /// of a shared update projects its own slice.
+    public func clampTopDecoder(within ranges: [Range<Int>]? = nil) {
+        guard !config.isBaseline, config.topDecoderNonNegative else { return }
+        let whole = layout.entry(.topWDec).range
+        for r in ranges ?? [whole] {
+            let part = r.clamped(to: whole)
+            guard !part.isEmpty else { continue }
             if T.self == Float.self {
-                hsae_clamp_negative_f32(w.count, UnsafeMutableRawPointer(w.base).assumingMemoryBound(to: Float.self))
+                hsae_clamp_negative_f32(part.count, UnsafeMutableRawPointer(params.base + part.lowerBound).assumingMemoryBound(to: Float.self))
             } else {
-                for i in 0..<w.count where w.base[i] < 0 { w.base[i] = 0 }
+                for i in part where params.base[i] < 0 { params.base[i] = 0 }
             }
         }
-        if config.bottom.activation.traits.decoderRows == .unitNorm {
-            let w = view(.bottomWDec)
-            for i in 0..<w.rows {
-                let n = T.nrm2(w.cols, w.row(i))
-                if n > 0 { T.scal(w.cols, 1 / n, w.row(i)) }
-            }
+    }
+
+    /// Unit-norm rows of the bottom decoder, for activations that ask for them.
+    public func renormaliseBottomDecoder() {
+        guard config.bottom.activation.traits.decoderRows == .unitNorm else { return }
+        let w = view(.bottomWDec)
+        for i in 0..<w.rows {
+            let n = T.nrm2(w.cols, w.row(i))
+            if n > 0 { T.scal(w.cols, 1 / n, w.row(i)) }
         }
     }
 }

@@ -41,12 +41,23 @@ public final class Adam {
     }
 
     /// Clips to `maxNorm` (scales g when ‖g‖ > maxNorm), then takes one Adam step on `ranges`.
-    /// Returns the pre-clip norm.
+    /// Returns the pre-clip norm (TrainableSpace's: chunks of Σ g² in double, added in order).
     @discardableResult
     public func step(params: TensorBuffer<Float>, grads: TensorBuffer<Float>, ranges: [Range<Int>],
                      lr: Double, maxNorm: Double) -> Double {
-        let norm = Self.globalNorm(grads, ranges: ranges)
-        let clip: Float = norm > maxNorm && norm > 0 ? Float(maxNorm / norm) : 1
+        let norm = TrainableSpace(ranges: ranges).norm(grads)
+        update(params: params, grads: grads, ranges: ranges, lr: lr, clip: Self.clip(norm: norm, maxNorm: maxNorm))
+        return norm
+    }
+
+    /// The factor the gradient is scaled by: maxNorm/‖g‖ when ‖g‖ > maxNorm, else 1.
+    public static func clip(norm: Double, maxNorm: Double) -> Float {
+        norm > maxNorm && norm > 0 ? Float(maxNorm / norm) : 1
+    }
+
+    /// One Adam step on `ranges` with the gradient scaled by `clip`. Ranks that share the update
+    /// each pass their slice's ranges, all with the global norm's clip.
+    public func update(params: TensorBuffer<Float>, grads: TensorBuffer<Float>, ranges: [Range<Int>], lr: Double, clip: Float) {
         t += 1
         let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(t)))
         let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(t)))
@@ -59,6 +70,5 @@ public final class Adam {
             let o = r.lowerBound
             hsae_adam_f32(r.count, params.base + o, grads.base + o, m.base + o, v.base + o, clip, beta1, beta2, stepSize, invC2, epsilon)
         }
-        return norm
     }
 }

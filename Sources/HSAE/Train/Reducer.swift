@@ -50,12 +50,16 @@ public struct StepStats: Sendable {
 ///
 /// Exact mode with ranks on one node (`shared`): the gradients' integers live in memory the ranks
 /// share (this rank's segment), and no collective carries them: each rank sums its slice of every
-/// segment into segment 0, and each decodes the whole of segment 0 — the same integer sums as the
-/// allreduce's, so the same floats, without copying the gradient between processes. Only the
-/// stats travel by allreduce (docs/DECISIONS.md, "The exact reduction through shared memory").
+/// segment into segment 0 and decodes that slice only — the same integer sums as the allreduce's,
+/// so the same floats, without copying the gradient between processes. The rank then updates its
+/// slice of the parameters for all (`ownSlice`, `allGather`: docs/DECISIONS.md, "One update per
+/// node: each rank its slice"). Only the stats travel by allreduce (docs/DECISIONS.md, "The exact
+/// reduction through shared memory").
 public final class GradientReducer {
     public let mode: ReductionMode
     let ranges: [Range<Int>]        // trainable ranges in the parameter buffer
+    /// The ranges as one index space, its chunks and its slices.
+    public let space: TrainableSpace
     let gradCount: Int
     let statsLatents: Int
     /// Exact mode: [gradients | reals | counts], or only [reals | counts] when `shared` holds the gradients.
@@ -81,8 +85,8 @@ public final class GradientReducer {
     static let initialExponent = 40
     let limit: Int64
     /// Wall time of the last step's reduction without the decode (for `hsae bench`): the allreduce;
-    /// on shared segments the two barriers (with any wait for a slower rank), the slice sum and
-    /// the stats' allreduce.
+    /// on shared segments the barrier (with any wait for a slower rank), the slice sum, the stats'
+    /// allreduce, and the sharded update's exchanges (`combineSlices`, `allGather`).
     public private(set) var lastAllreduceSeconds = 0.0
 
     /// `shared` (exact mode only): segments of at least 8 · gradient count bytes per rank, from
@@ -91,7 +95,8 @@ public final class GradientReducer {
                 shared: NodeSharedSegments? = nil, rank: Int = 0) {
         self.mode = mode
         self.ranges = ranges
-        gradCount = ranges.reduce(0) { $0 + $1.count }
+        space = TrainableSpace(ranges: ranges)
+        gradCount = space.count
         statsLatents = latents
         self.shared = mode == .exact ? shared : nil
         self.rank = rank
@@ -119,6 +124,14 @@ public final class GradientReducer {
         if off[0] == 1 { return .failure(.failed("HSAE_SHARED_REDUCTION=off")) }
         return try comm.nodeSharedSegments(bytesPerRank: ranges.reduce(0) { $0 + $1.count } * 8)
     }
+
+    /// Whether the ranks share the update: each decodes, clips and updates its own slice of the
+    /// space (exact mode on one node), and `allGather` gives every rank the others' slices.
+    public var isSharded: Bool { shared != nil }
+
+    /// The positions of the space this rank decodes in `reduce` and updates: its slice when
+    /// sharded, else all.
+    public var ownSlice: Range<Int> { shared.map { space.slice(rank, of: $0.ranks) } ?? 0..<gradCount }
 
     /// This rank's gradient integers: its shared segment, or the head of `exact`.
     private func withGradientIntegers<R>(_ body: (UnsafeMutablePointer<Int64>) -> R) -> R {
@@ -202,9 +215,9 @@ public final class GradientReducer {
         else { fast[gradCount + StepStats.realCount + 3 + statsLatents] += 1 }
     }
 
-    /// The step's reduction (one allreduce; on one node's shared segments, two barriers and the
-    /// stats' allreduce). Writes the summed gradient into `grads` (trainable ranges; others
-    /// untouched) and returns the summed stats.
+    /// The step's reduction (one allreduce; on one node's shared segments, a barrier and the
+    /// stats' allreduce). Writes the summed gradient into `grads` at the positions of `ownSlice`
+    /// (others untouched) and returns the summed stats.
     public func reduce(_ comm: Communicator, into grads: TensorBuffer<Float>) throws -> StepStats {
         var stats = StepStats(latents: statsLatents)
         var reals: [Double], counts: [Double]
@@ -229,15 +242,14 @@ public final class GradientReducer {
             if let shared {
                 try sumSharedSlice(comm, shared)
                 let decodeStart = DispatchTime.now().uptimeNanoseconds
-                decode(from: UnsafePointer(shared.segment(0).assumingMemoryBound(to: Int64.self)), into: grads)
+                decode(from: UnsafePointer(shared.segment(0).assumingMemoryBound(to: Int64.self)), slice: ownSlice, into: grads)
                 decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) * 1e-9
             }
-            // On shared segments this allreduce (of the stats only) also orders the next step after
-            // every rank's decode: rank 0 writes segment 0 again (its next first microbatch) only
-            // after all have entered it, each after reading segment 0.
+            // On shared segments this allreduce (of the stats only) also orders what follows after
+            // every rank's sum and decode of its slice of segment 0.
             try comm.allreduce(&exact)
             lastAllreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 - decodeSeconds
-            if shared == nil { exact.withUnsafeBufferPointer { decode(from: $0.baseAddress!, into: grads) } }
+            if shared == nil { exact.withUnsafeBufferPointer { decode(from: $0.baseAddress!, slice: 0..<gradCount, into: grads) } }
             k = statsOffset
             let realInv = Foundation.scalbn(1.0, -Self.realExponent)
             reals = exact[k ..< k + StepStats.realCount].map { Double($0) * realInv }
@@ -247,31 +259,64 @@ public final class GradientReducer {
         return stats
     }
 
-    /// Gradient integers (the trainable ranges in order) → floats in `grads`.
-    private func decode(from acc: UnsafePointer<Int64>, into grads: TensorBuffer<Float>) {
-        var k = 0
-        for (t, r) in ranges.enumerated() {
-            FixedPoint.decode(acc + k, count: r.count, scale: Foundation.scalbn(1.0, -exponents[t]), into: grads.base + r.lowerBound)
-            k += r.count
+    /// Gradient integers at the positions `slice` of the space (acc[k] for position k) → floats in `grads`.
+    private func decode(from acc: UnsafePointer<Int64>, slice: Range<Int>, into grads: TensorBuffer<Float>) {
+        for p in space.pieces(slice) {
+            FixedPoint.decode(acc + p.offset, count: p.params.count, scale: Foundation.scalbn(1.0, -exponents[p.range]),
+                              into: grads.base + p.params.lowerBound)
         }
     }
 
-    /// Every rank's microbatches are in its segment: rank r adds slice r of every other segment into
-    /// slice r of segment 0 (slices of whole cache lines), then waits until all slices are summed.
+    /// Every rank's microbatches are in its segment: after a barrier, rank r adds slice r of every
+    /// other segment into slice r of segment 0 (whole chunks of the space, so whole cache lines).
+    /// No barrier after: each rank decodes only the slice it summed.
     private func sumSharedSlice(_ comm: Communicator, _ shared: NodeSharedSegments) throws {
         precondition(comm.rank == rank && comm.size == shared.ranks, "reducer of rank \(rank) of \(shared.ranks) used by rank \(comm.rank) of \(comm.size)")
         try comm.sharedFence()
-        let ranks = shared.ranks
-        let lo = Self.sliceBound(rank, of: ranks, count: gradCount), hi = Self.sliceBound(rank + 1, of: ranks, count: gradCount)
-        if hi > lo {
-            let total = shared.segment(0).assumingMemoryBound(to: Int64.self) + lo
-            for q in 1..<ranks { hsae_add_i64(hi - lo, shared.segment(q).assumingMemoryBound(to: Int64.self) + lo, total) }
+        let own = ownSlice
+        if !own.isEmpty {
+            let total = shared.segment(0).assumingMemoryBound(to: Int64.self) + own.lowerBound
+            for q in 1..<shared.ranks { hsae_add_i64(own.count, shared.segment(q).assumingMemoryBound(to: Int64.self) + own.lowerBound, total) }
         }
-        try comm.sharedFence()
     }
 
-    /// Start of slice `r` of `ranks` over `count` values: multiples of 8 (64-byte lines), the last ends at count.
-    public static func sliceBound(_ r: Int, of ranks: Int, count: Int) -> Int {
-        r >= ranks ? count : count * r / ranks / 8 * 8
+    /// Sharded update: each rank's per-tensor max |g| and the chunk sums of Σ g² of its slice (zeros
+    /// elsewhere) become every rank's — max and sum, both exact since each chunk has one owner.
+    /// Collective; a no-op when not sharded.
+    public func combineSlices(maxes: inout [Double], sumsOfSquares: inout [Double], _ comm: Communicator) throws {
+        guard shared != nil else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        try comm.allreduce(&maxes, op: .max)
+        try comm.allreduce(&sumsOfSquares)
+        lastAllreduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+    }
+
+    /// Sharded update: every rank has updated its own slice of each buffer (at most two: the
+    /// parameters, or Adam's m and v, at the space's positions); afterwards every rank holds every
+    /// slice. Each rank writes its slices into its own slice of segment 0 (8 bytes per position:
+    /// room for two floats), a barrier, each copies the others' in, a barrier (segment 0 is
+    /// rank 0's next microbatch's). Collective; a no-op when not sharded.
+    public func allGather(_ buffers: [TensorBuffer<Float>], _ comm: Communicator) throws {
+        guard let shared else { return }
+        precondition(buffers.count <= 2, "allGather carries at most two buffers")
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { lastAllreduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
+        let region = { (q: Int) -> UnsafeMutablePointer<Float> in
+            (shared.segment(0) + 8 * self.space.sliceBound(q, of: shared.ranks)).assumingMemoryBound(to: Float.self)
+        }
+        func copy(_ q: Int, publish: Bool) {
+            let slice = space.slice(q, of: shared.ranks)
+            for (b, buffer) in buffers.enumerated() {
+                let base = region(q) + b * slice.count
+                for p in space.pieces(slice) {
+                    let theirs = base + (p.offset - slice.lowerBound), mine = buffer.base + p.params.lowerBound
+                    if publish { theirs.update(from: mine, count: p.params.count) } else { mine.update(from: theirs, count: p.params.count) }
+                }
+            }
+        }
+        copy(rank, publish: true)
+        try comm.sharedFence()
+        for q in 0..<shared.ranks where q != rank { copy(q, publish: false) }
+        try comm.sharedFence()
     }
 }

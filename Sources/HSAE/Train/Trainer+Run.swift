@@ -44,10 +44,11 @@ extension Trainer {
                 if done || state.stepInPhase % config.logEvery == 0 {
                     report(phase, stats, gradNorm: norm, lr: lr, tokensPerSecond: rate, final: done)
                 }
-                if done || state.globalStep % config.checkpointEvery == 0 { try checkpoint(phase) }
+                if savesState, done || state.globalStep % config.checkpointEvery == 0 { try checkpoint(phase, reducer) }
                 afterStep?(state.globalStep)
             }
         }
+        guard savesState else { return }
         try comm.agreeing {
             if comm.isRoot { try AtomicFile.write(try ModelFile.serialize(model), to: RunDirectory(run).model) }
         }
@@ -108,8 +109,10 @@ extension Trainer {
         reducer.setExponents(fromMaxAbs: maxes)
     }
 
-    /// Rank 0 writes the checkpoint; every rank learns whether it worked.
-    func checkpoint(_ phase: TrainingPhase) throws {
+    /// Rank 0 writes the checkpoint; every rank learns whether it worked. Where the ranks share the
+    /// update, each holds Adam's moments of its own slice only: they are gathered first.
+    func checkpoint(_ phase: TrainingPhase, _ reducer: GradientReducer) throws {
+        try reducer.allGather([adam.m, adam.v], comm)
         let name = Checkpoint.name(phase: phase.number, globalStep: state.globalStep)
         try comm.agreeing {
             guard comm.isRoot else { return }

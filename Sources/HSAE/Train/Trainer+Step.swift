@@ -41,11 +41,21 @@ extension Trainer {
             throw HSAEError.badConfig(option: "--lr", message: "training diverged at \(phase.name), step \(state.stepInPhase): "
                 + "the loss is \(stats.losses.total). Lower --lr (now \(config.lr)) or check the data for extreme values.")
         }
-        if config.reduction == .exact { reducer.setExponents(fromMaxAbs: trainRanges.map { maxAbs(reduced, $0) }) }
+        // The per-parameter work: this rank's slice when the ranks share the update, else all.
+        let space = reducer.space, own = space.pieces(reducer.ownSlice)
+        var maxes = [Double](repeating: 0, count: trainRanges.count)
+        for p in own { maxes[p.range] = max(maxes[p.range], maxAbs(reduced, p.params)) }
+        var partials = [Double](repeating: 0, count: space.chunkCount)
+        space.sumsOfSquares(reduced, over: reducer.ownSlice, into: &partials)
+        try reducer.combineSlices(maxes: &maxes, sumsOfSquares: &partials, comm)
+        if config.reduction == .exact { reducer.setExponents(fromMaxAbs: maxes) }
         let lr = config.lr * phase.lrFactor * LearningRateSchedule(base: 1, warmup: config.warmup, decay: config.decay)
             .rate(step: state.stepInPhase, of: phase.steps)
-        let norm = adam.step(params: model.params, grads: reduced, ranges: trainRanges, lr: lr, maxNorm: config.clipNorm)
-        model.applyConstraints(updated: phase.trains)
+        let norm = TrainableSpace.norm(partials)
+        adam.update(params: model.params, grads: reduced, ranges: own.map(\.params), lr: lr, clip: Adam.clip(norm: norm, maxNorm: config.clipNorm))
+        if phase.trains.contains(.top) { model.clampTopDecoder(within: own.map(\.params)) }
+        try reducer.allGather([model.params], comm)
+        model.renormaliseBottomDecoder()
         updateControllers(phase, stats)
         state.adamStep = adam.t
         state.stepInPhase += 1
