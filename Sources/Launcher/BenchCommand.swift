@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Training speed on random data of any shape: tokens/s, FLOP/s, allreduce share and peak RSS per phase.",
         discussion: """
-            Runs the real trainer (same kernels, reduction and collectives as `hsae train`) on seeded N(0, 1) rows that every rank writes to node-local shared memory (/dev/shm) and removes at the end: no files to give. Checkpoints are off. Each phase runs --warmup steps, then --steps timed steps; the figures are medians of the timed steps. GFLOP/s are dense-equivalent (10·B·d·m per step, the peer scripts' convention): sparse kernels show above the dense peak. % peak is against W × this machine's one-thread sgemm.
+            Runs the real trainer (same kernels, reduction and collectives as `hsae train`) on seeded N(0, 1) rows that every rank writes to node-local shared memory (/dev/shm) and removes at the end: no files to give. Checkpoints are off. Each phase runs --warmup steps, then --steps timed steps; the figures are medians of the timed steps. GFLOP/s are dense-equivalent (10·B·d·m per step, the peer scripts' convention): sparse kernels show above the dense peak. % peak is against W × this machine's one-thread sgemm. The allreduce share is the step's reduction; on one node it also holds the exchanges of the shared update (the slices' norms, the updated parameters) and any wait for a slower rank.
 
             A relu bottom layer starts at its target L0 (encoder bias set from the initial weights) and, at the default learning rate of 1e-6, stays there, since its speed depends on its sparsity; the table shows the L0 it ran at.
 

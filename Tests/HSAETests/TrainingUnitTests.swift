@@ -189,9 +189,9 @@ final class TrainingUnitTests: XCTestCase {
                 let g = TensorBuffer<Float>(count: n)
                 defer { withExtendedLifetime(g) {} }
                 var out: [[Float]] = []
+                let per = microbatches / w
                 for step in steps {
                     reducer.beginStep()
-                    let per = microbatches / w
                     for q in r * per ..< (r + 1) * per {
                         for i in 0..<n { g[i] = step[q][i] }
                         var s = StepStats(latents: latents)
@@ -202,7 +202,11 @@ final class TrainingUnitTests: XCTestCase {
                     let stats = try reducer.reduce(comms[r], into: g)
                     XCTAssertEqual(stats.fires, [12, 66], "W = \(w), rank \(r)")
                     XCTAssertEqual(stats.failed, failing == nil ? 0 : 1, "W = \(w), rank \(r)")
-                    XCTAssertEqual(reducer.ownSlice, w == 1 ? 0..<1003 : reducer.space.slice(r, of: w))
+                    // Outside its slice the reduce left this rank's last microbatch in place.
+                    let own = Set(reducer.space.pieces(reducer.ownSlice).flatMap { Array($0.params) })
+                    for i in ranges.flatMap({ $0 }) where !own.contains(i) {
+                        XCTAssertEqual(g[i], step[(r + 1) * per - 1][i], "W = \(w), rank \(r): position \(i) outside its slice")
+                    }
                     try reducer.allGather([g], comms[r])
                     out.append(ranges.flatMap { $0.map { g[$0] } })   // the trainable values
                 }

@@ -74,6 +74,18 @@ final class TrainRunTests: XCTestCase {
             return try XCTUnwrap(object?["fvu"] as? Double, "metrics line without fvu: \(line)")
         }
         XCTAssertLessThan(fvu.last!, 0.9 * fvu.first!, "FVU per logged step: \(fvu)")
+        // The gradient norm is the same double for every rank count and both reductions, and the
+        // clip acted (--clip 1 by default), so the models above also depend on it.
+        let norms = try ["exact-1", "exact-2", "exact-4", "exact-2-allreduce"].map { run in
+            try String(contentsOfFile: Self.work + "/\(run)/metrics.jsonl", encoding: .utf8).split(separator: "\n").map { line -> Double in
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                return try XCTUnwrap(object?["grad_norm"] as? Double, "metrics line without grad_norm: \(line)")
+            }
+        }
+        for (run, n) in zip(["-np 2", "-np 4", "-np 2 by MPI_Allreduce"], norms.dropFirst()) {
+            XCTAssertEqual(n.map(\.bitPattern), norms[0].map(\.bitPattern), "\(run): gradient norms differ from single rank")
+        }
+        XCTAssertTrue(norms[0].contains { $0 > 1 }, "the clip never acted: \(norms[0])")
     }
 
     /// `--baseline matryoshka` through the same trainer: exact mode bit-identical for 1 and 2 ranks,

@@ -299,6 +299,7 @@ public final class GradientReducer {
     public func allGather(_ buffers: [TensorBuffer<Float>], _ comm: Communicator) throws {
         guard let shared else { return }
         precondition(buffers.count <= 2, "allGather carries at most two buffers")
+        precondition(comm.rank == rank && comm.size == shared.ranks, "reducer of rank \(rank) of \(shared.ranks) used by rank \(comm.rank) of \(comm.size)")
         let start = DispatchTime.now().uptimeNanoseconds
         defer { lastAllreduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
         let region = { (q: Int) -> UnsafeMutablePointer<Float> in

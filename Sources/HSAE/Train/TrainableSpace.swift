@@ -3,16 +3,16 @@ import CKernels
 /// A phase's trainable parameters as one index space: position k is the k-th value of the
 /// trainable ranges of the parameter buffer, taken in order (the layout of the reducer's buffers).
 ///
-/// The space is cut into chunks of `chunk` positions (512 to 2^16, at least 1/64 of the space, a
-/// function of its size alone). The gradient norm is the square root of the
+/// The space is cut into chunks of `chunk` positions (a power of two from 512 to 2^16, a function
+/// of the space's size alone). The gradient norm is the square root of the
 /// chunks' Σ g² (each in double, `hsae_sum_squares_f32`), added in chunk order; on ranks that share
 /// a node each rank owns a slice of whole chunks, whose gradient it sums, decodes and updates (Adam)
 /// for all. So the norm, hence the clipped update, is the same float for every rank count.
 public struct TrainableSpace: Sendable {
     public let ranges: [Range<Int>]
     public let count: Int
-    /// Positions per chunk: a power of two from 512 (whole cache lines, and small models still cut
-    /// into slices for up to 64 ranks) to 2^16, at least count / 64.
+    /// Positions per chunk: the smallest power of two ≥ count / 64 between 512 (whole cache lines;
+    /// a small model still has up to 64 chunks to share out) and 2^16 (a large one has many more).
     public let chunk: Int
     /// Where each range starts in the space.
     let starts: [Int]

@@ -3,7 +3,8 @@ import Foundation
 
 extension Trainer {
     /// Runs (or continues) every phase to the end, checkpointing at every phase end and
-    /// every `checkpointEvery` steps, and writes RUN/model.safetensors at the end.
+    /// every `checkpointEvery` steps, and writes RUN/model.safetensors at the end (neither when
+    /// `savesState` is off).
     public func train() throws {
         try comm.agreeing { if comm.isRoot { try prepareRunDirectory() } }
         let kernel = BLASKernel.describe()

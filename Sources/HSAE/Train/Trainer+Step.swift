@@ -43,8 +43,10 @@ extension Trainer {
         }
         // The per-parameter work: this rank's slice when the ranks share the update, else all.
         let space = reducer.space, own = space.pieces(reducer.ownSlice)
+        // Parameter-only terms stay on every rank (small next to the data terms; their gradient lands
+        // in every rank's buffer and each uses its slice). max |g| sets exact mode's exponents.
         var maxes = [Double](repeating: 0, count: trainRanges.count)
-        for p in own { maxes[p.range] = max(maxes[p.range], maxAbs(reduced, p.params)) }
+        if config.reduction == .exact { for p in own { maxes[p.range] = max(maxes[p.range], maxAbs(reduced, p.params)) } }
         var partials = [Double](repeating: 0, count: space.chunkCount)
         space.sumsOfSquares(reduced, over: reducer.ownSlice, into: &partials)
         try reducer.combineSlices(maxes: &maxes, sumsOfSquares: &partials, comm)
