@@ -364,6 +364,22 @@ final class TrainingUnitTests: XCTestCase {
         }
     }
 
+    /// A rank of a shared update projects only the part of top.W_dec inside its ranges: a range
+    /// that starts before the tensor and ends inside it, and one past its end, leave the rest alone.
+    func testTopDecoderProjectionWithinRangesTouchesOnlyThem() {
+        let config = ModelConfig(d: 5, bottom: LayerSpec(latents: 6, activation: .topk, target: .l0(2)),
+                                 top: LayerSpec(latents: 3, activation: .relu, target: .sparsity(0.5)))
+        let model = HierarchicalSAE<Float>(config: config)
+        for i in 0..<model.params.count { model.params[i] = i % 2 == 0 ? -1 : 1 }
+        let top = model.layout.entry(.topWDec).range
+        let inside = top.lowerBound + 5
+        model.clampTopDecoder(within: [0..<inside, top.upperBound ..< model.params.count])
+        for i in 0..<model.params.count {
+            let projected = top.contains(i) && i < inside
+            XCTAssertEqual(model.params[i], projected ? max(0, i % 2 == 0 ? -1 : 1) : (i % 2 == 0 ? -1 : 1), "parameter \(i)")
+        }
+    }
+
     // MARK: checkCompatible
 
     /// Bookkeeping may change on resume; anything that changes the math may not, and the

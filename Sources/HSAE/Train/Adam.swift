@@ -24,20 +24,11 @@ public final class Adam {
         t = 0
     }
 
-    /// √Σ g² over the ranges.
-    public static func globalNorm(_ grads: TensorBuffer<Float>, ranges: [Range<Int>]) -> Double {
-        var s: Double = 0
-        for r in ranges where !r.isEmpty {
-            let n2 = Double(Float.dot(r.count, grads.base + r.lowerBound, 1, grads.base + r.lowerBound, 1))
-            s += n2
-        }
-        return s.squareRoot()
-    }
-
-    /// Whether every range's √Σ g² is finite (no NaN or ±∞, and no sum of squares past Float's range):
-    /// the finiteness check where no conversion pass counts them (fast mode, the exponent probe).
+    /// Whether every range's Σ g² (a float `sdot`) is finite (no NaN or ±∞, and no sum of squares
+    /// past Float's range): the finiteness check where no conversion pass counts them (fast mode,
+    /// the exponent probe). The norm the update clips by is TrainableSpace's.
     public static func normsAreFinite(_ grads: TensorBuffer<Float>, ranges: [Range<Int>]) -> Bool {
-        ranges.allSatisfy { globalNorm(grads, ranges: [$0]).isFinite }
+        ranges.allSatisfy { r in r.isEmpty || Float.dot(r.count, grads.base + r.lowerBound, 1, grads.base + r.lowerBound, 1).isFinite }
     }
 
     /// Clips to `maxNorm` (scales g when ‖g‖ > maxNorm), then takes one Adam step on `ranges`.
