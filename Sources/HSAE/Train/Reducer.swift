@@ -57,10 +57,10 @@ public struct StepStats: Sendable {
 /// reduction through shared memory").
 public final class GradientReducer {
     public let mode: ReductionMode
-    let ranges: [Range<Int>]        // trainable ranges in the parameter buffer
-    /// The ranges as one index space, its chunks and its slices.
+    /// The trainable ranges of the parameter buffer as one index space, its chunks and its slices.
     public let space: TrainableSpace
-    let gradCount: Int
+    var ranges: [Range<Int>] { space.ranges }
+    var gradCount: Int { space.count }
     let statsLatents: Int
     /// Exact mode: [gradients | reals | counts], or only [reals | counts] when `shared` holds the gradients.
     var exact: [Int64]
@@ -94,9 +94,8 @@ public final class GradientReducer {
     public init(mode: ReductionMode, ranges: [Range<Int>], latents: Int, microbatchesPerBatch n: Int,
                 shared: NodeSharedSegments? = nil, rank: Int = 0) {
         self.mode = mode
-        self.ranges = ranges
         space = TrainableSpace(ranges: ranges)
-        gradCount = space.count
+        let gradCount = space.count
         statsLatents = latents
         self.shared = mode == .exact ? shared : nil
         self.rank = rank
@@ -302,13 +301,11 @@ public final class GradientReducer {
         precondition(comm.rank == rank && comm.size == shared.ranks, "reducer of rank \(rank) of \(shared.ranks) used by rank \(comm.rank) of \(comm.size)")
         let start = DispatchTime.now().uptimeNanoseconds
         defer { lastAllreduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
-        let region = { (q: Int) -> UnsafeMutablePointer<Float> in
-            (shared.segment(0) + 8 * self.space.sliceBound(q, of: shared.ranks)).assumingMemoryBound(to: Float.self)
-        }
         func copy(_ q: Int, publish: Bool) {
             let slice = space.slice(q, of: shared.ranks)
+            let region = (shared.segment(0) + 8 * slice.lowerBound).assumingMemoryBound(to: Float.self)
             for (b, buffer) in buffers.enumerated() {
-                let base = region(q) + b * slice.count
+                let base = region + b * slice.count
                 for p in space.pieces(slice) {
                     let theirs = base + (p.offset - slice.lowerBound), mine = buffer.base + p.params.lowerBound
                     if publish { theirs.update(from: mine, count: p.params.count) } else { mine.update(from: theirs, count: p.params.count) }

@@ -42,7 +42,7 @@ extension Trainer {
                 + "the loss is \(stats.losses.total). Lower --lr (now \(config.lr)) or check the data for extreme values.")
         }
         // The per-parameter work: this rank's slice when the ranks share the update, else all.
-        let space = reducer.space, own = space.pieces(reducer.ownSlice)
+        let space = reducer.space, own = space.pieces(reducer.ownSlice), ownRanges = own.map(\.params)
         // Parameter-only terms stay on every rank (small next to the data terms; their gradient lands
         // in every rank's buffer and each uses its slice). max |g| sets exact mode's exponents.
         var maxes = [Double](repeating: 0, count: trainRanges.count)
@@ -54,8 +54,8 @@ extension Trainer {
         let lr = config.lr * phase.lrFactor * LearningRateSchedule(base: 1, warmup: config.warmup, decay: config.decay)
             .rate(step: state.stepInPhase, of: phase.steps)
         let norm = TrainableSpace.norm(partials)
-        adam.update(params: model.params, grads: reduced, ranges: own.map(\.params), lr: lr, clip: Adam.clip(norm: norm, maxNorm: config.clipNorm))
-        if phase.trains.contains(.top) { model.clampTopDecoder(within: own.map(\.params)) }
+        adam.update(params: model.params, grads: reduced, ranges: ownRanges, lr: lr, clip: Adam.clip(norm: norm, maxNorm: config.clipNorm))
+        if phase.trains.contains(.top) { model.clampTopDecoder(within: ownRanges) }
         try reducer.allGather([model.params], comm)
         model.renormaliseBottomDecoder()
         updateControllers(phase, stats)
