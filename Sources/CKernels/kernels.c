@@ -2,6 +2,7 @@
 // at run time. See the header for what each computes; the AVX-512 bodies compute the same.
 #include "CKernels.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -197,12 +198,20 @@ static int best_isa(void) {
 // −1 until first asked: the CPU is probed once; a choice made by hsae_isa_select meanwhile stands.
 static int active = -1;
 
+// The first choice: the best body, or the portable one when HSAE_VECTOR_KERNELS=portable (what a
+// CPU without AVX-512 runs; scripts/test-kernels sets it to run the tests as such a CPU would).
+int hsae_isa_initial(void) {
+    const char *forced = getenv("HSAE_VECTOR_KERNELS");
+    if (forced && strcmp(forced, "portable") == 0) return HSAE_ISA_PORTABLE;
+    return best_isa();
+}
+
 int hsae_isa_best(void) { return best_isa(); }
 
 int hsae_isa_active(void) {
     int isa = __atomic_load_n(&active, __ATOMIC_RELAXED);
     if (isa < 0) {
-        int expected = -1, best = best_isa();
+        int expected = -1, best = hsae_isa_initial();
         isa = __atomic_compare_exchange_n(&active, &expected, best, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED) ? best : expected;
     }
     return isa;
@@ -210,7 +219,7 @@ int hsae_isa_active(void) {
 
 int hsae_isa_select(int isa) {
     int best = best_isa();
-    int chosen = isa < 0 || isa > best ? best : isa;
+    int chosen = isa < 0 ? hsae_isa_initial() : isa > best ? best : isa;
     __atomic_store_n(&active, chosen, __ATOMIC_RELAXED);
     return chosen;
 }

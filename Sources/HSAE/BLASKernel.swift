@@ -156,6 +156,7 @@ public enum BLASKernel {
         default: how = env["OPENBLAS_CORETYPE"] != nil ? "set by OPENBLAS_CORETYPE" : "OpenBLAS's own choice"
         }
         let line = "BLAS kernel: \(core) (\(coreTier), \(how)); CPU supports \(cpuTier); vector kernels: \(VectorKernels.active)"
+            + (VectorKernels.initial != VectorKernels.best ? " (set by HSAE_VECTOR_KERNELS)" : "")
         let warning = coreTier < cpuTier
             ? "OpenBLAS runs \(core) kernels (\(coreTier)) on a CPU with \(cpuTier): training will be several times slower. "
                 + "Unset OPENBLAS_CORETYPE, or set it to \(coreType(for: cpuTier, vendor: cpu.vendor) ?? "a better core")."

@@ -128,29 +128,67 @@ final class EvalAccumulatorTests: XCTestCase {
         XCTAssertEqual(point.ratio!, 6144.0 / 290, accuracy: 1e-12)
     }
 
-    func testOneAllreduceOverTwoRanksEqualsSingleRankStatistics() throws {
+    /// The same batches reduced on one rank and split over two give the same bits, and match a
+    /// plain Double sum of the batches to rounding.
+    func testExactAllreduceOverTwoRanksEqualsSingleRankStatisticsBitForBit() throws {
         let x: Matrix<Float> = randomMatrix(20, 3, seed: 8)
         let code = Matrix<Float>(rows: 20, cols: 3, storage: x.storage.map { max(0, $0) })
-        func statistics(_ rows: Range<Int>) -> [any SumAccumulator] {
-            let recon = ReconstructionStats(d: 3), codes = CodeStats(latents: 3), corr = CorrelationAccumulator(p: 3, q: 3)
-            let slice = x.selecting(rows: Array(rows)), z = code.selecting(rows: Array(rows))
-            recon.add(slice, reconstruction: z)
-            codes.add(z)
-            corr.add(z, slice)
-            return [recon, codes, corr]
+        let batches = [0..<4, 4..<9, 9..<15, 15..<20]
+        let shares = [batches[..<1], batches[1...]]  // rank 0: one batch, rank 1: three
+        func parts() -> [any SumAccumulator] {
+            [ReconstructionStats(d: 3), CodeStats(latents: 3), CorrelationAccumulator(p: 3, q: 3)]
         }
-        let single = statistics(0..<20)
+        func add(_ rows: Range<Int>, to p: [any SumAccumulator]) {
+            let slice = x.selecting(rows: Array(rows)), z = code.selecting(rows: Array(rows))
+            (p[0] as! ReconstructionStats).add(slice, reconstruction: z)
+            (p[1] as! CodeStats).add(z)
+            (p[2] as! CorrelationAccumulator).add(z, slice)
+        }
+        let plain = parts()  // Double sums of every batch in order
+        for b in batches { add(b, to: plain) }
+
+        let single = parts(), exactSingle = ExactAccumulation(single, ranks: 1)
+        for b in batches.reversed() { exactSingle.beginBatch(); add(b, to: single); exactSingle.endBatch() }  // any order
+        try exactSingle.writeTotals()
+
         let comms = Communicator.threadGroup(size: 2)
-        let reduced: [[any SumAccumulator]] = [statistics(0..<9), statistics(9..<20)]
+        let reduced = [parts(), parts()]
+        let exact = reduced.map { ExactAccumulation($0, ranks: 2) }
+        for rank in 0..<2 {
+            for b in shares[rank] {
+                exact[rank].beginBatch(); add(b, to: reduced[rank]); exact[rank].endBatch()
+            }
+        }
         // One Thread per rank: both must be inside the collective at once.
-        for case .failure(let error) in onRankThreads(2, { rank in try AccumulatorReduction.allreduce(reduced[rank], over: comms[rank]) }) {
+        for case .failure(let error) in onRankThreads(2, { rank in try exact[rank].allreduce(over: comms[rank]) }) {
             XCTFail("\(error)")
         }
         for rank in 0..<2 {
-            for (part, expected) in zip(reduced[rank], single) {
-                XCTAssertEqual(part.sums.count, expected.sums.count)
-                for (got, want) in zip(part.sums, expected.sums) { XCTAssertEqual(got, want, accuracy: 1e-9) }
+            for (k, part) in reduced[rank].enumerated() {
+                XCTAssertEqual(part.sums, single[k].sums, "rank \(rank), part \(k): bit for bit")
+                for (got, want) in zip(part.sums, plain[k].sums) { XCTAssertEqual(got, want, accuracy: 1e-12 * max(1, abs(want))) }
             }
+        }
+    }
+
+    /// The fixed point by hand: 2^-16 and 2^-56 limbs, exact for representable values, the rounding
+    /// of the low limb bounded by 2^-57 per partial, and the range error on every rank alike.
+    func testExactAccumulationLimbsRoundingAndRange() throws {
+        let part = PlainSums(count: 4)
+        let exact = ExactAccumulation([part], ranks: 1)
+        let values: [[Double]] = [[1.5, -3, 0x1p-40, 1e-20], [0.1, 1e9 + 0.25, -0x1p-40, 1e-20]]
+        for v in values { exact.beginBatch(); part.sums = v; exact.endBatch() }
+        try exact.writeTotals()
+        XCTAssertEqual(part.sums[0], 1.6, accuracy: 0x1p-56, "0.1's bits below 2^-56 rounded away")
+        XCTAssertEqual(part.sums[1], 1e9 - 2.75, "multiples of 2^-16: exact")
+        XCTAssertEqual(part.sums[2], 0, "2^-40 and −2^-40 cancel exactly")
+        XCTAssertEqual(part.sums[3], 0, "1e-20 is below the low limb's resolution (2^-56 ≈ 1.4e-17)")
+
+        let big = PlainSums(count: 2)
+        let overflow = ExactAccumulation([big], ranks: 1)
+        overflow.beginBatch(); big.sums = [0x1p40, .nan]; overflow.endBatch()
+        XCTAssertThrowsError(try overflow.writeTotals()) { error in
+            XCTAssertTrue("\(error)".hasPrefix("2 evaluation sum(s) are not finite or exceed"), "\(error)")
         }
     }
 }

@@ -5,7 +5,7 @@ import XCTest
 /// The C vector kernels (CKernels) under every body this CPU runs, against the rule each
 /// implements written out as a plain loop here: the same outputs bit for bit, including ties at
 /// τ, NaN, ±0, rows shorter than a vector and tails.
-/// Runs `body` under each body of the vector kernels this CPU has, then restores the best.
+/// Runs `body` under each body of the vector kernels this CPU has, then restores the initial one.
 func underEveryVectorBody(_ body: (VectorKernels) -> Void) {
     for isa in VectorKernels.available {
         XCTAssertEqual(VectorKernels.select(isa), isa)
@@ -33,7 +33,8 @@ final class VectorKernelTests: XCTestCase {
         XCTAssertEqual(VectorKernels.best, cpu.isSuperset(of: ["avx512f", "fma", "popcnt"]) ? .avx512 : .portable)
         XCTAssertEqual(VectorKernels.select(.portable), .portable)
         XCTAssertEqual(VectorKernels.active, .portable)
-        XCTAssertEqual(VectorKernels.select(nil), VectorKernels.best)
+        XCTAssertEqual(VectorKernels.select(nil), VectorKernels.initial)
+        XCTAssertEqual(VectorKernels.initial, ProcessInfo.processInfo.environment["HSAE_VECTOR_KERNELS"] == "portable" ? .portable : .best)
     }
 
     /// Values from a small set (many ties), with NaN, −0 and +0 mixed in.

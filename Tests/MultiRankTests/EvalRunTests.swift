@@ -3,7 +3,7 @@ import HSAE
 import XCTest
 
 /// `hsae eval` and `hsae sweep` as a user runs them, on tiny synthetic runs trained once for the
-/// class: single-rank and `mpirun -np 2` give the same report.json numbers, the report has the
+/// class: one, two and three ranks write byte-identical report.json files, the report has the
 /// ground-truth section, bad input fails with one message and writes nothing.
 final class EvalRunTests: XCTestCase {
     /// data/, run/ (HSAE), base/ (baseline), made once: a few seconds of training.
@@ -48,8 +48,8 @@ final class EvalRunTests: XCTestCase {
         try EvalReport.decode(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + EvalReport.jsonName)))
     }
 
-    func testTwoRanksGiveTheSingleRankNumbersAndTheGroundTruthSection() throws {
-        let numbers = try evaluateOnOneAndTwoRanks(baseline: "base", out: "rep")
+    func testOneTwoAndThreeRanksWriteByteIdenticalReportsWithTheGroundTruthSection() throws {
+        let numbers = try evaluateOnOneTwoAndThreeRanks(baseline: "base", out: "rep")
         XCTAssertGreaterThan(numbers, 1000, "the comparison saw the report's numbers")
 
         let r = try report(path("rep1"))
@@ -82,9 +82,9 @@ final class EvalRunTests: XCTestCase {
     }
 
     /// A Matryoshka baseline (groups 8, 16, 16): its first group and the rest are probed beside the
-    /// other codes and give its level index, the same on 2 ranks as on one.
-    func testMatryoshkaBaselineLevelIndexIsPrefixMinusRestOnAnyRankCount() throws {
-        XCTAssertGreaterThan(try evaluateOnOneAndTwoRanks(baseline: "mat", out: "mat"), 1000)
+    /// other codes and give its level index, the same bits on 2 and 3 ranks as on one.
+    func testMatryoshkaBaselineLevelIndexIsPrefixMinusRestByteIdenticalOnAnyRankCount() throws {
+        XCTAssertGreaterThan(try evaluateOnOneTwoAndThreeRanks(baseline: "mat", out: "mat"), 1000)
         let r = try report(path("mat1"))
         XCTAssertFalse(r.probing.isEmpty)
         for p in r.probing {
@@ -104,39 +104,33 @@ final class EvalRunTests: XCTestCase {
         XCTAssertTrue(md.contains("Matryoshka level index acc(prefix) − acc(rest): all "), "the report prints it")
     }
 
-    /// `hsae eval` of run/ beside `baseline` on 1 rank (into OUT1) and 2 ranks (OUT2); asserts the two
-    /// reports agree and returns how many numbers were compared.
-    func evaluateOnOneAndTwoRanks(baseline: String, out: String) throws -> Int {
-        let args = ["eval", "--run", path("run"), "--baseline", path(baseline)] + Self.evalFlags
+    /// `hsae eval` of run/ beside `baseline` on 1, 2 and 3 ranks (into OUT1, OUT2, OUT3) in batches of
+    /// 64 rows, so that the 400 rows' 7 batches split unevenly (2 ranks: 3 + 4, 3 ranks: 2 + 2 + 3);
+    /// asserts the three report.json files are byte-identical (the sums are exact: ExactAccumulation)
+    /// and returns how many numbers the report holds.
+    func evaluateOnOneTwoAndThreeRanks(baseline: String, out: String) throws -> Int {
+        let args = ["eval", "--run", path("run"), "--baseline", path(baseline), "--eval-batch", "64"] + Self.evalFlags
         let one = try Harness.single(args + ["--out", path(out + "1")])
         XCTAssertEqual(one.status, 0, one.stderr)
-        let two = try Harness.mpi(2, args + ["--out", path(out + "2")])
-        XCTAssertEqual(two.status, 0, two.stderr)
-        XCTAssertTrue(two.stdout.contains("on 2 rank(s)"), two.stdout)
-        let a = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(out + "1/report.json"))))
-        let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(out + "2/report.json"))))
-        var numbers = 0
-        assertSameNumbers(a, b, at: "report", count: &numbers)
-        return numbers
+        for ranks in [2, 3] {
+            let run = try Harness.mpi(ranks, args + ["--out", path(out + "\(ranks)")])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.stdout.contains("on \(ranks) rank(s)"), run.stdout)
+        }
+        let reports = try [1, 2, 3].map { try Data(contentsOf: URL(fileURLWithPath: path(out + "\($0)/report.json"))) }
+        for ranks in [2, 3] {
+            XCTAssertTrue(reports[ranks - 1] == reports[0], "report.json on \(ranks) ranks differs from one rank's: "
+                          + "cmp \(path(out + "1/report.json")) \(path(out + "\(ranks)/report.json"))")
+        }
+        return Self.countNumbers(try JSONSerialization.jsonObject(with: reports[0]))
     }
 
-    /// Numbers equal to rounding (summation order differs between rank counts); everything else exactly.
-    func assertSameNumbers(_ a: Any, _ b: Any, at key: String, count: inout Int) {
-        switch (a, b) {
-        case let (x as [String: Any], y as [String: Any]):
-            XCTAssertEqual(Set(x.keys), Set(y.keys), key)
-            for (k, v) in x where y[k] != nil { assertSameNumbers(v, y[k]!, at: key + "." + k, count: &count) }
-        case let (x as [Any], y as [Any]):
-            XCTAssertEqual(x.count, y.count, key)
-            for (i, pair) in zip(x, y).enumerated() { assertSameNumbers(pair.0, pair.1, at: "\(key)[\(i)]", count: &count) }
-        case let (x as NSNumber, y as NSNumber):
-            count += 1
-            let (u, v) = (x.doubleValue, y.doubleValue)
-            XCTAssertLessThanOrEqual(abs(u - v), 1e-9 * max(1, abs(u), abs(v)), "\(key): \(u) vs \(v)")
-        case let (x as String, y as String) where key.hasSuffix(".run") || key.hasSuffix(".baseline") || key.hasSuffix(".data"):
-            XCTAssertEqual(x, y, key)
-        default:
-            XCTAssertEqual("\(a)", "\(b)", key)
+    static func countNumbers(_ value: Any) -> Int {
+        switch value {
+        case let x as [String: Any]: return x.values.reduce(0) { $0 + countNumbers($1) }
+        case let x as [Any]: return x.reduce(0) { $0 + countNumbers($1) }
+        case is NSNumber: return 1
+        default: return 0
         }
     }
 

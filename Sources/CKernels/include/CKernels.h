@@ -17,9 +17,12 @@ enum {
 
 /// The best body this CPU can run.
 int hsae_isa_best(void);
-/// The body in use (the best one unless hsae_isa_select chose another).
+/// The body used unless hsae_isa_select chooses another: the best one, or the portable one when
+/// the environment has HSAE_VECTOR_KERNELS=portable (to run as a CPU without AVX-512 would).
+int hsae_isa_initial(void);
+/// The body in use (the initial one unless hsae_isa_select chose another).
 int hsae_isa_active(void);
-/// Uses `isa` (clamped to what the CPU can run); −1 restores the best. Returns the one now in use.
+/// Uses `isa` (clamped to what the CPU can run); −1 restores the initial one. Returns the one now in use.
 /// For tests and benchmarks: not thread-safe against kernels running at the same time.
 int hsae_isa_select(int isa);
 

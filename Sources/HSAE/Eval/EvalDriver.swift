@@ -3,9 +3,12 @@ import Foundation
 
 /// `hsae eval` (DESIGN §7): one pass over the evaluation rows, data-parallel like training.
 ///
-/// Rank r of W evaluates its contiguous share of the rows (`EvalInputs.slice`) in batches,
-/// feeding the accumulators (`EvalAccumulators`); one allreduce then gives every rank the global
-/// sums, from which rank 0 derives every number of the report. The probes are the only per-row
+/// Rank r of W evaluates its share of the rows' batches (`EvalInputs.batches`: one grid of batches
+/// for any W), feeding the accumulators (`EvalAccumulators`) one batch partial at a time; the
+/// partials are summed in fixed point (`ExactAccumulation`) and one allreduce of those integers
+/// gives every rank the global sums, from which rank 0 derives every number of the report —
+/// the same bits for any rank count (on one machine: another CPU's BLAS kernels may round a
+/// batch differently). The probes are the only per-row
 /// state: see `EvalProbes` (same subsample on every rank, fits shared out, scores gathered).
 /// Collectives, in order: agree (the pass), allreduce (the sums), agree (probe codes), agree
 /// (probe fits), gather ×2 + allreduce (probe scores), then with `--model` those of
@@ -36,19 +39,29 @@ public enum EvalDriver {
         let hsae = BatchRunner(model: inputs.model)
         let baseline = inputs.baseline.map(BatchRunner.init)
 
-        let mine = inputs.slice(rank: comm.rank, size: comm.size)
+        let mine = inputs.batches(rank: comm.rank, size: comm.size, batchRows: options.batchRows)
+        let mineRows = mine.reduce(0) { $0 + $1.count }
         log.info("evaluating \(inputs.run) on \(inputs.rows.count) rows (\(inputs.rowsSource) of \(inputs.data.path), "
                  + "rows \(inputs.rows.lowerBound)..<\(inputs.rows.upperBound)) on \(comm.size) rank(s)"
                  + (inputs.baselineRun.map { ", baseline \($0)" } ?? "") + (truth == nil ? "" : ", with ground truth"))
+        let exact = ExactAccumulation(acc.all, ranks: comm.size)
         try comm.agreeing {
-            for start in stride(from: mine.lowerBound, to: mine.upperBound, by: options.batchRows) {
-                let rows = Array(start ..< min(mine.upperBound, start + options.batchRows))
+            var done = 0
+            for batch in mine {
+                let rows = Array(batch)
                 let raw = try inputs.data.read(rows: rows)
+                exact.beginBatch()
                 acc.add(rows: rows, hsae: hsae.hsae(raw), baseline: baseline?.baseline(raw))
-                log.progress("eval: \(start + rows.count - mine.lowerBound)/\(mine.count) rows of this rank")
+                exact.endBatch()
+                done += rows.count
+                log.progress("eval: \(done)/\(mineRows) rows of this rank")
             }
         }
-        try AccumulatorReduction.allreduce(acc.all, over: comm)
+        do {
+            try exact.allreduce(over: comm)
+        } catch let error as ExactAccumulation.RangeError {
+            throw HSAEError.badInput(path: inputs.run, message: error.description)
+        }
         log.info(String(format: "eval: pass over %d rows done in %.1f s", inputs.rows.count, Date().timeIntervalSince(clock)))
 
         var probing: [ProbeLabelResult] = []

@@ -89,11 +89,17 @@ public struct EvalInputs {
         self.warnings = warnings
     }
 
-    /// This rank's contiguous share of the evaluation rows: rank r of W takes
-    /// rows[n·r/W ..< n·(r+1)/W], so the shares cover every row once.
-    public func slice(rank: Int, size: Int) -> Range<Int> {
-        let n = rows.count
-        return rows.lowerBound + n * rank / size ..< rows.lowerBound + n * (rank + 1) / size
+    /// This rank's batches of the evaluation rows. The rows are cut into batches of `batchRows`
+    /// from the first evaluation row — one grid for any rank count — and rank r of W takes batches
+    /// [n·r/W, n·(r+1)/W) of the n, so every row is evaluated once, in the same batch whatever W
+    /// is (a batch's numbers then do not depend on W either: `ExactAccumulation`).
+    public func batches(rank: Int, size: Int, batchRows: Int) -> [Range<Int>] {
+        precondition(batchRows > 0 && size > 0 && (0..<size).contains(rank), "batches: rank \(rank) of \(size), \(batchRows) rows")
+        let n = (rows.count + batchRows - 1) / batchRows
+        return (n * rank / size ..< n * (rank + 1) / size).map { k in
+            let start = rows.lowerBound + k * batchRows
+            return start ..< min(rows.upperBound, start + batchRows)
+        }
     }
 }
 

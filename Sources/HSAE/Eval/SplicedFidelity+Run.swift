@@ -17,11 +17,13 @@ public struct SpliceOptions: Sendable {
 /// The pass itself. Legend: n windows, N tokens of a batch of windows ([CLS]/[SEP] included),
 /// M content tokens of that batch, d model width, V variants spliced.
 ///
-/// Rank r of W takes windows n·r/W ..< n·(r+1)/W; each computes, per batch of windows, layer L
+/// The windows are cut into batches of `windowsPerBatch` from the first (one grid for any W) and
+/// rank r of W takes batches [k·r/W, k·(r+1)/W) of the k; each computes, per batch, layer L
 /// once from the token ids, then the layers after L once per variant, and writes the pooled
 /// embeddings into its slots of one zero-filled buffer (V + 1) × n × d; an allreduce (sum with
-/// zeros elsewhere: exact) gives rank 0 all of them. Collectives, in order: agree (setup), agree
-/// (the pass), allreduce (embeddings), allreduce max, allreduce sum — the same on every rank.
+/// zeros elsewhere: exact) gives rank 0 all of them; Σx² and the token count are summed exactly
+/// (`ExactAccumulation`). Collectives, in order: agree (setup), agree (the pass), allreduce
+/// (embeddings), allreduce max, allreduce (fixed-point sums) — the same on every rank.
 extension SplicedFidelity {
     static let variantNames = ["original", "full", "skip_only", "top_only", "baseline", "zero_ablation", "mean_ablation"]
 
@@ -42,28 +44,38 @@ extension SplicedFidelity {
         let n = setup.windows.count, d = inputs.data.d
         var embeddings = [Float](repeating: 0, count: (names.count + 1) * n * d)  // slot 0: the model's own; (V+1)×n×d
         var deviation = 0.0
-        var sums = [0.0, 0.0]  // Σ x², tokens
-        let mine = n * comm.rank / comm.size ..< n * (comm.rank + 1) / comm.size
+        let sums = PlainSums(count: 2)  // Σ x², tokens
+        let exact = ExactAccumulation([sums], ranks: comm.size)
+        let batches = (n + options.windowsPerBatch - 1) / options.windowsPerBatch
+        let mine = batches * comm.rank / comm.size ..< batches * (comm.rank + 1) / comm.size
+        let mineWindows = mine.isEmpty ? 0 : min(n, mine.upperBound * options.windowsPerBatch) - mine.lowerBound * options.windowsPerBatch
         log.info("eval: splicing \(n) windows into layer \(setup.harvest.layer) of \(options.languageModel) "
                  + "(\(names.count) variants, \(comm.size) rank(s))")
         try comm.agreeing {
-            for start in stride(from: mine.lowerBound, to: mine.upperBound, by: options.windowsPerBatch) {
-                let chunk = start ..< min(mine.upperBound, start + options.windowsPerBatch)
+            for k in mine {
+                let chunk = k * options.windowsPerBatch ..< min(n, (k + 1) * options.windowsPerBatch)
                 let result = try spliceBatch(Array(setup.windows[chunk]), setup: setup, names: names, data: inputs.data,
                                              hsae: hsae, baseline: baseline)
                 deviation = max(deviation, result.deviation)
-                sums[0] += result.sumSquares
-                sums[1] += Double(result.tokens)
+                exact.beginBatch()
+                sums.sums[0] += result.sumSquares
+                sums.sums[1] += Double(result.tokens)
+                exact.endBatch()
                 for (slot, e) in result.embeddings.enumerated() {
                     let base = (slot * n + chunk.lowerBound) * d
                     for i in 0..<e.storage.count { embeddings[base + i] = e.storage[i] }
                 }
-                log.progress("eval: spliced \(chunk.upperBound - mine.lowerBound)/\(mine.count) windows of this rank")
+                log.progress("eval: spliced \(chunk.upperBound - mine.lowerBound * options.windowsPerBatch)/\(mineWindows) windows of this rank")
             }
         }
         try comm.allreduce(&embeddings)
         deviation = try comm.allreduce(deviation, op: .max)
-        try comm.allreduce(&sums)
+        do {
+            try exact.allreduce(over: comm)
+        } catch let error as ExactAccumulation.RangeError {
+            throw HSAEError.badInput(path: inputs.run, message: "spliced fidelity: " + error.description)
+        }
+        let tokens = sums.sums[1], sumSquares = sums.sums[0]
         log.info(String(format: "eval: spliced fidelity over %d windows done in %.1f s", n, Date().timeIntervalSince(clock)))
         guard comm.isRoot else { return nil }
 
@@ -71,8 +83,8 @@ extension SplicedFidelity {
         let own = slot(0)
         let scores = names.enumerated().map { score(name: $0.element, original: own, spliced: slot($0.offset + 1)) }
         return SplicedFidelitySection(languageModel: options.languageModel, layer: setup.harvest.layer, window: setup.harvest.window,
-                                      windows: n, tokens: Int(sums[1]), rowDeviation: deviation,
-                                      rowRms: sums[1] > 0 ? (sums[0] / (sums[1] * Double(d))).squareRoot() : 0,
+                                      windows: n, tokens: Int(tokens), rowDeviation: deviation,
+                                      rowRms: tokens > 0 ? (sumSquares / (tokens * Double(d))).squareRoot() : 0,
                                       chanceAgreement: n > 1 ? 1 / Double(n - 1) : nil, models: scores)
     }
 
