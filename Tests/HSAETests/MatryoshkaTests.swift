@@ -135,6 +135,49 @@ final class MatryoshkaTests: XCTestCase {
         for (a, c) in zip(results[0].1, results[1].1) { XCTAssertEqual(a, c, accuracy: 1e-10) }
     }
 
+    /// AuxK acts under the nested-prefix loss (DESIGN §8): on the whole layer's residual X̂_K − X, held
+    /// constant. With dead latents, the loss with the term is the loss without it plus `auxKTerm` on that
+    /// residual (value and every gradient), dense and sparse kernels alike; the term's own gradient is
+    /// checked against finite differences in AuxKTests.
+    func testAuxKActsOnTheWholeLayersResidual() {
+        let dead: [Int32] = [0, 2, 5, 6, 8]
+        let mw = MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 0.5)
+        let weights = LossWeights([.auxK: 0.25])
+        var totals: [[Double]] = []
+        for kernels in [KernelChoice.dense, .sparse] {
+            let model = makeModel(.topk, groups: groups, kernels: kernels)
+            let ws = Workspace<Double>(config: model.config, rows: b)
+            let x = batch()
+            func run(_ terms: LossTerms, _ grads: TensorBuffer<Double>?) -> LossParts {
+                for i in 0..<x.count { ws.x.base[i] = x[i] }
+                ws.deadLatents = dead
+                model.forward(ws, ForwardOptions(usesTop: false))
+                return model.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, usesTop: false, trainable: [.bottom], grads: grads)
+            }
+            let (with, without, alone) = (TensorBuffer<Double>(count: model.layout.count), TensorBuffer<Double>(count: model.layout.count),
+                                          TensorBuffer<Double>(count: model.layout.count))
+            let on = run([.reconstruction, .auxK], with)
+            let off = run([.reconstruction], without)
+            _ = run([.reconstruction], nil)
+            let residual = (0..<x.count).map { ws.xhat.base[$0] - x[$0] }   // X̂ − X from every latent
+            let expected = model.auxKTerm(ws, error: residual, weight: 0.25 * 0.5, grads: alone)
+            XCTAssertGreaterThan(expected, 1e-3, "\(kernels): the case must revive some dead latent")
+            XCTAssertEqual(on[.auxK], expected, accuracy: 1e-12 * expected, "\(kernels)")
+            XCTAssertEqual(on.total - on[.auxK], off.total, accuracy: 1e-12 * off.total, "\(kernels)")
+            var moved = 0
+            for i in 0..<with.count {
+                XCTAssertEqual(with[i] - without[i], alone[i], accuracy: 1e-12, "\(kernels), parameter \(i)")
+                if alone[i] != 0 { moved += 1 }
+            }
+            XCTAssertGreaterThan(moved, 0, "\(kernels): the term moves some parameter")
+            totals.append([on.total] + (0..<with.count).map { with[$0] })
+            let zero = model.dataTerms(ws, terms: [.reconstruction, .auxK], weights: LossWeights([.auxK: 0]), microbatch: mw,
+                                       usesTop: false, trainable: [.bottom], grads: nil)
+            XCTAssertEqual(zero[.auxK], 0, "\(kernels): weight 0 is off")
+        }
+        for (a, c) in zip(totals[0], totals[1]) { XCTAssertEqual(a, c, accuracy: 1e-10, "dense against sparse") }
+    }
+
     func testDefaultGroups() {
         XCTAssertEqual(MatryoshkaGroups.default(total: 640, first: 128), [128, 256, 256])
         XCTAssertEqual(MatryoshkaGroups.default(total: 2560, first: 512), [512, 1024, 1024])

@@ -45,20 +45,18 @@ extension HierarchicalSAE {
         var dzActive: [T]? = nil
         if !hasTop, let groups = config.matryoshkaGroups {
             // The nested-prefix loss in place of L_rec (Matryoshka.swift); the encoder's part follows below.
-            let rec = matryoshkaReconstruction(ws, groups: groups, rowWeight: recOn ? w : 0, sparse: sparse1, grads: trainsBottom ? g : nil)
+            // The whole layer's residual X̂_K − X lands in ws.dxhat, for the residual terms (AuxK, DESIGN §8).
+            let rec = matryoshkaReconstruction(ws, groups: groups, rowWeight: recOn ? w : 0, sparse: sparse1, grads: trainsBottom ? g : nil,
+                                               residual: ws.dxhat)
             parts[.reconstruction] = Double(rec.value)
             ws.reconstructionError = Double(rec.full)
             dzActive = rec.active
+            residualTerms(ws, terms: terms, weights: weights, mw: mw, grads: trainsBottom ? g : nil, parts: &parts)
         } else {
             // L_rec = w Σ‖x̂ − x‖²;  ∂/∂X̂ = 2w(X̂ − X).
             for i in 0..<(b * d) { ws.dxhat.base[i] = ws.xhat.base[i] - ws.x.base[i] }
             parts[.reconstruction] = Double(w * Kernels.sumOfSquares(b * d, ws.dxhat.base))
-            // Terms on the residual X − X̂, held constant (AuxK): before dX̂ is scaled.
-            for term in terms.members {
-                guard case .residual(let math) = term.math else { continue }
-                parts[term] = Double(math.evaluate(self, ws, residual: ws.dxhat.base, weight: weights[term], microbatch: mw,
-                                                   grads: trainsBottom ? g : nil))
-            }
+            residualTerms(ws, terms: terms, weights: weights, mw: mw, grads: trainsBottom ? g : nil, parts: &parts)
             if !recOn { parts[.reconstruction] = 0 }
             ws.reconstructionError = parts[.reconstruction]
             T.scal(b * d, recOn ? 2 * w : 0, ws.dxhat.base)
@@ -103,6 +101,15 @@ extension HierarchicalSAE {
         }
         Kernels.columnSums(ws.dxc, into: layout.view(.bottomBDec, in: g).base, alpha: -1)
         return parts
+    }
+
+    /// Terms on the residual X̂ − X in `ws.dxhat`, held constant (AuxK), before dX̂ is scaled.
+    private func residualTerms(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, mw: MicrobatchWeights,
+                               grads g: TensorBuffer<T>?, parts: inout LossParts) {
+        for term in terms.members {
+            guard case .residual(let math) = term.math else { continue }
+            parts[term] = Double(math.evaluate(self, ws, residual: ws.dxhat.base, weight: weights[term], microbatch: mw, grads: g))
+        }
     }
 
     /// `dataTerms` after dX̂ with a dense mix (DESIGN §2's Ẑ1, or a k-sparse Ẑ1 on dense kernels), or

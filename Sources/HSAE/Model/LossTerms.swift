@@ -92,8 +92,8 @@ public enum LossMath: Sendable {
     /// On the parameters alone, once per step after the reduction (`parameterTerms`).
     case parameters(any ParameterTerm)
     /// On one microbatch, given the residual X̂ − X, its gradient computed whole by itself (`dataTerms`).
-    /// Not called under the Matryoshka baseline's nested-prefix loss, which has no single residual:
-    /// there AuxK is off whatever its weight (as before the table; a known gap, issue 10's report).
+    /// Under the Matryoshka baseline's nested-prefix loss the residual is the whole layer's, X̂_K − X
+    /// (DESIGN §8: Matryoshka keeps AuxK; Bussmann et al. train with it).
     case residual(any ResidualTerm)
 }
 

@@ -20,9 +20,10 @@ extension HierarchicalSAE {
     /// Value of the nested-prefix loss after `forward` (and `full`, w‖E_K‖²: the whole layer's
     /// reconstruction error, the last prefix's term before the mean), with ∂L/∂W_dec¹ and ∂L/∂b_dec (decoder
     /// side) added into `grads` when given. ∂L/∂Z1 is returned at Z1's entries (sparse form,
-    /// `active`) or written into `ws.dz1` (dense form, `active == nil`).
+    /// `active`) or written into `ws.dz1` (dense form, `active == nil`). `residual`, when given (b × d),
+    /// receives E_K = X̂ − X, the whole layer's residual, for the residual terms (AuxK).
     func matryoshkaReconstruction(_ ws: Workspace<T>, groups: [Int], rowWeight w: T, sparse: Bool,
-                                  grads g: TensorBuffer<T>?) -> (value: T, full: T, active: [T]?) {
+                                  grads g: TensorBuffer<T>?, residual: View<T>? = nil) -> (value: T, full: T, active: [T]?) {
         let (b, d, m, K) = (ws.b, config.d, config.m1, groups.count)
         precondition(groups.reduce(0, +) == m, "Matryoshka groups \(groups) do not add up to the layer's \(m) latents")
         let wDec = view(.bottomWDec)
@@ -57,6 +58,7 @@ extension HierarchicalSAE {
         }
         value *= w / T(K)
         let full = w * last
+        if let residual { residual.base.update(from: e.base + (K - 1) * b * d, count: b * d) }   // E_K = X̂ − X
         guard g != nil else { return (value, full, nil) }
         // S_j = (2w/K) Σ_{k ≥ j} E_k, suffix sums in place.
         T.scal(K * b * d, 2 * w / T(K), e.base)
