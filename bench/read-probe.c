@@ -1,7 +1,7 @@
 // bench/read-probe.c — reading 4,096 random rows of a shard: through a memory map (fault, copy,
 // MADV_DONTNEED, as training did before) against pread (as it does now), 20 rounds, mean per round.
 //   cc -O2 bench/read-probe.c -o /tmp/read-probe && /tmp/read-probe SHARD.npy ROW_BYTES
-// (docs/RESULTS.md, "Memory"). Row offsets ignore the .npy header: the probe times access, not values.
+// (docs/journal/results-journal-sessions-1-30.md, "Memory (must-show 6)"). Row offsets ignore the .npy header: the probe times access, not values.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

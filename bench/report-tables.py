@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Markdown tables for docs/RESULTS.md from `hsae eval` reports (report.json, schema 1).
+"""Markdown tables for docs/RESULTS.md ("Evaluation") from `hsae eval` reports (report.json, schema 1).
 
     python3 bench/report-tables.py NAME=REPORT_DIR [NAME=REPORT_DIR ...]
 

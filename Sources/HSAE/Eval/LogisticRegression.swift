@@ -121,7 +121,7 @@ public struct LogisticRegression {
     /// that only occur there get the same optimal bias. Their fitted scores then differ only by
     /// rounding, and a plain argmax lets the last bits of the fit (a BLAS kernel, an exp) pick which
     /// class every such row is given: the 49-class 'parent' probe of the demo on 5 features of Z1
-    /// scored 0.085 or 0.027 by that alone (docs/RESULTS.md, session 16).
+    /// scored 0.085 or 0.027 by that alone (docs/journal/results-journal-sessions-1-30.md, "Session 16").
     public func predict(_ x: Matrix<Double>) -> [Int] {
         let scores = Self.logits(Self.standardise(x, mean: mean, scale: scale), weights, bias)
         return (0..<x.rows).map { i in classes[Self.firstOfTiedMaxima(scores.storage[i * classes.count ..< (i + 1) * classes.count])] }

@@ -6,7 +6,7 @@
 ///     A      the pre-activations P1 + b_enc¹ of D only, captured by `forward` before the code overwrites them
 ///     Z_aux  per row the k_aux largest entries of A, sign kept (k_aux = min(d/2, |D|)), as SAELens's
 ///            `_calculate_topk_aux_acts`: dead latents' pre-activations are mostly negative, and ReLU'd
-///            they would give no gradient (measured: docs/RESULTS.md)
+///            they would give no gradient (measured: docs/RESULTS.md, "Dead-latent revival (AuxK)")
 ///     Ê      Z_aux W_dec¹[D]                           what the dead latents would reconstruct (no bias)
 ///     E      X − X̂                                       the residual of the model, held constant (stop-gradient)
 ///     L_aux  α · min(|D| / (d/2), 1) · mean over microbatches of Σ_rows ‖Ê − E‖² / Σ_rows ‖E‖²

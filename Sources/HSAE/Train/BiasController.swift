@@ -3,7 +3,8 @@
 ///
 /// DESIGN §3's controller steers a relu layer's density through λ, which reaches the code only
 /// through weight updates; in phase 3 on B-exclusive data the code answered a larger λ by shrinking
-/// every activation rather than switching latents off, so λ wound up (docs/RESULTS.md, issue 11).
+/// every activation rather than switching latents off, so λ wound up (docs/RESULTS.md, "Training:
+/// dictionary recovery and the relu controller").
 /// With this option, phase 3 holds each relu layer's λ where phases 1 and 2 left it (the trade-off
 /// between reconstruction and L1 those phases settled on) and steers the density by a uniform
 /// shift of the layer's encoder bias after every optimizer step:

@@ -20,7 +20,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var controllerGain = 0.002
     /// The λ controller's anti-windup hold (SparsityController, `--controller-hold`); nil or false:
     /// DESIGN's plain integrator (the default: on B-exclusive relu data the hold trades the wind-up
-    /// for an L0 30 % above target, docs/RESULTS.md).
+    /// for an L0 30 % above target, docs/journal/results-journal-sessions-1-30.md,
+    /// "The relu controller in phase 3 on B-exclusive (issue 11, must-show 5): not met").
     public var controllerAntiWindup: Bool?
     /// η of phase 3's density control through the encoder bias (EncoderBiasControl, `--phase3-bias-control`):
     /// relu layers keep their λ from phases 1–2 in phase 3 and shift b_enc instead; nil: DESIGN's λ controller.
