@@ -29,10 +29,14 @@ extension HierarchicalSAE {
         let wDec = view(.bottomWDec)
         let e = TensorBuffer<T>(count: K * b * d)  // K × (b × d): E_k, then S_k in place
         let starts = groups.reduce(into: [0]) { $0.append($0.last! + $1) }
+        // The group of each latent (sparse form).
+        var groupOf = [Int]()
+        if sparse {
+            groupOf = [Int](repeating: 0, count: m)
+            for j in 0..<K { for i in starts[j] ..< starts[j + 1] { groupOf[i] = j } }
+        }
         // Each group's contribution Z_{G_j} W_dec[G_j] into slot j.
         if sparse {
-            var groupOf = [Int](repeating: 0, count: m)
-            for j in 0..<K { for i in starts[j] ..< starts[j + 1] { groupOf[i] = j } }
             let code = ws.code1
             for r in 0..<b {
                 for q in code.start[r] ..< code.start[r + 1] {
@@ -72,8 +76,6 @@ extension HierarchicalSAE {
         if sparse {
             let code = ws.code1
             var active = [T](repeating: 0, count: code.count)
-            var groupOf = [Int](repeating: 0, count: m)
-            for j in 0..<K { for i in starts[j] ..< starts[j + 1] { groupOf[i] = j } }
             for r in 0..<b {
                 for q in code.start[r] ..< code.start[r + 1] {
                     let i = Int(code.index[q])
