@@ -91,9 +91,9 @@ struct BenchCommand: ParsableCommand {
                 let share = r.allreduceSeconds / r.secondsPerStep
                 print(String(format: "%-5d  %5d  %8.0f  %7.1f  %17.1f  %5.0f  %8.1f%%  %9.1f  %6.1f", r.phase, r.steps, r.tokensPerSecond,
                              r.secondsPerStep * 1e3, r.denseEquivalentGFLOPs, 100 * r.denseEquivalentGFLOPs / (peak * Double(comm.size)),
-                             100 * share, r.l0[0], r.l0[1]))
+                             100 * share, r.l0(layer: 0), r.l0(layer: 1)))
                 print(String(format: "RESULT phase=%d tokens_per_s=%.1f ms_per_step=%.2f allreduce_share=%.4f l0_bottom=%.2f ranks=%d",
-                             r.phase, r.tokensPerSecond, r.secondsPerStep * 1e3, share, r.l0[0], comm.size))
+                             r.phase, r.tokensPerSecond, r.secondsPerStep * 1e3, share, r.l0(layer: 0), comm.size))
             }
             print(String(format: "peak RSS (max over ranks): %.0f MiB", rss[0] / 1_048_576))
         }

@@ -70,6 +70,59 @@ final class CheckpointStateTests: XCTestCase {
         try expectRefused("d", 5, "d (5) is invalid: expected the model's d = 4")
     }
 
+    /// state.json keeps a key per layer's λ (`lambda1`, `lambda2` for the HSAE): decoding and
+    /// re-encoding a two-layer model's file gives its bytes back.
+    func testATwoLayerStateKeepsItsBytes() throws {
+        let run = temporaryDirectory(self)
+        let dir = try CheckpointFixture.write(run: run, model: model) { $0["lambda2"] = 0.375 }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/state.json"))
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertTrue(text.contains("\"lambda1\" : 1,") && text.contains("\"lambda2\" : 0.375,"), text)
+        let loaded = try Checkpoint.load(dir)
+        XCTAssertEqual(loaded.state.lambdas, [1, 0.375])
+        XCTAssertEqual(try StateChecksum.encode(loaded.state), bytes)
+    }
+
+    func testAMissingLambdaIsRefused() throws {
+        let run = temporaryDirectory(self)
+        let dir = try CheckpointFixture.write(run: run, model: model) { $0.removeValue(forKey: "lambda2") }
+        assertThrows("\(dir)/state.json: lambda2 (missing) is invalid: expected a λ per layer of the model (2)") { try Checkpoint.load(dir) }
+    }
+
+    /// A single-layer model's state written before λs were per layer has a second λ and a second
+    /// controller, unused: it loads, and they are dropped (the file written next has one of each).
+    func testAnOldSingleLayerStateLoadsWithoutItsSecondSlot() throws {
+        var config = TrainConfig()
+        config.m1 = 8
+        config.m2 = 2
+        config.baseline = true
+        config.baselineL0 = 1
+        config.bottomActivation = .relu
+        config.phaseSteps = [10, 10, 10]
+        let single = config.modelConfig(d: 4)
+        let controller = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(SparsityController(lambda: 1.5)))
+        let run = temporaryDirectory(self)
+        let dir = try CheckpointFixture.write(run: run, model: single) { object in
+            var c = object["config"] as! [String: Any]
+            c["m1"] = 8
+            c["m2"] = 2
+            c["baseline"] = true
+            c["baselineL0"] = 1.0
+            object["config"] = c
+            object["phaseIndex"] = 0     // the baseline's one phase of 30 steps
+            object["stepInPhase"] = 15
+            object["lambda2"] = 0.5
+            object["controllers"] = [controller, controller]
+        }
+        let loaded = try Checkpoint.load(dir)
+        XCTAssertEqual(loaded.state.lambdas, [1])
+        XCTAssertEqual(loaded.state.controllers, [SparsityController(lambda: 1.5)])
+        let rewritten = try XCTUnwrap(try JSONSerialization.jsonObject(with: try StateChecksum.encode(loaded.state)) as? [String: Any])
+        XCTAssertEqual(rewritten["lambda1"] as? Double, 1)
+        XCTAssertNil(rewritten["lambda2"])   // (config.weights keeps its lambda2: the --lambda2 weight)
+        XCTAssertEqual((rewritten["controllers"] as? [Any])?.count, 1)
+    }
+
     func testAConfigThatDoesNotMatchTheModelIsRefused() throws {
         let run = temporaryDirectory(self)
         let dir = try CheckpointFixture.write(run: run, model: model) { object in

@@ -104,13 +104,15 @@ final class TrainingUnitTests: XCTestCase {
     /// trainable ranges are untouched; stats are sums; a failed rank is counted; fast mode agrees
     /// to float rounding.
     func testReducerSumsMicrobatchesIdenticallyForEveryRankCount() throws {
-        let n = 12, ranges = [0..<5, 7..<10], latents = 3, microbatches = 4
+        // Two layers of 2 and 1 latents and one model count: the HSAE's shape of statistics.
+        let n = 12, ranges = [0..<5, 7..<10], shape = StepStats.Shape(latents: [2, 1], modelCounts: 1), microbatches = 4
         var rng = SplitMix64(seed: 3)
         let mbGrads: [[Float]] = (0..<microbatches).map { _ in (0..<n).map { _ in Float(Int(rng.next() % 2001) - 1000) / 337 } }
         let mbStats: [StepStats] = (0..<microbatches).map { q in
-            var s = StepStats(latents: latents)
+            var s = StepStats(shape)
             s.losses = LossParts(values: (0..<LossParts.count).map { Double($0 + 1) * 0.125 + Double(q) })
-            s.nonZero = [Double(q), 2, 3]
+            s.nonZero = [Double(q), 2]
+            s.modelCounts = [3]
             s.thresholds = [0.5, Double(q) * 0.25]
             s.fires = [1, Double(q), 0]
             return s
@@ -119,7 +121,7 @@ final class TrainingUnitTests: XCTestCase {
         func reduce(mode: ReductionMode, ranks w: Int, failing: Set<Int> = []) throws -> [(grads: [Float], stats: StepStats)] {
             let comms = Communicator.threadGroup(size: w)
             let results = onRankThreads(w) { r -> ([Float], StepStats) in
-                let reducer = GradientReducer(mode: mode, ranges: ranges, latents: latents, microbatchesPerBatch: microbatches)
+                let reducer = GradientReducer(mode: mode, ranges: ranges, stats: shape, microbatchesPerBatch: microbatches)
                 reducer.setExponents(fromMaxAbs: [3, 3])
                 reducer.beginStep()
                 let g = TensorBuffer<Float>(count: n)
@@ -148,7 +150,8 @@ final class TrainingUnitTests: XCTestCase {
             }
         }
         XCTAssertEqual(one.stats.losses[.l1Bottom], (0..<4).reduce(0.0) { $0 + 3 * 0.125 + Double($1) }, accuracy: 1e-8)
-        XCTAssertEqual(one.stats.nonZero, [6, 8, 12])
+        XCTAssertEqual(one.stats.nonZero, [6, 8])
+        XCTAssertEqual(one.stats.modelCounts, [12])
         XCTAssertEqual(one.stats.thresholds[1], 1.5, accuracy: 1e-8)
         XCTAssertEqual(one.stats.fires, [4, 6, 0])
         XCTAssertEqual(one.stats.failed, 0)
@@ -173,7 +176,7 @@ final class TrainingUnitTests: XCTestCase {
     /// reused), each rank decoding its own slice (two chunks of 512: at W = 3 and 4 some ranks have
     /// none) and `allGather` giving every rank all of them; a failed rank counted.
     func testSharedReductionIsTheAllreducesSum() throws {
-        let ranges = [0..<600, 611..<1014], latents = 2, microbatches = 12, n = 1014
+        let ranges = [0..<600, 611..<1014], shape = StepStats.Shape(latents: [2]), microbatches = 12, n = 1014
         var rng = SplitMix64(seed: 5)
         let steps: [[[Float]]] = (0..<2).map { _ in
             (0..<microbatches).map { _ in (0..<n).map { _ in Float(Int(rng.next() % 20001) - 10000) / 1337 } }
@@ -183,7 +186,7 @@ final class TrainingUnitTests: XCTestCase {
             let results = onRankThreads(w) { r -> [[Float]] in
                 var segments: NodeSharedSegments? = nil
                 if shared { segments = try GradientReducer.sharedSegments(comms[r], mode: .exact, ranges: ranges, environment: [:]).get() }
-                let reducer = GradientReducer(mode: .exact, ranges: ranges, latents: latents, microbatchesPerBatch: microbatches,
+                let reducer = GradientReducer(mode: .exact, ranges: ranges, stats: shape, microbatchesPerBatch: microbatches,
                                               shared: segments, rank: r)
                 reducer.setExponents(fromMaxAbs: [8, 8])
                 let g = TensorBuffer<Float>(count: n)
@@ -194,7 +197,7 @@ final class TrainingUnitTests: XCTestCase {
                     reducer.beginStep()
                     for q in r * per ..< (r + 1) * per {
                         for i in 0..<n { g[i] = step[q][i] }
-                        var s = StepStats(latents: latents)
+                        var s = StepStats(shape)
                         s.fires = [1, Double(q)]
                         reducer.add(grads: g, stats: s)
                     }
@@ -285,7 +288,7 @@ final class TrainingUnitTests: XCTestCase {
         let comms = Communicator.threadGroup(size: w)
         let results = onRankThreads(w) { r -> [[Float]] in
             let segments = try GradientReducer.sharedSegments(comms[r], mode: .exact, ranges: ranges, environment: [:]).get()
-            let reducer = GradientReducer(mode: .exact, ranges: ranges, latents: 1, microbatchesPerBatch: 3, shared: segments, rank: r)
+            let reducer = GradientReducer(mode: .exact, ranges: ranges, stats: StepStats.Shape(latents: [1]), microbatchesPerBatch: 3, shared: segments, rank: r)
             let a = TensorBuffer<Float>((0..<n).map { Float(-1 - r * 10_000 - $0) })   // another rank's value where not its slice
             let b = TensorBuffer<Float>((0..<n).map { Float(-2 - r * 10_000 - $0) })
             defer { withExtendedLifetime((a, b)) {} }
@@ -308,12 +311,12 @@ final class TrainingUnitTests: XCTestCase {
 
     /// A gradient beyond the agreed exponent's headroom is clamped and counted as saturated.
     func testReducerCountsSaturatedValues() throws {
-        let reducer = GradientReducer(mode: .exact, ranges: [0..<2], latents: 1, microbatchesPerBatch: 1)
+        let reducer = GradientReducer(mode: .exact, ranges: [0..<2], stats: StepStats.Shape(latents: [1]), microbatchesPerBatch: 1)
         reducer.setExponents(fromMaxAbs: [1e-6])   // room for |g| ≤ 2^16 · 1e-6 ≈ 0.066
         reducer.beginStep()
         let g = TensorBuffer<Float>([0.01, 1e6])
         retained.append(g)
-        reducer.add(grads: g, stats: StepStats(latents: 1))
+        reducer.add(grads: g, stats: StepStats(StepStats.Shape(latents: [1])))
         let stats = try reducer.reduce(Communicator.threadGroup(size: 1)[0], into: g)
         XCTAssertEqual(stats.saturated, 1)
         XCTAssertEqual(Double(g[0]), 0.01, accuracy: 1e-9)
@@ -324,14 +327,14 @@ final class TrainingUnitTests: XCTestCase {
     /// in exact mode's conversion, flagged in fast mode; values outside the ranges are not looked at.
     func testReducerAddCountsNonFiniteGradients() {
         for mode in [ReductionMode.exact, .fast] {
-            let reducer = GradientReducer(mode: mode, ranges: [0..<3, 4..<6], latents: 1, microbatchesPerBatch: 2)
+            let reducer = GradientReducer(mode: mode, ranges: [0..<3, 4..<6], stats: StepStats.Shape(latents: [1]), microbatchesPerBatch: 2)
             reducer.setExponents(fromMaxAbs: [1, 1])
             reducer.beginStep()
             let clean = TensorBuffer<Float>([0.5, -0.25, 1, .nan, 2, 3])   // index 3 is not trained
             let dirty = TensorBuffer<Float>([0.5, .infinity, 1, 0, .nan, 3])
             retained += [clean, dirty]
-            XCTAssertEqual(reducer.add(grads: clean, stats: StepStats(latents: 1)), 0, "\(mode)")
-            XCTAssertEqual(reducer.add(grads: dirty, stats: StepStats(latents: 1)), mode == .exact ? 2 : 1, "\(mode)")
+            XCTAssertEqual(reducer.add(grads: clean, stats: StepStats(StepStats.Shape(latents: [1]))), 0, "\(mode)")
+            XCTAssertEqual(reducer.add(grads: dirty, stats: StepStats(StepStats.Shape(latents: [1]))), mode == .exact ? 2 : 1, "\(mode)")
         }
     }
 

@@ -53,6 +53,15 @@ public enum JSONFormat {
     public static let compactObject: JSONSerialization.WritingOptions = [.sortedKeys]
 }
 
+/// A key named at run time (files whose keys come from a table: the loss weights' keys, the per-layer λs).
+struct JSONKey: CodingKey {
+    let stringValue: String
+    init(_ s: String) { stringValue = s }
+    init?(stringValue s: String) { stringValue = s }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
+}
+
 extension JSONEncoder.NonConformingFloatEncodingStrategy {
     /// NaN/±Inf as "nan", "inf", "-inf" (a metric should never produce them; they would not crash).
     static var convertFromNonFinite: Self { .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan") }

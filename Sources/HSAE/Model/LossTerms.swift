@@ -194,13 +194,7 @@ public struct LossWeights: Codable, Equatable, Sendable {
         }
     }
 
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(_ s: String) { stringValue = s }
-        init?(stringValue s: String) { stringValue = s }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
-    }
+    private typealias Key = JSONKey
     private static let orthSampleKey = Key("orthSample")
 
     /// A key missing from an older file takes the term's `whenAbsent` (configurations and

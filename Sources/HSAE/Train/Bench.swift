@@ -16,7 +16,10 @@ public enum Bench {
         public let allreduceSeconds: Double
         public let tokensPerSecond: Double
         public let denseEquivalentGFLOPs: Double
+        /// Mean active latents per token, per layer of the model.
         public let l0: [Double]
+        /// Layer `index`'s L0, 0 for a layer the model does not have (the table's columns are the HSAE's two).
+        public func l0(layer index: Int) -> Double { index < l0.count ? l0[index] : 0 }
     }
 
     /// Writes `rows` × d seeded N(0, 1) rows as a data set under a fresh directory; returns it.
@@ -65,7 +68,7 @@ public enum Bench {
             let flops = 10 * Double(batch) * Double(d) * Double(m)
             return PhaseResult(phase: p, steps: timed.count, secondsPerStep: seconds, allreduceSeconds: median(timed.map(\.allreduceSeconds)),
                                tokensPerSecond: Double(batch) / seconds, denseEquivalentGFLOPs: flops / seconds / 1e9,
-                               l0: [0, 1].map { l in timed.map { $0.l0[l] }.reduce(0, +) / Double(timed.count) })
+                               l0: timed[0].l0.indices.map { l in timed.map { $0.l0[l] }.reduce(0, +) / Double(timed.count) })
         }
     }
 

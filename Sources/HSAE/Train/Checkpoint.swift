@@ -9,9 +9,10 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var stepInPhase = 0
     /// Global batches consumed (the data cursor: batch t reads stream[tB ..< (t+1)B]).
     public var globalStep = 0
-    public var lambda1: Double
-    public var lambda2: Double
-    /// The λ controllers' memory within the current phase (bottom, top; anti-windup anchors);
+    /// λ per layer (`ModelConfig.layers`' order): the coefficients of the layers' adaptive L1 terms.
+    /// state.json keeps a key per layer, `lambda<k>` for layer k − 1 (TrainerState+Coding.swift).
+    public var lambdas: [Double]
+    /// The λ controllers' memory within the current phase, one per layer (anti-windup anchors);
     /// nil at a phase start and in checkpoints written before it existed.
     public var controllers: [SparsityController]?
     public var adamStep = 0
@@ -32,6 +33,17 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var dataFingerprint: DataFingerprint?
     /// Checksum of this file itself (see StateChecksum).
     public var stateChecksum: String?
+
+    /// A fresh run's state: λ per layer, nothing trained yet.
+    public init(lambdas: [Double], dataVariance: Double, config: TrainConfig, dataset: String, datasetRows: Int, d: Int, ranks: Int) {
+        self.lambdas = lambdas
+        self.dataVariance = dataVariance
+        self.config = config
+        self.dataset = dataset
+        self.datasetRows = datasetRows
+        self.d = d
+        self.ranks = ranks
+    }
 }
 
 /// A checkpoint directory `RUN/checkpoints/<phase>-<step>/` (DESIGN §6): model.safetensors,
@@ -114,7 +126,7 @@ public enum Checkpoint {
         guard let stateData = FileManager.default.contents(atPath: directory + "/" + Self.state) else {
             throw bad("no \(Self.state) (an incomplete checkpoint)")
         }
-        guard let state = try? JSONFormat.decoder().decode(TrainerState.self, from: stateData) else {
+        guard var state = try? JSONFormat.decoder().decode(TrainerState.self, from: stateData) else {
             throw bad("\(Self.state) is not a valid trainer state")
         }
         if let problem = StateChecksum.problem(in: stateData) { throw bad("\(Self.state) \(problem)") }
@@ -138,6 +150,7 @@ public enum Checkpoint {
         let v = vFile.withUnsafeBufferPointer { model.layout.memoryOrder($0) }
         let since = try opt.integers("dead.steps_since_fired").map(Int64.init)
         try state.validate(model: model.config, sinceFired: since.count, path: directory + "/" + Self.state)
+        state.keepLayers(model.config.layers.count)
         return Loaded(directory: directory, model: model, adamM: m, adamV: v, sinceFired: since, state: state)
     }
 }

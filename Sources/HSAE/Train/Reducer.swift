@@ -10,33 +10,71 @@ public enum ReductionMode: String, Codable, Sendable, CaseIterable {
     case fast
 }
 
-/// What one step reduces besides gradients, summed over the global batch.
+/// What one step reduces besides gradients, summed over the global batch: per layer of the model
+/// (ModelConfig.layers, in order) its non-zero count, its batchtopk threshold and its latents'
+/// firing counts, and the model's own counts (ModelConfig.stepCounts).
 public struct StepStats: Sendable {
+    /// How many statistics of each kind a model's step carries.
+    public struct Shape: Equatable, Sendable {
+        /// Latents per layer, in layer order.
+        public var latents: [Int]
+        /// How many counts the model adds (`ModelConfig.stepCounts`).
+        public var modelCounts: Int
+
+        public init(latents: [Int], modelCounts: Int = 0) {
+            self.latents = latents
+            self.modelCounts = modelCounts
+        }
+
+        public init(_ model: ModelConfig) {
+            self.init(latents: model.layers.map(\.latents), modelCounts: model.stepCounts.count)
+        }
+
+        var layers: Int { latents.count }
+        var latentCount: Int { latents.reduce(0, +) }
+        /// The losses, a threshold per layer, the reconstruction error.
+        var realCount: Int { LossParts.count + layers + 1 }
+        /// A non-zero count per layer, the model's counts, a firing count per latent, failed, saturated.
+        var countCount: Int { layers + modelCounts + latentCount + 2 }
+        /// Where `failed` sits among the counts.
+        var failedIndex: Int { layers + modelCounts + latentCount }
+    }
+
+    public let shape: Shape
     public var losses = LossParts()
-    public var nonZero = [Double](repeating: 0, count: 3)   // Σ nnz(Z1), Σ nnz(Z2), Σ nnz(Ẑ1)
-    public var thresholds = [Double](repeating: 0, count: 2) // Σ over microbatches of batchtopk thresholds
+    public var nonZero: [Double]                              // per layer: Σ nnz(Z_layer)
+    public var modelCounts: [Double]                          // ModelConfig.stepCounts (with a top layer: Σ nnz(Ẑ1))
+    public var thresholds: [Double]                           // per layer: Σ over microbatches of batchtopk thresholds
     /// Σ over microbatches of w·‖X̂ − X‖² for the model's full reconstruction: the training FVU's
     /// numerator. It is losses[.reconstruction] except for a Matryoshka layer, whose loss is the
     /// mean over nested prefixes (Workspace.reconstructionError).
     public var reconstruction: Double = 0
-    public var fires: [Double]                               // per latent (m1 then m2): firing count
+    public var fires: [Double]                               // per latent (layer after layer): firing count
     public var failed: Double = 0                             // ranks that hit an error this step
     public var saturated: Double = 0                          // fixed-point values clamped (exact mode)
 
-    public init(latents: Int) { fires = [Double](repeating: 0, count: latents) }
+    public init(_ shape: Shape) {
+        self.shape = shape
+        nonZero = [Double](repeating: 0, count: shape.layers)
+        modelCounts = [Double](repeating: 0, count: shape.modelCounts)
+        thresholds = [Double](repeating: 0, count: shape.layers)
+        fires = [Double](repeating: 0, count: shape.latentCount)
+    }
 
-    static let realCount = LossParts.count + 3
     var reals: [Double] { losses.values + thresholds + [reconstruction] }
-    var counts: [Double] { nonZero + fires + [failed, saturated] }
+    var counts: [Double] { nonZero + modelCounts + fires + [failed, saturated] }
 
     mutating func set(reals r: [Double], counts c: [Double]) {
+        precondition(r.count == shape.realCount && c.count == shape.countCount, "step stats: \(r.count) reals, \(c.count) counts")
+        let (layers, models) = (shape.layers, shape.modelCounts)
         losses = LossParts(values: Array(r[0..<LossParts.count]))
-        thresholds = Array(r[LossParts.count ..< LossParts.count + 2])
-        reconstruction = r[LossParts.count + 2]
-        nonZero = Array(c[0..<3])
-        fires = Array(c[3 ..< 3 + fires.count])
-        failed = c[3 + fires.count]
-        saturated = c[4 + fires.count]
+        thresholds = Array(r[LossParts.count ..< LossParts.count + layers])
+        reconstruction = r[LossParts.count + layers]
+        nonZero = Array(c[0..<layers])
+        modelCounts = Array(c[layers ..< layers + models])
+        fires = Array(c[layers + models ..< shape.failedIndex])
+        failed = c[shape.failedIndex]
+        saturated = c[shape.failedIndex + 1]
     }
 }
 
@@ -61,7 +99,8 @@ public final class GradientReducer {
     public let space: TrainableSpace
     var ranges: [Range<Int>] { space.ranges }
     var gradCount: Int { space.count }
-    let statsLatents: Int
+    /// What the step's statistics hold (per layer and the model's counts).
+    let statsShape: StepStats.Shape
     /// Exact mode: [gradients | reals | counts], or only [reals | counts] when `shared` holds the gradients.
     var exact: [Int64]
     var fast: [Float]
@@ -91,16 +130,16 @@ public final class GradientReducer {
 
     /// `shared` (exact mode only): segments of at least 8 · gradient count bytes per rank, from
     /// `GradientReducer.sharedSegments`, and `rank` this process's rank in them.
-    public init(mode: ReductionMode, ranges: [Range<Int>], latents: Int, microbatchesPerBatch n: Int,
+    public init(mode: ReductionMode, ranges: [Range<Int>], stats: StepStats.Shape, microbatchesPerBatch n: Int,
                 shared: NodeSharedSegments? = nil, rank: Int = 0) {
         self.mode = mode
         space = TrainableSpace(ranges: ranges)
         let gradCount = space.count
-        statsLatents = latents
+        statsShape = stats
         self.shared = mode == .exact ? shared : nil
         self.rank = rank
         if let shared { precondition(shared.bytesPerRank >= gradCount * 8, "shared segments of \(shared.bytesPerRank) bytes for \(gradCount) values") }
-        let total = gradCount + StepStats.realCount + 3 + latents + 2
+        let total = gradCount + stats.realCount + stats.countCount
         exact = mode == .exact ? [Int64](repeating: 0, count: self.shared == nil ? total : total - gradCount) : []
         fast = mode == .fast ? [Float](repeating: 0, count: total) : []
         exponents = [Int](repeating: 0, count: ranges.count)
@@ -164,6 +203,7 @@ public final class GradientReducer {
     /// pass also stopped exact mode where the float sum of squares overflowed (|g| ≳ 1e19).
     @discardableResult
     public func add(grads: TensorBuffer<Float>, stats: StepStats) -> Int64 {
+        precondition(stats.shape == statsShape, "step stats of shape \(stats.shape) added to a reducer of \(statsShape)")
         var nonFinite: Int64 = 0
         switch mode {
         case .fast:
@@ -198,7 +238,7 @@ public final class GradientReducer {
                     guard abs(scaled) < 0x1p62 else { nonFinite += 1; continue }
                     buf[k + i] &+= Int64(scaled)
                 }
-                k += StepStats.realCount
+                k += statsShape.realCount
                 var counts = stats.counts
                 counts[counts.count - 1] += Double(saturated)
                 for (i, v) in counts.enumerated() { buf[k + i] &+= Int64(v) }
@@ -210,15 +250,15 @@ public final class GradientReducer {
 
     /// Marks this rank as failed for this step (its buffer still takes part in the collective).
     public func markFailed() {
-        if mode == .exact { exact[statsOffset + StepStats.realCount + 3 + statsLatents] += 1 }
-        else { fast[gradCount + StepStats.realCount + 3 + statsLatents] += 1 }
+        if mode == .exact { exact[statsOffset + statsShape.realCount + statsShape.failedIndex] += 1 }
+        else { fast[gradCount + statsShape.realCount + statsShape.failedIndex] += 1 }
     }
 
     /// The step's reduction (one allreduce; on one node's shared segments, a barrier and the
     /// stats' allreduce). Writes the summed gradient into `grads` at the positions of `ownSlice`
     /// (others untouched) and returns the summed stats.
     public func reduce(_ comm: Communicator, into grads: TensorBuffer<Float>) throws -> StepStats {
-        var stats = StepStats(latents: statsLatents)
+        var stats = StepStats(statsShape)
         var reals: [Double], counts: [Double]
         var k = 0
         switch mode {
@@ -232,8 +272,8 @@ public final class GradientReducer {
                     k += r.count
                 }
             }
-            reals = fast[k ..< k + StepStats.realCount].map(Double.init)
-            counts = fast[(k + StepStats.realCount)...].map(Double.init)
+            reals = fast[k ..< k + statsShape.realCount].map(Double.init)
+            counts = fast[(k + statsShape.realCount)...].map(Double.init)
         case .exact:
             if microbatchesAdded == 0 { withGradientIntegers { $0.update(repeating: 0, count: gradCount) } }
             let start = DispatchTime.now().uptimeNanoseconds
@@ -251,8 +291,8 @@ public final class GradientReducer {
             if shared == nil { exact.withUnsafeBufferPointer { decode(from: $0.baseAddress!, slice: 0..<gradCount, into: grads) } }
             k = statsOffset
             let realInv = Foundation.scalbn(1.0, -Self.realExponent)
-            reals = exact[k ..< k + StepStats.realCount].map { Double($0) * realInv }
-            counts = exact[(k + StepStats.realCount)...].map { Double($0) }
+            reals = exact[k ..< k + statsShape.realCount].map { Double($0) * realInv }
+            counts = exact[(k + statsShape.realCount)...].map { Double($0) }
         }
         stats.set(reals: reals, counts: counts)
         return stats

@@ -176,6 +176,12 @@ public struct TrainingPhase: Codable, Equatable, Sendable {
     public var adaptsBottomLambda: Bool
     public var adaptsTopLambda: Bool
 
+    /// Whether the phase runs layer `index` of `ModelConfig.layers` (the top layer where `usesTop`).
+    public func runs(layer index: Int) -> Bool { index == 0 || usesTop }
+
+    /// Whether the λ controller adapts layer `index`'s λ in this phase.
+    public func adaptsLambda(layer index: Int) -> Bool { index == 0 ? adaptsBottomLambda : adaptsTopLambda }
+
     public static func bottomOnly(steps: Int) -> TrainingPhase {
         TrainingPhase(name: "phase 1 (bottom)", number: 1, steps: steps, trains: [.bottom], terms: LossTerms(phase: 1),
                       usesTop: false, lrFactor: 1, adaptsBottomLambda: true, adaptsTopLambda: false)

@@ -92,7 +92,7 @@ extension Trainer {
             if how != announcedReduction { log.info(how) }
             announcedReduction = how
         }
-        return GradientReducer(mode: config.reduction, ranges: trainRanges, latents: model.config.m1 + model.config.m2,
+        return GradientReducer(mode: config.reduction, ranges: trainRanges, stats: statsShape,
                                microbatchesPerBatch: order.microbatchesPerBatch, shared: shared, rank: comm.rank)
     }
 
@@ -141,30 +141,31 @@ extension Trainer {
     func report(_ phase: TrainingPhase, _ stats: StepStats, gradNorm: Double, lr: Double, tokensPerSecond: Double, final: Bool) {
         let c = model.config
         let tokens = Double(config.batch)
-        let l0b = stats.nonZero[0] / tokens, l0t = stats.nonZero[1] / tokens
         let fvu = stats.reconstruction / state.dataVariance
         var record: [String: Any] = [
             "phase": phase.number, "step": state.stepInPhase, "global_step": state.globalStep,
             "tokens": state.globalStep * config.batch, "loss": stats.losses.total, "fvu": fvu,
-            "l0_bottom": l0b, "sparsity_bottom": 1 - l0b / Double(c.m1), "lambda1": state.lambda1,
-            "dead_bottom": deadFraction(layer: 0), "gate_mean": phase.usesTop ? meanGate() : 1, "tokens_per_s": tokensPerSecond,
-            "lr": lr, "grad_norm": gradNorm,
+            "gate_mean": phase.usesTop ? meanGate() : 1, "tokens_per_s": tokensPerSecond, "lr": lr, "grad_norm": gradNorm,
         ]
         for term in LossTerm.all { record["loss_" + term.name] = stats.losses[term] }
-        if phase.usesTop, c.m2 > 0 {
-            record["l0_top"] = l0t
-            record["sparsity_top"] = 1 - l0t / Double(c.m2)
-            record["lambda2"] = state.lambda2
-            record["dead_top"] = deadFraction(layer: 1)
-            record["density_zhat"] = stats.nonZero[2] / (tokens * Double(c.m1))
+        var line = "\(phase.name) \(state.stepInPhase)/\(phase.steps)  loss \(fmt(stats.losses.total)) fvu \(fmt(fvu))"
+        var lambdas = ""
+        for layer in c.layers where phase.runs(layer: layer.index) {
+            let i = layer.index, l0 = stats.nonZero[i] / tokens
+            record["l0_" + layer.name] = l0
+            record["sparsity_" + layer.name] = 1 - l0 / Double(layer.latents)
+            record[ModelLayer.lambdaKey(i)] = state.lambdas[i]
+            record["dead_" + layer.name] = deadFraction(layer: i)
+            let gap = i == 0 ? "  " : " "
+            line += gap + layer.progressLabel + "L0 \(fmt(l0, 1)) (s \(fmt(1 - l0 / Double(layer.latents), 3)))"
+            if layer.spec.activation.traits.penalty == .adaptiveL1 { lambdas += gap + ModelLayer.lambdaLabel(i) + " \(fmt(state.lambdas[i]))" }
+        }
+        for (k, count) in c.stepCounts.enumerated() where phase.runs(layer: count.layer) {
+            record[count.key] = stats.modelCounts[k] / (tokens * Double(count.perToken))
         }
         metrics?.append(record)
         let remaining = Double(phase.steps - state.stepInPhase) * tokens / max(tokensPerSecond, 1e-9)
-        var line = "\(phase.name) \(state.stepInPhase)/\(phase.steps)  loss \(fmt(stats.losses.total)) fvu \(fmt(fvu))"
-            + "  L0 \(fmt(l0b, 1)) (s \(fmt(1 - l0b / Double(c.m1), 3)))"
-        if phase.usesTop, c.m2 > 0 { line += " top L0 \(fmt(l0t, 1)) (s \(fmt(1 - l0t / Double(c.m2), 3)))" }
-        if c.bottom.activation.traits.penalty == .adaptiveL1 { line += "  λ1 \(fmt(state.lambda1))" }
-        if phase.usesTop, c.top?.activation.traits.penalty == .adaptiveL1 { line += " λ2 \(fmt(state.lambda2))" }
+        line += lambdas
         if phase.usesTop { line += "  gate \(fmt(meanGate(), 3))" }
         line += "  \(Int(tokensPerSecond)) tok/s  ETA \(Int(remaining))s"
         log.progress(line, force: final)

@@ -11,8 +11,7 @@ extension Trainer {
 
     func weights() -> LossWeights {
         var w = config.weights
-        w[.l1Bottom] = state.lambda1
-        w[.l1Top] = state.lambda2
+        for layer in model.config.layers { w[layer.l1Term] = state.lambdas[layer.index] }
         return w
     }
 
@@ -71,7 +70,7 @@ extension Trainer {
     /// caller still takes part in the step's collective).
     func computeMicrobatches(_ phase: TrainingPhase, terms: LossTerms,
                              add: (TensorBuffer<Float>, StepStats) -> Int64, onFailure: () -> Void) throws -> Error? {
-        let m1 = model.config.m1, m2 = model.config.m2, b = config.microbatch
+        let b = config.microbatch, layers = model.config.layers
         let n = order.microbatchesPerBatch
         let mw = MicrobatchWeights(rowWeight: 1 / Double(config.batch), miWeight: 1 / Double(n))
         let trainRanges = ranges(phase)
@@ -83,17 +82,17 @@ extension Trainer {
                 Float.scal(b * model.config.d, model.inputScale, ws.x.base)
                 let seen = model.forward(ws, ForwardOptions(usesTop: phase.usesTop, training: true))
                 for r in trainRanges { (grads.base + r.lowerBound).update(repeating: 0, count: r.count) }
-                var stats = StepStats(latents: m1 + m2)
+                var stats = StepStats(statsShape)
                 stats.losses = model.dataTerms(ws, terms: terms, weights: weights(), microbatch: mw, usesTop: phase.usesTop,
                                                trainable: phase.trains, grads: grads)
                 stats.reconstruction = ws.reconstructionError
                 guard stats.losses.total.isFinite else { throw nonFiniteError(phase, microbatch: q) }
-                countFiring(ws.code1, into: &stats.fires, offset: 0, total: &stats.nonZero[0])
-                if phase.usesTop, m2 > 0 {
-                    countFiring(ws.code2, into: &stats.fires, offset: m1, total: &stats.nonZero[1])
-                    stats.nonZero[2] += Double(ws.zhatPositive)
+                for layer in layers where phase.runs(layer: layer.index) {
+                    countFiring(model.code(layer: layer.index, in: ws), into: &stats.fires, offset: layer.latentOffset,
+                                total: &stats.nonZero[layer.index])
                 }
-                stats.thresholds = [seen.bottom ?? 0, seen.top ?? 0]
+                stats.modelCounts = model.stepCounts(ws)
+                stats.thresholds = layers.map { seen[layer: $0.index] ?? 0 }
                 // The gradient's finiteness is counted by the reducer as it reads the values (in exact
                 // mode no separate pass: at d = 768, m1 = 16k, m2 = 4k one over the top layer's 134 M
                 // parameters took 18 ms a microbatch, ~1.5 % of phase 2).
@@ -147,28 +146,28 @@ extension Trainer {
         // dividing κ by the phase's lr factor keeps κ·lr, hence the loop's speed, the same in every phase.
         let gain = config.controllerGain / phase.lrFactor
         let antiWindup = config.controllerAntiWindup ?? false
-        var controllers = state.controllers ?? [SparsityController(lambda: state.lambda1, antiWindup: antiWindup),
-                                                SparsityController(lambda: state.lambda2, antiWindup: antiWindup)]
+        var controllers = state.controllers ?? c.layers.map { SparsityController(lambda: state.lambdas[$0.index], antiWindup: antiWindup) }
         let biasGain = phase.number == 3 ? config.phase3BiasControl : nil   // EncoderBiasControl
-        if phase.adaptsBottomLambda, c.bottom.activation.traits.penalty == .adaptiveL1 {
-            let b = model.view(.bottomBEnc)
-            controllers[0].step(density: stats.nonZero[0] / (tokens * Double(c.m1)), target: c.bottom.target.density(latents: c.m1),
+        for layer in c.layers where phase.adaptsLambda(layer: layer.index) && layer.spec.activation.traits.penalty == .adaptiveL1 {
+            let (i, m) = (layer.index, layer.latents)
+            let b = model.view(layer.encoderBias)
+            controllers[i].step(density: stats.nonZero[i] / (tokens * Double(m)), target: layer.spec.target.density(latents: m),
                                 gain: gain, biasGain: biasGain, bias: b.base, count: b.count)
-            state.lambda1 = controllers[0].lambda
-        }
-        if phase.adaptsTopLambda, let top = c.top, top.activation.traits.penalty == .adaptiveL1 {
-            let b = model.view(.topBEnc)
-            controllers[1].step(density: stats.nonZero[1] / (tokens * Double(c.m2)), target: top.target.density(latents: c.m2),
-                                gain: gain, biasGain: biasGain, bias: b.base, count: b.count)
-            state.lambda2 = controllers[1].lambda
+            state.lambdas[i] = controllers[i].lambda
         }
         state.controllers = controllers
-        let tracked = phase.usesTop ? c.m1 + c.m2 : c.m1
-        for j in 0..<tracked { sinceFired[j] = stats.fires[j] > 0 ? 0 : sinceFired[j] + 1 }
         let n = Float(order.microbatchesPerBatch)
-        if c.bottom.activation.traits.selection.learnsInferenceThreshold { model.bottomThreshold = ema(model.bottomThreshold, Float(stats.thresholds[0]) / n) }
-        if phase.usesTop, c.top?.activation.traits.selection.learnsInferenceThreshold == true { model.topThreshold = ema(model.topThreshold, Float(stats.thresholds[1]) / n) }
+        for layer in c.layers where phase.runs(layer: layer.index) {
+            for j in layer.latentRange { sinceFired[j] = stats.fires[j] > 0 ? 0 : sinceFired[j] + 1 }
+            if layer.spec.activation.traits.selection.learnsInferenceThreshold {
+                let i = layer.index
+                model.setInferenceThreshold(ema(model.inferenceThreshold(layer: i), Float(stats.thresholds[i]) / n), layer: i)
+            }
+        }
     }
+
+    /// What this model's step statistics hold.
+    var statsShape: StepStats.Shape { StepStats.Shape(model.config) }
 
     /// The batch-top-k inference threshold: an exponential moving average of the training batches'
     /// thresholds, keeping 0.99 of the old value (the rate is written out: 1 − 0.99 in Float is not 0.01).
@@ -178,8 +177,7 @@ extension Trainer {
 
     /// Fraction of a layer's latents that have not fired within the dead window.
     func deadFraction(layer: Int) -> Double {
-        let c = model.config
-        let range = layer == 0 ? 0..<c.m1 : c.m1 ..< c.m1 + c.m2
+        let range = model.config.layers[layer].latentRange
         guard !range.isEmpty else { return 0 }
         let window = Int64(max(1, config.deadWindowTokens / config.batch))
         return Double(range.filter { sinceFired[$0] >= window }.count) / Double(range.count)

@@ -6,7 +6,7 @@ public struct StepTime: Sendable {
     public let phase: Int
     public let seconds: Double
     public let allreduceSeconds: Double
-    /// Mean active latents per token, bottom and top (global batch).
+    /// Mean active latents per token, per layer (global batch).
     public let l0: [Double]
 }
 
@@ -23,7 +23,7 @@ public final class Trainer {
     public let model: HierarchicalSAE<Float>
     public internal(set) var state: TrainerState
     let adam: Adam
-    /// Steps since each latent (bottom then top) last fired.
+    /// Steps since each latent (layer after layer) last fired.
     var sinceFired: [Int64]
     let ws: Workspace<Float>
     let grads: TensorBuffer<Float>
@@ -63,7 +63,7 @@ public final class Trainer {
         model.inputScale = sample.scale
         model.initialise(seed: config.seed &+ 1, mean: sample.mean)
         model.applyConstraints()
-        var state = TrainerState(lambda1: config.weights[.l1Bottom], lambda2: config.weights[.l1Top],
+        var state = TrainerState(lambdas: model.config.layers.map { config.weights[$0.l1Term] },
                                  dataVariance: sample.variance, config: config, dataset: data.path,
                                  datasetRows: data.rows, d: data.d, ranks: comm.size)
         state.dataFingerprint = fingerprint
@@ -129,7 +129,7 @@ public final class Trainer {
             for i in 0..<m.count { adam.m[i] = m[i]; adam.v[i] = v[i] }
             adam.t = state.adamStep
         }
-        self.sinceFired = sinceFired ?? [Int64](repeating: 0, count: model.config.m1 + model.config.m2)
+        self.sinceFired = sinceFired ?? [Int64](repeating: 0, count: model.config.latentCount)
         ws = Workspace(config: model.config, rows: config.microbatch)
         grads = TensorBuffer(zeroedLazily: model.layout.count)
         reduced = TensorBuffer(zeroedLazily: model.layout.count)

@@ -23,8 +23,14 @@ extension TrainerState {
         try check(globalStep == before + stepInPhase, "globalStep (\(globalStep))",
                   "\(before + stepInPhase) (steps of the earlier phases + stepInPhase)")
         try check(adamStep >= 0 && adamStep <= globalStep, "adamStep (\(adamStep))", "0...globalStep (\(globalStep))")
-        try check(lambda1.isFinite && lambda1 >= 0, "lambda1 (\(lambda1))", "a finite number >= 0")
-        try check(lambda2.isFinite && lambda2 >= 0, "lambda2 (\(lambda2))", "a finite number >= 0")
+        let layers = model.layers.count
+        try check(lambdas.count >= layers, ModelLayer.lambdaKey(lambdas.count) + " (missing)", "a λ per layer of the model (\(layers))")
+        for (i, lambda) in lambdas.prefix(layers).enumerated() {
+            try check(lambda.isFinite && lambda >= 0, "\(ModelLayer.lambdaKey(i)) (\(lambda))", "a finite number >= 0")
+        }
+        if let controllers {
+            try check(controllers.count >= layers, "controllers (\(controllers.count))", "a controller per layer of the model (\(layers))")
+        }
         try check(dataVariance.isFinite && dataVariance > 0, "dataVariance (\(dataVariance))", "a finite number > 0")
         try check(datasetRows > 0, "datasetRows (\(datasetRows))", "> 0")
         try check(ranks >= 1, "ranks (\(ranks))", ">= 1")

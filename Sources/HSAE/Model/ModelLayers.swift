@@ -1,0 +1,90 @@
+/// The layers of a model as training, its statistics and its checkpoints see them, bottom first
+/// (docs/MODEL-PROTOCOL.md, step 1). Derived here from ModelConfig — the one place that knows
+/// which layers a configuration has — until the model protocol declares them (`SAEArchitecture.layers`).
+/// Code outside Model/ loops over `ModelConfig.layers` and indexes its per-layer arrays (λ and
+/// controllers in TrainerState, StepStats, the inference thresholds) by `ModelLayer.index`.
+public struct ModelLayer: Sendable {
+    /// Its position in `ModelConfig.layers`: the index of its λ, its controller, its statistics.
+    public let index: Int
+    /// "bottom", "top": metrics.jsonl's `l0_<name>`, `sparsity_<name>`, `dead_<name>`.
+    public let name: String
+    /// Width, activation, sparsity target.
+    public let spec: LayerSpec
+    /// Its first latent among the model's latents laid end to end, layer after layer (firing
+    /// counts, steps since a latent fired: optimizer.safetensors' `dead.steps_since_fired`).
+    public let latentOffset: Int
+    /// Its adaptive L1 term: the term's weight is the layer's λ, adapted by its controller.
+    public let l1Term: LossTerm
+    /// Its encoder bias (what the phase-3 bias control shifts).
+    public let encoderBias: TensorID
+    /// Before "L0" in the progress line ("" for the bottom layer, "top ").
+    public let progressLabel: String
+
+    public var latents: Int { spec.latents }
+    public var latentRange: Range<Int> { latentOffset ..< latentOffset + spec.latents }
+
+    /// The key of layer `index`'s λ in state.json and metrics.jsonl: `lambda1`, `lambda2`, … (the
+    /// keys of the L1 terms' weights in config.json).
+    public static func lambdaKey(_ index: Int) -> String { "lambda\(index + 1)" }
+
+    /// "λ1", "λ2", … in the progress line.
+    public static func lambdaLabel(_ index: Int) -> String { "λ\(index + 1)" }
+}
+
+/// A count a training step sums over the global batch besides each layer's (StepStats.modelCounts):
+/// logged as `key` = count / (tokens × `perToken`) in phases that run `layer`.
+public struct StepCount: Sendable {
+    /// metrics.jsonl's key.
+    public let key: String
+    /// The layer whose phases log it.
+    public let layer: Int
+    /// The count's entries per token (its density's denominator).
+    public let perToken: Int
+}
+
+extension ModelConfig {
+    /// The model's layers, bottom first (one for a single-layer model).
+    public var layers: [ModelLayer] {
+        var layers = [ModelLayer(index: 0, name: "bottom", spec: bottom, latentOffset: 0, l1Term: .l1Bottom, encoderBias: .bottomBEnc,
+                                 progressLabel: "")]
+        if let top {
+            layers.append(ModelLayer(index: 1, name: "top", spec: top, latentOffset: m1, l1Term: .l1Top, encoderBias: .topBEnc,
+                                     progressLabel: "top "))
+        }
+        return layers
+    }
+
+    /// Every layer's latents, laid end to end.
+    public var latentCount: Int { layers.reduce(0) { $0 + $1.latents } }
+
+    /// The counts a step sums besides the layers' (`HierarchicalSAE.stepCounts`): with a top layer,
+    /// Ẑ1's positive entries (`density_zhat`, per bottom latent and token).
+    public var stepCounts: [StepCount] {
+        top == nil ? [] : [StepCount(key: "density_zhat", layer: 1, perToken: m1)]
+    }
+}
+
+extension HierarchicalSAE {
+    /// Layer `index`'s code after `forward` (sparse rows).
+    public func code(layer index: Int, in ws: Workspace<T>) -> SparseCode<T> {
+        precondition(index < config.layers.count, "layer \(index) of a model with \(config.layers.count)")
+        return index == 0 ? ws.code1 : ws.code2
+    }
+
+    /// The values of `config.stepCounts` counted by the last `forward` (0 where it did not run the layer).
+    public func stepCounts(_ ws: Workspace<T>) -> [Double] {
+        config.top == nil ? [] : [Double(ws.zhatPositive)]
+    }
+
+    /// Layer `index`'s batchtopk inference threshold.
+    public func inferenceThreshold(layer index: Int) -> T { index == 0 ? bottomThreshold : topThreshold }
+
+    public func setInferenceThreshold(_ value: T, layer index: Int) {
+        if index == 0 { bottomThreshold = value } else { topThreshold = value }
+    }
+}
+
+extension BatchThresholds {
+    /// Layer `index`'s threshold (nil for kinds that do not select per batch, or a layer not run).
+    public subscript(layer index: Int) -> Double? { index == 0 ? bottom : top }
+}
