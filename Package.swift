@@ -19,15 +19,12 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Dist", dependencies: ["CMPI"], exclude: ["README.md"]),
-        // Vector kernels with a portable and an AVX-512 body, chosen at run time (CKernels.h).
-        // No fused multiply-adds but the ones written as fmaf/intrinsics: the kernels must round as
-        // the Swift code they replace does.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-ffp-contract=off"]), .unsafeFlags(["-O3"], .when(configuration: .release))]),
-        // Dynamic exclusivity checks on class properties cost ~6 % in the training loop's
-        // kernels (swift_beginAccess per element); the model code passes buffers explicitly and
-        // never overlaps accesses; debug builds keep the checks.
-        .target(name: "HSAE", dependencies: ["Dist", "COpenBLAS", "CKernels"], exclude: ["README.md"],
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        // Vector kernels with a portable and an AVX-512 body, chosen at run time (CKernels.h). No
+        // fused multiply-adds but the ones written out: kernels.c turns contraction off by pragma.
+        .target(name: "CKernels"),
+        // No unsafe flags anywhere (a package with them cannot be a dependency): the hot classes'
+        // stored properties are @exclusivity(unchecked) instead of -enforce-exclusivity=unchecked.
+        .target(name: "HSAE", dependencies: ["Dist", "COpenBLAS", "CKernels"], exclude: ["README.md"]),
         // The commands are a library so that tests parse them in-process (HSAECommand.parse);
         // the executable is only their entry point.
         .target(

@@ -1,6 +1,13 @@
 // The bodies of CKernels.h: a portable one of each kernel, and on x86-64 an AVX-512 one chosen
 // at run time. See the header for what each computes; the AVX-512 bodies compute the same.
 #include "CKernels.h"
+// No fused multiply-adds but the ones written as fmaf/intrinsics: the kernels must round as the
+// Swift code they replace does. (A pragma, not -ffp-contract=off: unsafeFlags would stop HSAE from
+// being another package's dependency.)
+#pragma STDC FP_CONTRACT OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -16,18 +16,18 @@ public final class FeatureScan {
     public let labelKinds: [Int]            // indices into the data set's label kinds
     public let classCounts: [Int]
     public let trueFeatures: Int            // F, 0 without ground truth
-    public var rows: Int64 = 0
-    public var bottom: LatentStats
-    public var top: LatentStats
-    public var bottomTop: ExampleSlots, topTop: ExampleSlots
-    public var bottomSample: ExampleSlots, topSample: ExampleSlots
-    public var classRows: [[Int64]]         // per kind: rows per class
-    public var coFirings: [Int32]           // m2×m1: rows where top j and bottom i both fire
+    @exclusivity(unchecked) public var rows: Int64 = 0
+    @exclusivity(unchecked) public var bottom: LatentStats
+    @exclusivity(unchecked) public var top: LatentStats
+    @exclusivity(unchecked) public var bottomTop: ExampleSlots, topTop: ExampleSlots
+    @exclusivity(unchecked) public var bottomSample: ExampleSlots, topSample: ExampleSlots
+    @exclusivity(unchecked) public var classRows: [[Int64]]         // per kind: rows per class
+    @exclusivity(unchecked) public var coFirings: [Int32]           // m2×m1: rows where top j and bottom i both fire
     /// Ground truth (synthetic): per true feature Σy, Σy² and per (feature, latent) Σ z·y,
     /// latents of [Z1 Z2] (m1 + m2 columns), fixed point.
-    public var truthSum: [Int64]            // F
-    public var truthSumSquares: [Int64]     // F
-    public var truthCross: [Int64]          // F×(m1 + m2)
+    @exclusivity(unchecked) public var truthSum: [Int64]            // F
+    @exclusivity(unchecked) public var truthSumSquares: [Int64]     // F
+    @exclusivity(unchecked) public var truthCross: [Int64]          // F×(m1 + m2)
 
     public init(m1: Int, m2: Int, examples: Int, samples: Int, contextRadius w: Int,
                 labelKinds: [Int], classCounts: [Int], trueFeatures: Int) {

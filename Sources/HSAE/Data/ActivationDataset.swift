@@ -20,8 +20,8 @@ public final class ActivationDataset: @unchecked Sendable {
     let shards: [ShardReader]
     let shardStarts: [Int]  // shards.count + 1, cumulative rows
     /// Rows 0..<cachedRows as Float (`cacheLeadingRows`), read from memory instead of by position.
-    private var cache: UnsafeMutablePointer<Float>?
-    public private(set) var cachedRows = 0
+    @exclusivity(unchecked) private var cache: UnsafeMutablePointer<Float>?
+    @exclusivity(unchecked) public private(set) var cachedRows = 0
 
     deinit { cache?.deallocate() }
 

@@ -9,7 +9,7 @@
 /// means the child's latent has absorbed the parent direction and the parent latent falls
 /// silent exactly when the child is present. State per edge: four counts.
 public final class AbsorptionAccumulator: SumAccumulator {
-    public var sums: [Double]  // 4 per edge: [on/off rows, on/off with ℓ firing, on/on rows, on/on with ℓ firing]
+    @exclusivity(unchecked) public var sums: [Double]  // 4 per edge: [on/off rows, on/off with ℓ firing, on/on rows, on/on with ℓ firing]
     public let edges: [LatentEdge]  // true (parent, child) feature indices
     public let parentLatent: [Int]  // per edge: the latent standing for the parent
 

@@ -9,7 +9,7 @@
 ///
 /// State: n, ΣL0, ΣL0², per-latent firing counts and activation sums — all additive.
 public final class CodeStats: SumAccumulator {
-    public var sums: [Double]  // 3 + 2m: see `Slot`
+    @exclusivity(unchecked) public var sums: [Double]  // 3 + 2m: see `Slot`
     public let m: Int
 
     enum Slot {

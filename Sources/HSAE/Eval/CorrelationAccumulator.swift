@@ -12,7 +12,7 @@
 /// information. Products are formed in Double so that small correlations of sparse codes
 /// survive the subtraction.
 public final class CorrelationAccumulator: SumAccumulator {
-    public var sums: [Double]  // 1 + 2p + 2q + p·q: see `offsets`
+    @exclusivity(unchecked) public var sums: [Double]  // 1 + 2p + 2q + p·q: see `offsets`
     public let p: Int
     public let q: Int
 

@@ -21,7 +21,7 @@ struct BaselineBatch {
 /// Runs batches through a model, reusing one workspace per batch size.
 final class BatchRunner {
     let model: HierarchicalSAE<Float>
-    private var ws: Workspace<Float>?
+    @exclusivity(unchecked) private var ws: Workspace<Float>?
 
     init(model: HierarchicalSAE<Float>) { self.model = model }
 

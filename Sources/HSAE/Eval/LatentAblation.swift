@@ -10,7 +10,7 @@
 ///
 /// State: Σ z_i ⟨r, e_i⟩ and Σ z_i² per latent; ⟨r, e_i⟩ for a batch is one gemm R·Eᵀ.
 public final class LatentAblationStats: SumAccumulator {
-    public var sums: [Double]  // 2m: Σ z⟨r, e⟩, then Σ z²
+    @exclusivity(unchecked) public var sums: [Double]  // 2m: Σ z⟨r, e⟩, then Σ z²
     public let directions: Matrix<Double>  // m×d
     let squaredNorms: [Double]  // m
 

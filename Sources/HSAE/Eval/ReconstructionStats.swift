@@ -13,7 +13,7 @@
 /// Because SST is formed from Σ(x − c) and Σ‖x − c‖², merging the sums of two halves gives
 /// exactly the FVU of the whole (unlike averaging per-rank FVUs).
 public final class ReconstructionStats: SumAccumulator {
-    public var sums: [Double]  // 6 + d: see `Slot`
+    @exclusivity(unchecked) public var sums: [Double]  // 6 + d: see `Slot`
     public let d: Int
     let centre: [Double]  // d
 

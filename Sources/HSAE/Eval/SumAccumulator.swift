@@ -35,7 +35,7 @@ extension SumAccumulator {
 
 /// A bare buffer of sums, for totals that need no structure (spliced fidelity's Σx² and tokens).
 public final class PlainSums: SumAccumulator {
-    public var sums: [Double]
+    @exclusivity(unchecked) public var sums: [Double]
     public init(count: Int) { sums = [Double](repeating: 0, count: count) }
 }
 
@@ -63,10 +63,10 @@ public final class ExactAccumulation {
     public let parts: [any SumAccumulator]
     /// Where each part's sums start in `high`/`low`.
     let offsets: [Int]
-    var high: [Int64]
-    var low: [Int64]
+    @exclusivity(unchecked) var high: [Int64]
+    @exclusivity(unchecked) var low: [Int64]
     /// Partials or totals that left the fixed-point range (see the type's comment).
-    var outOfRange: Int64 = 0
+    @exclusivity(unchecked) var outOfRange: Int64 = 0
     let limit: Int64
 
     static let highScale = 0x1p16, lowScale = 0x1p56

@@ -45,7 +45,7 @@ public final class BertEncoder {
     public let weights: BertWeights
     public var config: BertConfig { weights.config }
     /// Cores this rank uses (OpenBLAS's thread count when created).
-    public var threads: Int
+    @exclusivity(unchecked) public var threads: Int
 
     public init(weights: BertWeights, threads: Int = BLASRuntime.threads) {
         self.weights = weights

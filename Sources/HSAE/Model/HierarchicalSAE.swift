@@ -12,12 +12,12 @@ public final class HierarchicalSAE<T: BLASScalar> {
     public let layout: ParameterLayout
     public let params: TensorBuffer<T>
     /// c: inputs are multiplied by it before encoding so that E‖c·x‖² = d.
-    public var inputScale: T = 1
+    @exclusivity(unchecked) public var inputScale: T = 1
     /// batchtopk inference thresholds (running estimates), per layer.
-    public var bottomThreshold: T = 0
-    public var topThreshold: T = 0
+    @exclusivity(unchecked) public var bottomThreshold: T = 0
+    @exclusivity(unchecked) public var topThreshold: T = 0
     /// Dense or sparse kernels for products with the codes (not part of the model's meaning).
-    public var kernels: KernelChoice = .auto
+    @exclusivity(unchecked) public var kernels: KernelChoice = .auto
 
     public init(config: ModelConfig) {
         self.config = config

@@ -13,7 +13,7 @@ final class MutualInformationTerm<T: BLASScalar> {
     let a: TensorBuffer<T>, bn: TensorBuffer<T>, rho: TensorBuffer<T>, da: TensorBuffer<T>, db: TensorBuffer<T>
     let rows: Int, m1: Int, m2: Int
     /// Whether `rho` holds zeros (evaluateSparseResidual accumulates in it at a few entries and zeroes them again).
-    var rhoIsZero = false
+    @exclusivity(unchecked) var rhoIsZero = false
 
     init(rows: Int, m1: Int, m2: Int) {
         self.rows = rows

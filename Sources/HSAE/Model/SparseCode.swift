@@ -4,11 +4,11 @@
 ///
 ///     row i's entries: index[start[i] ..< start[i+1]], value[...]     (b rows, m latents)
 public final class SparseCode<T: BLASScalar> {
-    public private(set) var rows = 0
+    @exclusivity(unchecked) public private(set) var rows = 0
     public let latents: Int
-    public private(set) var start: [Int] = [0]
-    public private(set) var index: [Int32] = []
-    public private(set) var value: [T] = []
+    @exclusivity(unchecked) public private(set) var start: [Int] = [0]
+    @exclusivity(unchecked) public private(set) var index: [Int32] = []
+    @exclusivity(unchecked) public private(set) var value: [T] = []
 
     public init(latents: Int) {
         precondition(latents <= Int(Int32.max), "a layer of \(latents) latents exceeds 32-bit latent indices")
@@ -52,12 +52,12 @@ public final class SparseCode<T: BLASScalar> {
 
     /// The same entries grouped by latent (compressed sparse columns): latent j's entries are
     /// byLatent[latentStart[j] ..< latentStart[j+1]], entry ids in row order. Built on demand.
-    public private(set) var latentStart: [Int] = []
-    public private(set) var byLatent: [Int32] = []
+    @exclusivity(unchecked) public private(set) var latentStart: [Int] = []
+    @exclusivity(unchecked) public private(set) var byLatent: [Int32] = []
     /// Row of each entry (for latent-ordered passes).
-    public private(set) var entryRow: [Int32] = []
-    private var next: [Int] = []
-    private var columnsBuilt = false
+    @exclusivity(unchecked) public private(set) var entryRow: [Int32] = []
+    @exclusivity(unchecked) private var next: [Int] = []
+    @exclusivity(unchecked) private var columnsBuilt = false
 
     /// Calls body(latent, entry, row) for every entry, latent by latent and in row order within a
     /// latent (the columns built first): the order of the latent-ordered kernels, which keeps each

@@ -139,11 +139,11 @@ extension HierarchicalSAE {
 /// entry of Z1's code at the same position, or −1) run parallel to them.
 public final class SparseMix<T: BLASScalar> {
     public let code: SparseCode<T>
-    public private(set) var r: [T] = []
-    public private(set) var zhat: [T] = []
-    public private(set) var bottomEntry: [Int32] = []
+    @exclusivity(unchecked) public private(set) var r: [T] = []
+    @exclusivity(unchecked) public private(set) var zhat: [T] = []
+    @exclusivity(unchecked) public private(set) var bottomEntry: [Int32] = []
     /// Whether the last forward pass built it (and left the dense M, R, T unwritten).
-    public internal(set) var active = false
+    @exclusivity(unchecked) public internal(set) var active = false
 
     init(latents: Int) { code = SparseCode(latents: latents) }
 

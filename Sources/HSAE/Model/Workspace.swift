@@ -32,19 +32,19 @@ public final class Workspace<T: BLASScalar> {
     public let codeHat: SparseCode<T> // ẑ1 as sparse rows (a k-sparse top reconstruction, TopDecodeK.swift)
     /// M and R as sparse rows over the union of Z1's and Ẑ1's entries (TopDecodeK.swift), when `forward` took that path.
     public let sparseMix: SparseMix<T>
-    var scratch = TopKScratch<T>()    // selection scratch for top-k
-    var mi: AnyObject?          // MutualInformationTerm scratch, made on first use
+    @exclusivity(unchecked) var scratch = TopKScratch<T>()    // selection scratch for top-k
+    @exclusivity(unchecked) var mi: AnyObject?          // MutualInformationTerm scratch, made on first use
     /// Dead bottom latents (increasing index) whose pre-activations `forward` captures for the AuxK
     /// term (AuxK.swift); empty: no capture, no term. Set by the trainer once per step.
-    public var deadLatents: [Int32] = []
+    @exclusivity(unchecked) public var deadLatents: [Int32] = []
     /// w·‖X̂ − X‖² of the full reconstruction in the last `dataTerms`: the reconstruction term
     /// itself, except for a Matryoshka layer (its term is the mean over prefixes; this is the last,
     /// whole prefix), so that the logged FVU is an FVU for every model.
-    public var reconstructionError: Double = 0
+    @exclusivity(unchecked) public var reconstructionError: Double = 0
     /// The number of Ẑ1's positive entries, counted by the last `forward` as it formed Ẑ1 (0 when
     /// it did not run the top layer): a logged statistic.
-    public var zhatPositive = 0
-    var deadPre: [T] = []                 // b × |deadLatents|: their pre-activations P1 + b_enc¹
+    @exclusivity(unchecked) public var zhatPositive = 0
+    @exclusivity(unchecked) var deadPre: [T] = []                 // b × |deadLatents|: their pre-activations P1 + b_enc¹
     let auxCode: SparseCode<T>            // the AuxK code (k_aux of the dead latents per row)
 
     public init(config: ModelConfig, rows b: Int) {

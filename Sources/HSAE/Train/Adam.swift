@@ -11,7 +11,7 @@ public final class Adam {
     public let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
     public let m: TensorBuffer<Float>
     public let v: TensorBuffer<Float>
-    public var t: Int = 0
+    @exclusivity(unchecked) public var t: Int = 0
 
     public init(count: Int) {
         m = TensorBuffer(zeroedLazily: count)

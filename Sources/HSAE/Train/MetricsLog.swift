@@ -10,7 +10,7 @@ public final class MetricsLog {
     public let path: String
     private let handle: FileHandle
     /// The first append that failed, as an error naming the file.
-    public private(set) var failure: HSAEError?
+    @exclusivity(unchecked) public private(set) var failure: HSAEError?
 
     public init(path: String, truncatingAfter globalStep: Int) throws {
         self.path = path

@@ -102,18 +102,18 @@ public final class GradientReducer {
     /// What the step's statistics hold (per layer and the model's counts).
     let statsShape: StepStats.Shape
     /// Exact mode: [gradients | reals | counts], or only [reals | counts] when `shared` holds the gradients.
-    var exact: [Int64]
-    var fast: [Float]
+    @exclusivity(unchecked) var exact: [Int64]
+    @exclusivity(unchecked) var fast: [Float]
     /// Exact mode on one node: segment r holds rank r's gradient integers (gradCount Int64 each).
     let shared: NodeSharedSegments?
     /// This process's rank (its segment in `shared`).
     let rank: Int
     /// Microbatches added since `beginStep` (exact mode: the first overwrites the gradient integers).
-    var microbatchesAdded = 0
+    @exclusivity(unchecked) var microbatchesAdded = 0
     /// Where the stats start in `exact`.
     var statsOffset: Int { shared == nil ? gradCount : 0 }
     /// e_t per trainable range: gradient values are carried as round(g · 2^e_t).
-    public var exponents: [Int]
+    @exclusivity(unchecked) public var exponents: [Int]
     /// Real-valued stats (losses, thresholds, the reconstruction error) are carried as round(v · 2^30): 2^-30 resolution,
     /// and room for |v| up to 2^(50−30) summed over the microbatches.
     static let realExponent = 30
@@ -126,7 +126,7 @@ public final class GradientReducer {
     /// Wall time of the last step's reduction without the decode (for `hsae bench`): the allreduce;
     /// on shared segments the barrier (with any wait for a slower rank), the slice sum, the stats'
     /// allreduce, and the sharded update's exchanges (`combineSlices`, `allGather`).
-    public private(set) var lastAllreduceSeconds = 0.0
+    @exclusivity(unchecked) public private(set) var lastAllreduceSeconds = 0.0
 
     /// `shared` (exact mode only): segments of at least 8 · gradient count bytes per rank, from
     /// `GradientReducer.sharedSegments`, and `rank` this process's rank in them.

@@ -21,26 +21,26 @@ public final class Trainer {
     let data: ActivationDataset
     let order: DataOrder
     public let model: HierarchicalSAE<Float>
-    public internal(set) var state: TrainerState
+    @exclusivity(unchecked) public internal(set) var state: TrainerState
     let adam: Adam
     /// Steps since each latent (layer after layer) last fired.
-    var sinceFired: [Int64]
+    @exclusivity(unchecked) var sinceFired: [Int64]
     let ws: Workspace<Float>
     let grads: TensorBuffer<Float>
     let reduced: TensorBuffer<Float>
-    var metrics: MetricsLog?
+    @exclusivity(unchecked) var metrics: MetricsLog?
     /// Wall time of every step this process ran (phase, seconds, allreduce seconds, L0s), for `hsae bench`.
-    public internal(set) var stepTimes: [StepTime] = []
+    @exclusivity(unchecked) public internal(set) var stepTimes: [StepTime] = []
     /// Held by rank 0 from the first write into the run until the trainer is released.
-    var runLock: RunLock?
+    @exclusivity(unchecked) var runLock: RunLock?
     /// How gradients were reduced in the last phase (rank 0 says so when it changes).
-    var announcedReduction: String?
+    @exclusivity(unchecked) var announcedReduction: String?
     /// Called on every rank after each completed step with the global step (fault injection
     /// in tests, external monitoring). Must not issue collectives.
-    public var afterStep: ((Int) -> Void)?
+    @exclusivity(unchecked) public var afterStep: ((Int) -> Void)?
     /// Whether training writes checkpoints and the final model (`hsae bench` turns it off: at
     /// d = 768, m1 = 16k, m2 = 4k a phase-end checkpoint is 1.9 GB, and its run directory is in /dev/shm).
-    public var savesState = true
+    @exclusivity(unchecked) public var savesState = true
 
     /// A fresh run: validates everything, then initialises the model from a data sample.
     /// Nothing is written before validation has passed on every rank.
