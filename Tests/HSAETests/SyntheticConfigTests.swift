@@ -72,7 +72,7 @@ final class SyntheticConfigTests: XCTestCase {
         try FileManager.default.removeItem(atPath: dir + "/notes.txt")
         _ = try SyntheticGenerator.generate(config: c, to: dir)
         assertThrows("--out: '\(dir)' holds an earlier output of hsae synth (dataset.json, shard-00000.labels.npy, shard-00000.npy, "
-                     + "shard-00001.labels.npy, shard-00001.npy, shard-00002.labels.npy, … (7 entries)); pass --force to replace it or choose another directory") {
+                     + "shard-00001.labels.npy, shard-00001.npy, shard-00002.labels.npy, … (8 entries)); pass --force to replace it or choose another directory") {
             try SyntheticGenerator.generate(config: c, to: dir)
         }
         c.rows = 200

@@ -46,9 +46,11 @@ final class OutputRuleMatrixTests: XCTestCase {
         try? fm.createDirectory(atPath: root + "/inputs/fortunes", withIntermediateDirectories: true)
         let jokes = (0..<12).map { "Fortune number \($0) says the hierarchy has \($0 + 2) levels." }.joined(separator: "\n%\n") + "\n"
         fm.createFile(atPath: root + "/inputs/fortunes/jokes", contents: Data(jokes.utf8))
-        for args in [["synth", "--preset", "tiny", "--rows", "2000", "--out", root + "/inputs/data"],
-                     ["train", "--data", root + "/inputs/data", "--out", root + "/inputs/run"] + tiny,
-                     ["corpus", "--out", root + "/inputs/corpus", "--fortunes", "en=" + root + "/inputs/fortunes"]] {
+        let inputs: String = root + "/inputs"
+        let synth: [String] = ["synth", "--preset", "tiny", "--rows", "2000", "--out", inputs + "/data"]
+        let train: [String] = ["train", "--data", inputs + "/data", "--out", inputs + "/run"] + tiny
+        let corpus: [String] = ["corpus", "--out", inputs + "/corpus", "--fortunes", "en=" + inputs + "/fortunes"]
+        for args in [synth, train, corpus] {
             let out = try? Harness.single(args)
             precondition(out?.status == 0, "setup failed: hsae \(args.joined(separator: " ")): \(out?.stderr ?? "")")
         }

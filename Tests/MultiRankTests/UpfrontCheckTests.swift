@@ -55,7 +55,7 @@ final class UpfrontCheckTests: XCTestCase {
         XCTAssertEqual(try train("run").status, 0)
         let out = try Harness.single(["eval", "--run", dir + "/run", "--out", dir + "/report", "--probe-rows", "0"])
         XCTAssertEqual(out.status, 1, out.stderr)
-        XCTAssertTrue(out.stderr.contains("error: \(dir!)/tiny/shard-00003.npy: row 4900 contains NaN or Inf (hsae train --skip-nonfinite "
+        XCTAssertTrue(out.stderr.contains("error: rank 0: \(dir!)/tiny/shard-00003.npy: row 4900 contains NaN or Inf (hsae train --skip-nonfinite "
             + "skips such rows in training; eval and features read every row they are given, so fix or remove the row)"), out.stderr)
         XCTAssertFalse(out.stderr.contains("rerun with --skip-nonfinite"), out.stderr)
         let refused = try Harness.single(["eval", "--run", dir + "/run", "--out", dir + "/report2", "--skip-nonfinite"])
