@@ -20,8 +20,11 @@ struct CorpusCommand: ParsableCommand {
 
     static let debianFortunes = "/usr/share/games/fortunes"
 
-    @Option(help: "Output corpus directory.")
+    @Option(help: "Output corpus directory: new or empty, or an earlier corpus (with --force).")
     var out: String
+
+    @Flag(help: "Replace an earlier hsae corpus in --out (only the entries its .hsae-output.json lists; anything else is refused).")
+    var force = false
 
     @Option(help: ArgumentHelp("A fortune directory with its language, LANG=DIR (repeatable; one genre per file).",
                                valueName: "LANG=DIR"))
@@ -57,6 +60,10 @@ struct CorpusCommand: ParsableCommand {
 
     func run() throws {
         Session.run { comm, log in
+            let output = try comm.onEveryRank {
+                try OutputDirectory(out, command: .corpus, intent: force ? .replace : .create,
+                                    inputs: (fortunes.compactMap(Self.parseFortunes).map(\.directory) + code).map { .init(code.contains($0) ? "--code" : "--fortunes", $0) })
+            }
             var builder = CorpusBuilder()
             builder.fortunes = fortunes.isEmpty
                 ? ["en": "", "de": "/de", "es": "/es", "it": "/it"].sorted { $0.key < $1.key }.map {
@@ -72,7 +79,10 @@ struct CorpusCommand: ParsableCommand {
                 throw HSAEError.badInput(path: builder.fortunes.map(\.directory).joined(separator: ", "),
                                          message: "no documents found, expected fortune files or .py files")
             }
-            if comm.isRoot { try corpus.write(to: out) }
+            try comm.onRoot {
+                try output.prepare()
+                try corpus.write(to: output.path)
+            }
             let m = corpus.manifest
             log.info("corpus: \(m.documents) documents, \(m.genres.count) genres, languages \(m.languages.joined(separator: " ")), "
                      + "sources \(m.sources.joined(separator: " "))")

@@ -28,15 +28,15 @@ struct EvalCommand: ParsableCommand {
     var data: String?
     @Option(help: "Safetensors tensor of --data to read, e.g. blocks.6.hook_resid_post (default: the run's, else each shard's only tensor).")
     var tensor: String?
-    @Option(help: "Report directory (report.json, report.md, report.html); created if missing, refused if not empty unless --force.")
+    @Option(help: "Report directory (report.json, report.md, report.html): new or empty, or an earlier report (with --force).")
     var out: String
-    @Flag(help: "Write into an existing non-empty --out (its report files are replaced).")
+    @Flag(help: "Replace an earlier hsae eval report in --out (only the entries its .hsae-output.json lists; anything else is refused).")
     var force = false
     @Option(name: .customLong("model"), help: ArgumentHelp(
         "The language model the data set was harvested with (e.g. models/minilm-l6): adds spliced fidelity, the sentence "
         + "embedding with each reconstruction spliced into the harvested layer.", valueName: "model"))
     var languageModel: String?
-    @Option(help: "With --model: windows (sentences) spliced, evenly spaced over the evaluation rows.")
+    @Option(parsing: .unconditional, help: "With --model: windows (sentences) spliced, evenly spaced over the evaluation rows.")
     var spliceWindows = SpliceOptions.defaultMaxWindows
     @OptionGroup(title: "Evaluation") var evaluation: EvalOptions
 
@@ -53,10 +53,13 @@ struct EvalCommand: ParsableCommand {
         Session.run { comm, log in
             BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
             // Each rank opens its own copy of the inputs; a failure on one is named and stops all.
-            let inputs = try comm.onEveryRank {
-                try OutputDirectory.check(out, replace: force)
-                return try EvalInputs(run: runPath, model: try loadModel(runPath, log: log), baselineRun: baseline,
-                               baseline: try baseline.map { try loadModel($0, log: log) }, dataPath: data, tensor: tensor)
+            let (output, inputs) = try comm.onEveryRank {
+                let output = try OutputDirectory(out, command: .eval, intent: force ? .replace : .create, inputs: [
+                    .init("--run", runPath, isRun: true), baseline.map { .init("--baseline", $0, isRun: true) },
+                    data.map { .init("--data", $0) }, languageModel.map { .init("--model", $0) },
+                ].compactMap { $0 })
+                return (output, try EvalInputs(run: runPath, model: try loadModel(runPath, log: log), baselineRun: baseline,
+                               baseline: try baseline.map { try loadModel($0, log: log) }, dataPath: data, tensor: tensor))
             }
             var options = evaluation.options
             if let languageModel {
@@ -65,7 +68,10 @@ struct EvalCommand: ParsableCommand {
             }
             var report = try EvalDriver.evaluate(inputs, options: options, comm: comm, log: log)
             report?.browser = BrowserLink.index(of: runPath, from: out)  // hsae features' default site
-            try comm.onRoot { try report!.write(to: out) }
+            try comm.onRoot {
+                try output.prepare()
+                try report!.write(to: output.path)
+            }
             log.info("wrote \(out)/\(EvalReport.jsonName), \(EvalReport.markdownName), \(EvalReport.htmlName)")
             for note in report?.notes ?? [] { log.info("  " + note) }
         }
@@ -76,11 +82,11 @@ struct EvalCommand: ParsableCommand {
 /// library's (EvalDriver.Options), written there once; --help prints them.
 struct EvalOptions: ParsableArguments {
     private static let defaults = EvalDriver.Options()
-    @Option(help: "Evaluation rows probed (an evenly spaced subsample; 0 = no probes).") var probeRows = EvalOptions.defaults.probes.rows
-    @Option(help: "L-BFGS iterations per probe fit.") var probeIterations = EvalOptions.defaults.probes.maxIterations
-    @Option(help: "Probe label kinds without a class list (token_id) on their N most frequent values among the probed rows (0 = skip them).")
+    @Option(parsing: .unconditional, help: "Evaluation rows probed (an evenly spaced subsample; 0 = no probes).") var probeRows = EvalOptions.defaults.probes.rows
+    @Option(parsing: .unconditional, help: "L-BFGS iterations per probe fit.") var probeIterations = EvalOptions.defaults.probes.maxIterations
+    @Option(parsing: .unconditional, help: "Probe label kinds without a class list (token_id) on their N most frequent values among the probed rows (0 = skip them).")
     var probeFrequent = EvalOptions.defaults.probes.frequent
-    @Option(help: "Rows per forward batch.") var evalBatch = EvalOptions.defaults.batchRows
+    @Option(parsing: .unconditional, help: "Rows per forward batch.") var evalBatch = EvalOptions.defaults.batchRows
 
     func check() throws {
         guard probeRows >= 0 else { throw ValidationError("--probe-rows must be >= 0, got \(probeRows)") }

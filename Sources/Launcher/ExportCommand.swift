@@ -7,7 +7,7 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write the model as SAELens SAEs (bottom/, top/), its gate, and a recipe that rebuilds the HSAE.",
         discussion: """
-            The input scale c is folded into the bottom SAE, so it takes raw activations. The top SAE reads the bottom SAE's feature activations (d_in = m1); its decoder ends with the ReLU of the HSAE, an architecture (hsae_top_*) registered by OUT/hsae_sae_lens.py. OUT/gate.safetensors holds gate.logits; OUT/hsae.json the recipe. model_name, hook_name and hook_layer come from the run's data set (harvests record them). An existing non-empty OUT is refused unless --force. Details: docs/EXPORT.md.
+            The input scale c is folded into the bottom SAE, so it takes raw activations. The top SAE reads the bottom SAE's feature activations (d_in = m1); its decoder ends with the ReLU of the HSAE, an architecture (hsae_top_*) registered by OUT/hsae_sae_lens.py. OUT/gate.safetensors holds gate.logits; OUT/hsae.json the recipe. model_name, hook_name and hook_layer come from the run's data set (harvests record them). OUT must be new or empty, or an earlier export (replaced with --force); see docs/SECURITY.md, "Output directories". Details: docs/EXPORT.md.
 
             Examples:
               hsae export --run runs/hsae --out exported
@@ -18,7 +18,7 @@ struct ExportCommand: ParsableCommand {
     var runPath: String
     @Option(help: "Output directory (bottom/, top/, gate.safetensors, hsae.json, hsae_sae_lens.py).")
     var out: String
-    @Flag(help: "Replace an existing non-empty --out directory.")
+    @Flag(help: "Replace an earlier hsae export in --out (only the entries its .hsae-output.json lists; anything else is refused).")
     var force = false
     @Option(help: "Model name recorded in cfg.json (default: from the data set's provenance).") var modelName: String?
     @Option(help: "Hook name recorded in cfg.json (default: from the data set's provenance).") var hookName: String?
@@ -26,13 +26,18 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         Session.run { comm, log in
-            let model = try comm.onEveryRank { try loadModel(runPath, log: log) }
+            // The output rule first: an --out that is, contains or holds the run is refused before the model is read.
+            let inputs = [OutputDirectory.Input("--run", runPath, isRun: true)]
+            let model = try comm.onEveryRank {
+                _ = try OutputDirectory(out, command: .export, intent: force ? .replace : .create, inputs: inputs)
+                return try loadModel(runPath, log: log)
+            }
             guard comm.isRoot else { return }
             var provenance = SAELensExport.provenance(forRun: runPath)
             if let modelName { provenance["model_name"] = modelName }
             if let hookName { provenance["hook_name"] = hookName }
             if let hookLayer { provenance["hook_layer"] = String(hookLayer) }
-            let written = try SAELensExport.export(model, to: out, provenance: provenance, replace: force)
+            let written = try SAELensExport.export(model, to: out, provenance: provenance, replace: force, inputs: inputs)
             for dir in written.directories { log.info("wrote \(dir)") }
         }
     }

@@ -22,17 +22,17 @@ struct FeaturesCommand: ParsableCommand {
     var data: String?
     @Flag(help: "Scan every row of the data set, training rows included, not only the held-out evaluation split.")
     var allRows = false
-    @Option(help: "Site directory (index.html, top/, bottom/); created if missing. Default RUN/site, which hsae eval's report links to.")
+    @Option(help: "Site directory (index.html, top/, bottom/): new or empty, or an earlier site (with --force). Default RUN/site, which hsae eval's report links to.")
     var out: String?
-    @Option(help: "Top activating examples kept per latent.")
+    @Option(parsing: .unconditional, help: "Top activating examples kept per latent.")
     var examples = 20
-    @Option(help: "Random examples sampled per latent, shown from the lower activation quantiles.")
+    @Option(parsing: .unconditional, help: "Random examples sampled per latent, shown from the lower activation quantiles.")
     var samples = 24
-    @Option(help: "Tokens of context on each side of an example, harvested data.")
+    @Option(parsing: .unconditional, help: "Tokens of context on each side of an example, harvested data.")
     var context = 8
-    @Option(help: "Rows per forward chunk. The site depends on it; the rank count does not.")
+    @Option(parsing: .unconditional, help: "Rows per forward chunk. The site depends on it; the rank count does not.")
     var chunkRows = 1024
-    @Flag(help: "Write into an existing non-empty --out (the site's pages are replaced).")
+    @Flag(help: "Replace an earlier hsae features site in --out (only the entries its .hsae-output.json lists; anything else is refused).")
     var force = false
 
     func validate() throws {
@@ -53,7 +53,11 @@ struct FeaturesCommand: ParsableCommand {
         Session.run { comm, log in
             // One BLAS thread per rank: each chunk's codes must not depend on the thread count.
             BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
-            try comm.onEveryRank { try OutputDirectory.check(out, replace: force) }
+            let output = try comm.onEveryRank {
+                try OutputDirectory(out, command: .features, intent: force ? .replace : .create,
+                                    inputs: [.init("--run", runPath, isRun: true)] + (data.map { [.init("--data", $0)] } ?? []))
+            }
+            try comm.onRoot { try output.prepare() }  // marks the directory before the scan writes into it
             let inputs = try EvalInputs(run: runPath, model: try loadModel(runPath, log: log), dataPath: data, allRows: allRows)
             var options = FeatureScanner.Options()
             options.examples = examples

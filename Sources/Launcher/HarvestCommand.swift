@@ -27,8 +27,11 @@ struct HarvestCommand: ParsableCommand {
     @Option(help: "Which hidden state: 0 = embeddings, L = output of encoder layer L.")
     var layer: Int
 
-    @Option(help: "Output data set directory (must not exist, or be empty).")
+    @Option(help: "Output data set directory: new or empty, or an earlier harvest (with --force).")
     var out: String
+
+    @Flag(help: "Replace an earlier hsae harvest in --out (only the entries its .hsae-output.json lists; anything else is refused).")
+    var force = false
 
     @Option(help: "Stop after this many token rows (default: the whole corpus).")
     var maxTokens: Int?
@@ -65,6 +68,7 @@ struct HarvestCommand: ParsableCommand {
             options.shardRows = shardRows
             options.includeSpecial = includeSpecial
             options.dtype = dtype.elementType
+            options.force = force
             log.info("harvest: OpenBLAS \(threads) thread(s) per rank")
             let s = try Harvester.run(options, comm: comm, log: log)
             let modelRate = Double(s.modelTokens) / max(s.seconds, 1e-9)

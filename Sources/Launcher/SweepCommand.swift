@@ -62,6 +62,12 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
         let base = try resolvedConfig()
         let (seeds, variants) = (try seedList(), try variantList())
         Session.run { comm, log in
+            // OUT: new or empty, or this sweep's own (continued: finished runs reused, others resumed).
+            let output = try comm.onEveryRank {
+                try OutputDirectory(out, command: .sweep, intent: .continueOwn,
+                                    inputs: [.init("--data", data)] + (config.map { [.init("--config", $0)] } ?? []))
+            }
+            try comm.onRoot { try output.prepare() }
             var table = SweepTable(data: data)
             var fullReports: [(path: String, report: EvalReport)] = []
             for seed in seeds {

@@ -29,7 +29,7 @@ struct TrainCommand: ParsableCommand, TrainingFlags {
     var data: String?
     @Option(help: "Safetensors tensor to read, e.g. blocks.6.hook_resid_post (default: each shard's only tensor, else 'activations').")
     var tensor: String?
-    @Option(help: "Run directory to create (checkpoints, metrics.jsonl, config.json, model.safetensors).")
+    @Option(help: "Run directory to create (checkpoints, metrics.jsonl, config.json, model.safetensors): new or empty; an existing run is continued with --resume.")
     var out: String?
     @Option(help: "Continue the run in this directory from its newest valid checkpoint (any rank count dividing n).")
     var resume: String?
@@ -133,6 +133,7 @@ struct TrainCommand: ParsableCommand, TrainingFlags {
         var rows = 0, reduction = ""
         let (trainer, resumed) = try TrainingRun.open(
             run: resume ?? out!, policy: resume != nil ? .resume : .start, comm: comm, log: log, allowDataChange: allowDataChange,
+            inputs: [data.map { .init("--data", $0) }, config.map { .init("--config", $0) }].compactMap { $0 },
             dataset: { state in
                 let dataset = try ActivationDataset(path: data ?? state!.dataset, tensor: tensor ?? state?.datasetTensor)
                 try system.cache(dataset, log: log)

@@ -34,27 +34,27 @@ private func weightOption(_ term: LossTerm) -> NameSpecification { .customLong(S
 private func weightDefault(_ term: LossTerm) -> String { byDefault(term.weight!.defaultValue) }
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Bottom-layer latents\(byDefault(defaults.m1)).") var m1: Int?
-    @Option(help: "Top-layer latents (default m1/4).") var m2: Int?
+    @Option(parsing: .unconditional, help: "Bottom-layer latents\(byDefault(defaults.m1)).") var m1: Int?
+    @Option(parsing: .unconditional, help: "Top-layer latents (default m1/4).") var m2: Int?
     @Option(help: "Activation of both layers\(byDefault(defaults.bottomActivation.rawValue)): relu reaches its target by an adaptive L1 penalty, topk and batchtopk keep k.")
     var activation: ActivationKind?
     @Option(help: "Bottom activation (overrides --activation).") var bottomActivation: ActivationKind?
     @Option(help: "Top activation (overrides --activation).") var topActivation: ActivationKind?
-    @Option(help: "Bottom target sparsity, fraction of zeros in (0, 1)\(byDefault(defaults.bottomTarget)).") var bottomSparsity: Double?
-    @Option(help: "Bottom target as L0 (mean active latents per token) instead of sparsity.") var bottomL0: Double?
-    @Option(help: "Top target sparsity in (0, 1)\(byDefault(defaults.topTarget)).") var topSparsity: Double?
-    @Option(help: "Top target as L0 instead of sparsity.") var topL0: Double?
+    @Option(parsing: .unconditional, help: "Bottom target sparsity, fraction of zeros in (0, 1)\(byDefault(defaults.bottomTarget)).") var bottomSparsity: Double?
+    @Option(parsing: .unconditional, help: "Bottom target as L0 (mean active latents per token) instead of sparsity.") var bottomL0: Double?
+    @Option(parsing: .unconditional, help: "Top target sparsity in (0, 1)\(byDefault(defaults.topTarget)).") var topSparsity: Double?
+    @Option(parsing: .unconditional, help: "Top target as L0 instead of sparsity.") var topL0: Double?
     @Option(help: "Gated skip: learned (σ of trained logits) or fixed (g ≡ 0.5)\(byDefault(defaults.gate.rawValue)).") var gate: GateMode?
     @Flag(help: "Do not keep top.W_dec non-negative.") var signedTopDecoder = false
     @Option(help: ArgumentHelp("What the top encoder reads: code (the bottom code Z1, DESIGN; default) or pre (the bottom pre-activations P1).",
                                discussion: "pre: P2 = P1 W_enc² + b_enc², so under a tight bottom budget the top layer still sees what the bottom code had no room for (an HSAE variant, docs/DECISIONS.md). hsae export refuses such a model."))
     var topInput: TopInput?
-    @Option(help: ArgumentHelp("Keep only the K largest entries per row of the top layer's reconstruction of the bottom code (Ẑ1 = ReLU(TopK_K(Z2 W_dec² + b_dec²))); 0: DESIGN's dense ReLU (default).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep only the K largest entries per row of the top layer's reconstruction of the bottom code (Ẑ1 = ReLU(TopK_K(Z2 W_dec² + b_dec²))); 0: DESIGN's dense ReLU (default).",
                                discussion: "An HSAE variant (docs/DECISIONS.md): with a k-sparse Ẑ1 the mix M and the residual R are sparse too, so phases 2 and 3 run on sparse kernels. hsae export refuses such a model.",
                                valueName: "K"))
     var topDecodeK: Int?
-    @Option(help: "Baseline target L0 (default: the HSAE bottom layer's L0).") var baselineL0: Double?
-    @Option(help: ArgumentHelp("Synthetic data: set L0 targets to FACTOR × the data set's true mean L0 (bottom: true directions per row; top: true parents per row).",
+    @Option(parsing: .unconditional, help: "Baseline target L0 (default: the HSAE bottom layer's L0).") var baselineL0: Double?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Synthetic data: set L0 targets to FACTOR × the data set's true mean L0 (bottom: true directions per row; top: true parents per row).",
                                valueName: "factor"))
     var l0FromTruth: Double?
 
@@ -99,32 +99,32 @@ struct ModelOptions: ParsableArguments {
 }
 
 struct LossOptions: ParsableArguments {
-    @Option(name: weightOption(.l1Bottom), help: "Initial L1 coefficient of the bottom layer, adapted for relu\(weightDefault(.l1Bottom)).")
+    @Option(name: weightOption(.l1Bottom), parsing: .unconditional, help: "Initial L1 coefficient of the bottom layer, adapted for relu\(weightDefault(.l1Bottom)).")
     var lambda1: Double?
-    @Option(name: weightOption(.l1Top), help: "Initial L1 coefficient of the top layer, adapted for relu\(weightDefault(.l1Top)).")
+    @Option(name: weightOption(.l1Top), parsing: .unconditional, help: "Initial L1 coefficient of the top layer, adapted for relu\(weightDefault(.l1Top)).")
     var lambda2: Double?
-    @Option(name: weightOption(.orthogonality), help: "Weight of the orthogonality term between layers\(weightDefault(.orthogonality)).")
+    @Option(name: weightOption(.orthogonality), parsing: .unconditional, help: "Weight of the orthogonality term between layers\(weightDefault(.orthogonality)).")
     var betaOrth: Double?
-    @Option(name: weightOption(.mutualInformation), help: "Weight of the mutual-information term\(weightDefault(.mutualInformation)).")
+    @Option(name: weightOption(.mutualInformation), parsing: .unconditional, help: "Weight of the mutual-information term\(weightDefault(.mutualInformation)).")
     var betaMI: Double?
-    @Option(name: weightOption(.gate), help: "Weight of the gate term\(weightDefault(.gate)).")
+    @Option(name: weightOption(.gate), parsing: .unconditional, help: "Weight of the gate term\(weightDefault(.gate)).")
     var betaGate: Double?
-    @Option(name: weightOption(.topPath), help: ArgumentHelp("Weight of the top-path term L_top\(weightDefault(.topPath)); DESIGN §3's is 1, advised with relu layers.",
+    @Option(name: weightOption(.topPath), parsing: .unconditional, help: ArgumentHelp("Weight of the top-path term L_top\(weightDefault(.topPath)); DESIGN §3's is 1, advised with relu layers.",
                                discussion: "In phase 3 it sets how much reconstruction the bottom layer gives up to make its code reproducible by the top layer. With topk layers 0.1 keeps phase 2's FVU where 1 doubles it; with relu layers give 1 (at 0.1 the λ controller winds up unless --phase3-bias-control holds it; a warning says so). See docs/DECISIONS.md."))
     var betaTop: Double?
-    @Option(name: weightOption(.topOnly), help: ArgumentHelp("Weight of the top-only reconstruction term; 0 is off\(weightDefault(.topOnly)).",
+    @Option(name: weightOption(.topOnly), parsing: .unconditional, help: ArgumentHelp("Weight of the top-only reconstruction term; 0 is off\(weightDefault(.topOnly)).",
                                discussion: "Adds β · mean ‖ẑ1 W_dec¹ + b_dec − x‖² in phases 2 and 3: the top layer must reconstruct x through the bottom dictionary on its own, as a Matryoshka SAE's first prefix must (an HSAE variant, docs/DECISIONS.md)."))
     var betaTopOnly: Double?
-    @Option(help: ArgumentHelp("Orthogonality term over this many random top latents per step\(byDefault(defaults.weights.orthSample)); 0 = all, exact.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Orthogonality term over this many random top latents per step\(byDefault(defaults.weights.orthSample)); 0 = all, exact.",
                                discussion: "The exact term costs 2·m2²·m1 per step (550 GFLOP at m2 = 4096, m1 = 16384); a sample is an unbiased estimate of its mean over pairs. Has no effect when m2 is at most the sample."))
     var orthSample: Int?
-    @Option(help: "Gain κ of the λ controller\(byDefault(defaults.controllerGain)); see docs/DECISIONS.md.") var controllerGain: Double?
+    @Option(parsing: .unconditional, help: "Gain κ of the λ controller\(byDefault(defaults.controllerGain)); see docs/DECISIONS.md.") var controllerGain: Double?
     @Flag(help: "λ controller with the anti-windup hold: a move of λ the code does not answer is undone and held (see docs/DECISIONS.md).")
     var controllerHold = false
-    @Option(help: ArgumentHelp("Phase 3: hold relu layers' λ and steer their density by shifting the encoder bias, η per step (off by default).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Phase 3: hold relu layers' λ and steer their density by shifting the encoder bias, η per step (off by default).",
                                discussion: "b_enc ← b_enc − η·clamp(ln(ρ̂/ρ*), −1, 1) after every phase-3 step: the code answers by thinning at once, where a larger λ was answered by shrinkage (docs/DECISIONS.md)."))
     var phase3BiasControl: Double?
-    @Option(name: weightOption(.auxK), help: ArgumentHelp("Weight α of the AuxK dead-latent term for topk/batchtopk bottom layers\(weightDefault(.auxK)), Gao et al.'s 1/32; 0 = off, DESIGN's loss.",
+    @Option(name: weightOption(.auxK), parsing: .unconditional, help: ArgumentHelp("Weight α of the AuxK dead-latent term for topk/batchtopk bottom layers\(weightDefault(.auxK)), Gao et al.'s 1/32; 0 = off, DESIGN's loss.",
                                discussion: "Latents that have not fired within --dead-window reconstruct the model's residual from their top d/2 pre-activations (Gao et al. 2024), which revives them. See docs/DECISIONS.md."))
     var auxkWeight: Double?
     @Flag(help: ArgumentHelp("relu bottom layers: revive dead latents by ghost grads (weight --auxk-weight; off by default).",
@@ -147,14 +147,14 @@ struct LossOptions: ParsableArguments {
 }
 
 struct OptimisationOptions: ParsableArguments {
-    @Option(help: "Tokens per step, the global batch B\(byDefault(defaults.batch)).") var batch: Int?
-    @Option(help: "Rows per microbatch b; B/b microbatches are split over the ranks\(byDefault(defaults.microbatch)).") var microbatch: Int?
-    @Option(help: "Adam learning rate\(byDefault(defaults.lr)).") var lr: Double?
-    @Option(help: "Phase 3 learning-rate factor\(byDefault(defaults.phase3LRFactor)).") var phase3LRFactor: Double?
+    @Option(parsing: .unconditional, help: "Tokens per step, the global batch B\(byDefault(defaults.batch)).") var batch: Int?
+    @Option(parsing: .unconditional, help: "Rows per microbatch b; B/b microbatches are split over the ranks\(byDefault(defaults.microbatch)).") var microbatch: Int?
+    @Option(parsing: .unconditional, help: "Adam learning rate\(byDefault(defaults.lr)).") var lr: Double?
+    @Option(parsing: .unconditional, help: "Phase 3 learning-rate factor\(byDefault(defaults.phase3LRFactor)).") var phase3LRFactor: Double?
     @Option(help: "Steps of phases 1,2,3\(byDefault(defaults.phaseSteps.map(String.init).joined(separator: ","))).") var steps: String?
     @Option(help: "Tokens of phases 1,2,3 instead of steps, e.g. 8e6,4e6,4e6.") var tokens: String?
     @Flag(help: "No phased training: everything, all terms, from the start, for the total length.") var endToEnd = false
-    @Option(help: "Global gradient-norm clip\(byDefault(defaults.clipNorm)).") var clip: Double?
+    @Option(parsing: .unconditional, help: "Global gradient-norm clip\(byDefault(defaults.clipNorm)).") var clip: Double?
 
     func apply(to c: inout TrainConfig) throws {
         if let batch { c.batch = batch }
@@ -197,20 +197,20 @@ struct OptimisationOptions: ParsableArguments {
 }
 
 struct SystemOptions: ParsableArguments {
-    @Option(help: "Seed for initialisation and data order\(byDefault(defaults.seed)).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed for initialisation and data order\(byDefault(defaults.seed)).") var seed: UInt64?
     @Option(help: "Gradient reduction: exact (fixed point, bit-identical for any rank count) or fast (float32)\(byDefault(defaults.reduction.rawValue)).")
     var reduction: ReductionMode?
-    @Option(help: "Held-out fraction at the end of the data\(byDefault(defaults.evalFraction)), never trained on.") var evalFraction: Double?
+    @Option(parsing: .unconditional, help: "Held-out fraction at the end of the data\(byDefault(defaults.evalFraction)), never trained on.") var evalFraction: Double?
     @Flag(help: "Skip rows containing NaN/Inf (counted) instead of stopping with an error.") var skipNonfinite = false
-    @Option(help: "Write a checkpoint every N steps, and at every phase end\(byDefault(defaults.checkpointEvery)).") var checkpointEvery: Int?
-    @Option(help: "Log to metrics.jsonl every N steps\(byDefault(defaults.logEvery)).") var logEvery: Int?
-    @Option(help: "A latent is dead after this many tokens without firing\(byDefault(defaults.deadWindowTokens)); AuxK revives the dead ones.")
+    @Option(parsing: .unconditional, help: "Write a checkpoint every N steps, and at every phase end\(byDefault(defaults.checkpointEvery)).") var checkpointEvery: Int?
+    @Option(parsing: .unconditional, help: "Log to metrics.jsonl every N steps\(byDefault(defaults.logEvery)).") var logEvery: Int?
+    @Option(parsing: .unconditional, help: "A latent is dead after this many tokens without firing\(byDefault(defaults.deadWindowTokens)); AuxK revives the dead ones.")
     var deadWindow: Int?
-    @Option(help: "Abort when a step takes longer than this many seconds (lost rank; 1 to 604800)\(byDefault(defaults.watchdogSeconds)).")
+    @Option(parsing: .unconditional, help: "Under mpirun, end the job when no step completes in this many seconds of running time (a lost rank; time stopped by Ctrl-Z does not count; not armed on one rank; 1 to 604800)\(byDefault(defaults.watchdogSeconds)).")
     var watchdog: Double?
-    @Option(help: "Checkpoints to keep besides every phase end: the newest N\(byDefault(TrainConfig.defaultKeepCheckpoints)).")
+    @Option(parsing: .unconditional, help: "Checkpoints to keep besides every phase end: the newest N\(byDefault(TrainConfig.defaultKeepCheckpoints)).")
     var keepCheckpoints: Int?
-    @Option(help: ArgumentHelp("Hold the data set's first rows in memory, up to this many MiB per rank; "
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold the data set's first rows in memory, up to this many MiB per rank; "
                                + "the rest are read from the file as needed. Changes speed and memory, never results; 0 = off.",
                                valueName: "MiB"))
     var dataCache = Self.defaultDataCacheMiB

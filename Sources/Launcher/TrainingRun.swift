@@ -49,13 +49,16 @@ enum TrainingRun {
     ///   - beforeStart: runs before a new run is started (a command's refusal).
     ///   - config: the configuration, given the checkpoint's configuration as the base when resuming
     ///     (options that change the math must then agree with it; the Trainer checks).
+    ///   - inputs: what the run directory must stay clear of (--data, --config; OutputDirectory).
     static func open(run: String, policy: Policy, comm: Communicator, log: Logger, allowDataChange: Bool = false,
+                     inputs: [OutputDirectory.Input] = [],
                      beforeStart: () throws -> Void = {}, dataset: (TrainerState?) throws -> ActivationDataset,
                      config: (TrainConfig?) throws -> TrainConfig) throws -> (trainer: Trainer, resumed: Checkpoint.Loaded?) {
+        // The output rule before the data is read: a new or empty directory starts a run; its
+        // own run (marked, or with checkpoints from before markers) is continued only by resume.
+        _ = try OutputDirectory(run, command: .train, intent: policy == .start ? .create : .continueOwn, inputs: inputs,
+                                option: policy == .resume ? "--resume" : "--out")
         let directory = RunDirectory(run)
-        if policy == .start, directory.hasCheckpoints {
-            throw HSAEError.badConfig(option: "--out", message: "\(run) already holds a run (\(directory.checkpoints)); continue it with --resume \(run) or choose another --out")
-        }
         var skipped = 0
         let loaded = policy == .start ? nil : directory.newestValidCheckpoint { log.warning($0.description); skipped += 1 }
         guard let loaded else {

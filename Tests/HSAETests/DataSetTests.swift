@@ -129,7 +129,7 @@ final class DataSetTests: XCTestCase {
             _ = try ShardWriter.write(directory: dir, name: "b", values: values, rows: 4, d: 2, dtype: type)
             let data = try ActivationDataset(path: dir)
             XCTAssertEqual(try data.read(rows: [0, 4, 6]).storage, [0, 1, 40, 41, 60, 61])
-            assertThrows("\(dir)/b.npy: row 2 contains NaN or Inf (rerun with --skip-nonfinite to skip such rows)") {
+            assertThrows("\(dir)/b.npy: row 2 contains NaN or Inf (hsae train --skip-nonfinite skips such rows in training; eval and features read every row they are given, so fix or remove the row)") {
                 try data.read(rows: [1, 5])
             }
             XCTAssertEqual(data.nonFiniteRows(), [5])

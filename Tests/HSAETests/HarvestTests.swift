@@ -150,7 +150,7 @@ final class HarvestTests: XCTestCase {
 
         try FileManager.default.createDirectory(atPath: out + "/x", withIntermediateDirectories: true)
         XCTAssertThrowsError(try harvest(HarvestOptions(model: dir + "/model", corpus: corpus, layer: 1, out: out))) { error in
-            XCTAssertTrue("\(error)".contains("\(out): exists and is not empty"), "\(error)")
+            XCTAssertTrue("\(error)".contains("--out: '\(out)' is not empty (x/) and holds no output of hsae harvest"), "\(error)")
         }
     }
 }

@@ -53,7 +53,7 @@ final class RowCacheTests: XCTestCase {
             let data = try ActivationDataset(path: dir)
             XCTAssertEqual(try data.cacheLeadingRows(budget: 1 << 20), 4)
             XCTAssertEqual(try data.read(rows: [3, 1]).storage, Array(values[3 * d ..< 4 * d] + values[d ..< 2 * d]))
-            assertThrows("\(dir)/a.npy: row 2 contains NaN or Inf (rerun with --skip-nonfinite to skip such rows)") {
+            assertThrows("\(dir)/a.npy: row 2 contains NaN or Inf (hsae train --skip-nonfinite skips such rows in training; eval and features read every row they are given, so fix or remove the row)") {
                 try data.read(rows: [0, 2])
             }
         }

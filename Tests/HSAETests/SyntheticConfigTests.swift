@@ -58,20 +58,28 @@ final class SyntheticConfigTests: XCTestCase {
         XCTAssertTrue(c.json().contains("\"child_mode\":\"independent\""), c.json())
     }
 
-    func testNonEmptyOutputIsRefusedAndKeptUnlessForced() throws {
+    func testAnUnrelatedDirectoryIsRefusedEvenWithForceAndAnOwnOutputIsReplacedWithIt() throws {
         let dir = temporaryDirectory(self)
         write(Data("keep".utf8), dir + "/notes.txt")
         var c = SyntheticConfig.preset(.tiny)
         c.rows = 300
         c.shardRows = 100
-        assertThrows("--out: '\(dir)' is not empty (1 entry); choose a new directory or pass --force to replace it") {
+        let refusal = "--out: '\(dir)' is not empty (notes.txt) and holds no output of hsae synth (no .hsae-output.json); "
+            + "hsae writes only into a new or empty directory or its own earlier output, so choose another directory"
+        assertThrows(refusal) { try SyntheticGenerator.generate(config: c, to: dir) }
+        assertThrows(refusal) { try SyntheticGenerator.generate(config: c, to: dir, force: true) }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["notes.txt"])
+        try FileManager.default.removeItem(atPath: dir + "/notes.txt")
+        _ = try SyntheticGenerator.generate(config: c, to: dir)
+        assertThrows("--out: '\(dir)' holds an earlier output of hsae synth (dataset.json, shard-00000.labels.npy, shard-00000.npy, "
+                     + "shard-00001.labels.npy, shard-00001.npy, shard-00002.labels.npy, … (8 entries)); pass --force to replace it or choose another directory") {
             try SyntheticGenerator.generate(config: c, to: dir)
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["notes.txt"])
+        c.rows = 200
         let summary = try SyntheticGenerator.generate(config: c, to: dir, force: true)
-        XCTAssertEqual(summary.shards, 3)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/notes.txt"))
-        XCTAssertEqual(try ActivationDataset(path: dir).rows, 300)
+        XCTAssertEqual(summary.shards, 2)
+        XCTAssertEqual(try ActivationDataset(path: dir).rows, 200)
+        XCTAssertEqual(try OutputMarker.read(in: dir)?.command, "synth")
         // No partial or set-aside directories are left beside the target.
         let parent = (dir as NSString).deletingLastPathComponent, name = (dir as NSString).lastPathComponent
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.hasPrefix(".\(name).") }, [])

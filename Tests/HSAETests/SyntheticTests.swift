@@ -24,7 +24,7 @@ final class SyntheticTests: XCTestCase {
     func testSameSeedGivesByteIdenticalFiles() throws {
         let first = fileTree(try generate(config()))
         let second = fileTree(try generate(config()))
-        XCTAssertEqual(Set(first.keys), Set(["dataset.json", "truth/truth.safetensors"]).union((0..<3).flatMap {
+        XCTAssertEqual(Set(first.keys), Set([".hsae-output.json", "dataset.json", "truth/truth.safetensors"]).union((0..<3).flatMap {
             ["shard-0000\($0).npy", "shard-0000\($0).labels.npy", "truth/shard-0000\($0).safetensors"] }))
         XCTAssertEqual(first, second)
         let other = fileTree(try generate(config(seed: 6)))

@@ -60,7 +60,7 @@ final class FeaturesRunTests: XCTestCase {
         XCTAssertEqual(three.status, 0, three.stderr)
 
         let a = try files(path("site1")), b = try files(path("site2")), c = try files(path("site3"))
-        XCTAssertEqual(a.count, 1 + 8 + 32, "index, 8 top pages, 32 bottom pages")
+        XCTAssertEqual(a.count, 1 + 1 + 8 + 32, "the output marker, index, 8 top pages, 32 bottom pages")
         XCTAssertEqual(Set(a.keys), Set(b.keys))
         for (name, bytes) in a {
             XCTAssertEqual(bytes, b[name], "\(name): 1 rank vs 2 ranks")

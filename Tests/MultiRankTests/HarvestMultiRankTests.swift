@@ -123,16 +123,17 @@ final class HarvestCommandLineTests: XCTestCase {
         let harvest = ["harvest", "--model", "/nonexistent/model", "--corpus", "/nonexistent/corpus", "--layer", "1", "--out", "/nonexistent/out"]
         // The parser's and validate()'s refusals are LauncherTests/ParseTests (in-process); these
         // are found when the command runs, and one parse refusal checks the path to stderr.
+        let corpusOut = FileManager.default.temporaryDirectory.appendingPathComponent("hsae-corpus-\(UUID())").path
         let table: [([String], String)] = [
             (harvest + ["--max-tokens", "0"], "--max-tokens must be >= 1, got 0"),
             (harvest, "/nonexistent/model: is not a model directory (run scripts/get-model"),
-            (["corpus", "--out", "/tmp/x", "--fortunes", "en=/nonexistent/fortunes"], "/nonexistent/fortunes: cannot list the fortune directory"),
+            (["corpus", "--out", corpusOut, "--fortunes", "en=/nonexistent/fortunes"], "/nonexistent/fortunes: cannot list the fortune directory"),
         ]
         for (args, message) in table {
             let out = try Harness.single(args, timeout: 60)
             XCTAssertNotEqual(out.status, 0, args.joined(separator: " "))
             XCTAssertTrue(out.stderr.contains(message), "\(args.joined(separator: " ")): \(out.stderr)")
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/x/corpus.json"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: corpusOut), "corpus created its --out before failing")
     }
 }

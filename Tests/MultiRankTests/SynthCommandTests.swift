@@ -71,17 +71,18 @@ final class SynthCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("error: Missing expected argument '--out <out>'"), missing.stderr)
     }
 
-    func testANonEmptyOutputIsRefusedUntilForced() throws {
+    func testAnUnrelatedDirectoryIsRefusedEvenWithForce() throws {
         let out = temporaryPath(self, "synth-full")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         XCTAssertTrue(FileManager.default.createFile(atPath: out + "/keep.txt", contents: Data("x".utf8)))
         let refused = try Harness.single(["synth", "--preset", "tiny", "--rows", "500", "--out", out])
         XCTAssertEqual(refused.status, 1)
-        XCTAssertEqual(refused.stderr, "error: --out: '\(out)' is not empty (1 entry); choose a new directory or pass --force to replace it\n")
-        XCTAssertEqual(Array(filesBelow(out).keys), ["keep.txt"])
+        XCTAssertEqual(refused.stderr, "error: --out: '\(out)' is not empty (keep.txt) and holds no output of hsae synth (no .hsae-output.json); "
+                       + "hsae writes only into a new or empty directory or its own earlier output, so choose another directory\n")
         let forced = try Harness.single(["synth", "--preset", "tiny", "--rows", "500", "--out", out, "--force"])
-        XCTAssertEqual(forced.status, 0, forced.stderr)
-        XCTAssertNil(filesBelow(out)["keep.txt"])
+        XCTAssertEqual(forced.status, 1, forced.stderr)
+        XCTAssertEqual(forced.stderr, refused.stderr)
+        XCTAssertEqual(Array(filesBelow(out).keys), ["keep.txt"])
     }
 
     func testInspectErrors() throws {
@@ -132,7 +133,7 @@ final class SynthMultiRankTests: XCTestCase {
         let run = try Harness.mpi(2, ["synth", "--preset", "tiny", "--out", out], timeout: 120)
         XCTAssertFalse(run.timedOut, "a rank hung")
         XCTAssertNotEqual(run.status, 0)
-        let message = "error: rank 0: --out: '\(out)' is not empty (1 entry)"
+        let message = "error: rank 0: --out: '\(out)' is not empty (keep.txt)"
         XCTAssertEqual(run.stderr.components(separatedBy: message).count - 1, 1, run.stderr)
     }
 }

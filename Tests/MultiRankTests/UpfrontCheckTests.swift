@@ -48,6 +48,46 @@ final class UpfrontCheckTests: XCTestCase {
         XCTAssertEqual(out.status, 0, out.stderr)
     }
 
+    /// Issue 29: eval reads every row of its split, so its NaN message must not advise
+    /// --skip-nonfinite (an option eval does not have).
+    func testEvalOnANaNRowDoesNotAdviseAnOptionEvalLacks() throws {
+        try poison(local: 4_900)  // held out: training succeeds, evaluation reads it
+        XCTAssertEqual(try train("run").status, 0)
+        let out = try Harness.single(["eval", "--run", dir + "/run", "--out", dir + "/report", "--probe-rows", "0"])
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertTrue(out.stderr.contains("error: rank 0: \(dir!)/tiny/shard-00003.npy: row 4900 contains NaN or Inf (hsae train --skip-nonfinite "
+            + "skips such rows in training; eval and features read every row they are given, so fix or remove the row)"), out.stderr)
+        XCTAssertFalse(out.stderr.contains("rerun with --skip-nonfinite"), out.stderr)
+        let refused = try Harness.single(["eval", "--run", dir + "/run", "--out", dir + "/report2", "--skip-nonfinite"])
+        XCTAssertTrue(refused.stderr.contains("Unknown option '--skip-nonfinite'"), "the option eval lacks: " + refused.stderr)
+    }
+
+    /// Issue 29: a negative number after an option is its value, so the range check speaks.
+    func testANegativeValueGetsTheRangeErrorNotMissingValue() throws {
+        for spelled in [["--lr", "-1"], ["--lr=-1"]] {
+            let out = try Harness.single(["train", "--data", dir + "/tiny", "--out", dir + "/neg"] + spelled)
+            XCTAssertEqual(out.status, 1, out.stderr)
+            XCTAssertTrue(out.stderr.contains("error: --lr: must be > 0, got -1.0"), "\(spelled): " + out.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/neg"))
+        }
+    }
+
+    /// Issue 29: an --out longer than the system allows is named as such, before the data is read
+    /// (the data path here does not exist: its error would come first if it were read first).
+    func testAnOverlongOutIsRefusedByLengthBeforeTheDataIsRead() throws {
+        let long = dir + "/" + Array(repeating: String(repeating: "x", count: 200), count: 21).joined(separator: "/")
+        for args in [["train", "--data", dir + "/missing"], ["synth", "--preset", "tiny"], ["eval", "--run", dir + "/missing"]] {
+            let out = try Harness.single(args + ["--out", long])
+            XCTAssertEqual(out.status, 1, out.stderr)
+            XCTAssertTrue(out.stderr.contains("error: --out: the path is \(long.utf8.count) bytes long; the system's limit is 4095 bytes (PATH_MAX)"),
+                          "\(args[0]): " + out.stderr)
+            XCTAssertFalse(out.stderr.contains("invalid"), out.stderr)
+        }
+        let name = dir + "/" + String(repeating: "n", count: 300)
+        let out = try Harness.single(["synth", "--preset", "tiny", "--out", name])
+        XCTAssertTrue(out.stderr.contains("is 300 bytes long; the system's limit for one name is 255 bytes (NAME_MAX)"), out.stderr)
+    }
+
     func testAModelLargerThanTheMachineIsRefusedBeforeAllocation() throws {
         let out = try Harness.single(["train", "--data", dir + "/tiny", "--out", dir + "/big", "--m1", "1073741824", "--m2", "1"])
         XCTAssertEqual(out.status, 1, out.stderr)

@@ -128,7 +128,7 @@ public final class ActivationDataset: @unchecked Sendable {
                 if !Self.isFinite(dst, d) {
                     let (s, local) = locate(row)
                     throw HSAEError.badInput(path: shards[s].path, message: "row \(local) contains NaN or Inf "
-                        + "(rerun with --skip-nonfinite to skip such rows)")
+                        + "(hsae train --skip-nonfinite skips such rows in training; eval and features read every row they are given, so fix or remove the row)")
                 }
             }
         }

@@ -16,6 +16,8 @@ public struct HarvestOptions: Sendable {
     public var shardRows = 65536
     public var includeSpecial = false
     public var dtype: ElementType = .f32
+    /// --force: replace an earlier harvest in `out` (OutputDirectory).
+    public var force = false
 
     public init(model: String, corpus: String, layer: Int, out: String) {
         self.model = model
@@ -42,21 +44,21 @@ public struct HarvestSummary: Sendable {
 /// rank succeeded; any failure (bad input on any rank included) leaves nothing behind.
 public enum Harvester {
     public static func run(_ o: HarvestOptions, comm: Communicator, log: Logger) throws -> HarvestSummary {
-        let (model, corpus, plan) = try comm.agreeing { () -> (BertModelDirectory, Corpus, HarvestPlan) in
-            let (model, corpus) = try validate(o)
+        let (model, corpus, plan, output) = try comm.agreeing { () -> (BertModelDirectory, Corpus, HarvestPlan, OutputDirectory) in
+            let (model, corpus, output) = try validate(o)
             let plan = HarvestPlan(corpus: corpus, tokenizer: model.tokenizer, window: o.window ?? model.config.maxPositions,
                                    maxTokens: o.maxTokens, includeSpecial: o.includeSpecial)
             guard plan.rows > 0 else {
                 throw HSAEError.badInput(path: o.corpus, message: "the corpus's \(corpus.documents.count) documents hold no tokens")
             }
-            return (model, corpus, plan)
+            return (model, corpus, plan, output)
         }
         // Every rank writes its shards into OUT.partial (rank 0 creates it and renames it onto OUT).
-        let staging = o.out + ".partial"
+        let staging = output.path + ".partial"
         var staged: StagedDirectory?
         try comm.agreeing {
             guard comm.isRoot else { return }
-            staged = try StagedDirectory(target: o.out, staging: staging)
+            staged = try StagedDirectory(target: output.path, staging: staging)
         }
         let layout = ShardLayout(shardRows: o.shardRows)
         let mine = plan.windows(rank: comm.rank, size: comm.size)
@@ -75,7 +77,7 @@ public enum Harvester {
             try comm.agreeing {
                 guard comm.isRoot else { return }
                 try writeManifest(plan: plan, model: model, corpus: corpus, options: o, layout: layout, ranks: comm.size, directory: staging)
-                try staged!.commit()  // OUT was validated absent or empty
+                try staged!.commit(marking: output)  // OUT judged again: new, empty, or (--force) an earlier harvest
             }
         } catch {
             staged?.discard()
@@ -88,7 +90,9 @@ public enum Harvester {
     }
 
     /// Everything that can be wrong with the input, checked before anything is written.
-    static func validate(_ o: HarvestOptions) throws -> (BertModelDirectory, Corpus) {
+    static func validate(_ o: HarvestOptions) throws -> (BertModelDirectory, Corpus, OutputDirectory) {
+        let output = try OutputDirectory(o.out, command: .harvest, intent: o.force ? .replace : .create,
+                                         inputs: [.init("--model", o.model), .init("--corpus", o.corpus)])
         let model = try BertModelDirectory(path: o.model)
         guard (0...model.config.layers).contains(o.layer) else {
             throw HSAEError.badConfig(option: "--layer", message: "\(o.layer) is outside 0...\(model.config.layers) "
@@ -98,13 +102,7 @@ public enum Harvester {
             throw HSAEError.badConfig(option: "--window", message: "\(w) is outside 3...\(model.config.maxPositions) (the model's max_position_embeddings)")
         }
         let corpus = try Corpus.read(from: o.corpus)
-        if let names = try? FileManager.default.contentsOfDirectory(atPath: o.out), !names.isEmpty {
-            throw HSAEError.badInput(path: o.out, message: "exists and is not empty; remove it or choose another --out")
-        } else if FileManager.default.fileExists(atPath: o.out),
-                  (try? FileManager.default.contentsOfDirectory(atPath: o.out)) == nil {
-            throw HSAEError.badInput(path: o.out, message: "exists and is not a directory")
-        }
-        return (model, corpus)
+        return (model, corpus, output)
     }
 
     /// The forward passes of one rank's windows, written as shards of `layout.shardRows` rows.

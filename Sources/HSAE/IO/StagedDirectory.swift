@@ -29,18 +29,21 @@ public struct StagedDirectory {
         }
     }
 
-    /// A command's output directory (synth, export): the overwrite rule of `OutputDirectory` (a
-    /// non-empty target is refused unless `replace`), staged in a hidden sibling `.NAME.partial-PID`.
-    public init(target: String, replace: Bool, option: String) throws {
-        let url = URL(fileURLWithPath: target).standardizedFileURL
-        do {
-            try OutputDirectory.check(url.path, replace: replace, option: option)
-        } catch HSAEError.badConfig(let option, let message) {
-            // Name the path as the user gave it.
-            throw HSAEError.badConfig(option: option, message: message.replacingOccurrences(of: "'\(url.path)'", with: "'\(target)'"))
-        }
+    /// The output directory of a staged command (synth, export): judged by `OutputDirectory`
+    /// already, staged in a hidden sibling `.NAME.partial-PID` of its real path.
+    public init(output: OutputDirectory) throws {
+        let url = URL(fileURLWithPath: output.path)
         let parent = url.deletingLastPathComponent().path
-        try self.init(target: url.path, staging: parent + "/.\(url.lastPathComponent).partial-\(getpid())")
+        try self.init(target: output.path, staging: parent + "/.\(url.lastPathComponent).partial-\(getpid())")
+    }
+
+    /// A command's output: writes the marker into the staging directory (listing what it holds and
+    /// the command's own names), judges the target again, and commits.
+    public func commit(marking output: OutputDirectory) throws {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
+        try OutputMarker(command: output.command, files: entries + output.command.files).write(in: staging)
+        try output.recheck()
+        try commit()
     }
 
     /// Syncs the staging directory, moves it into place (replacing an existing target) and syncs

@@ -23,7 +23,7 @@ public struct SyntheticSummary: Codable, Equatable, Sendable {
 /// `dataset.json`. Shards are generated and written one at a time; the whole data set is never
 /// in memory. The directory appears complete or not at all.
 public enum SyntheticGenerator {
-    /// Generates `config` into `directory`. Refuses a non-empty `directory` unless `force`.
+    /// Generates `config` into `directory` under the output rule (`OutputDirectory`; `force`: replace an earlier synth output).
     /// `provenance` is added to the manifest's (e.g. the preset's name); `progress` is called
     /// after each shard with (shards done, shards in total).
     public static func generate(config: SyntheticConfig, to directory: String, force: Bool = false,
@@ -31,10 +31,11 @@ public enum SyntheticGenerator {
                                 progress: ((Int, Int) -> Void)? = nil) throws -> SyntheticSummary {
         try config.validate()
         let started = Date()
-        let staged = try StagedDirectory(target: directory, replace: force, option: "--out")
+        let output = try OutputDirectory(directory, command: .synth, intent: force ? .replace : .create)
+        let staged = try StagedDirectory(output: output)
         do {
             let summary = try write(config: config, into: staged.staging, provenance: provenance, progress: progress)
-            try staged.commit()
+            try staged.commit(marking: output)
             return SyntheticSummary(config: config, directory: staged.target, rows: config.rows, shards: config.shardCount,
                                     features: config.layout.featureCount, directions: summary.directions,
                                     trueL0: summary.trueL0, bytes: summary.bytes, seconds: Date().timeIntervalSince(started))

@@ -30,11 +30,12 @@ public enum SAELensExport {
         public let directories: [String]
     }
 
-    /// Writes the export into `out` as a whole (staged, then renamed): a non-empty `out` is
-    /// refused unless `replace`. `provenance` fills SAELens's model_name, hook_name, hook_layer
+    /// Writes the export into `out` as a whole (staged, then renamed), under the output rule
+    /// (`OutputDirectory`; `replace`: --force, `inputs`: what `out` must stay clear of). `provenance` fills SAELens's model_name, hook_name, hook_layer
     /// and context_size (see `provenance(fromDataset:)`).
     public static func export(_ model: HierarchicalSAE<Float>, to out: String, provenance: [String: String] = [:],
-                              replace: Bool = false) throws -> Written {
+                              replace: Bool = false, inputs: [OutputDirectory.Input] = []) throws -> Written {
+        let output = try OutputDirectory(out, command: .export, intent: replace ? .replace : .create, inputs: inputs)
         if model.topReadsPreActivations {
             throw HSAEError.badConfig(option: "hsae export", message: "the model's top encoder reads the bottom pre-activations (topInput \"pre\" "
                 + "in its configuration); a SAELens top SAE reads the bottom code, so this model cannot be exported (only topInput \"code\" can)")
@@ -44,10 +45,10 @@ public enum SAELensExport {
                 + "(topDecodeK \(kz) in its configuration, --top-decode-k); the exported top SAE's decode() ends with a plain ReLU, "
                 + "so this model cannot be exported (only a model trained without --top-decode-k can)")
         }
-        let staged = try StagedDirectory(target: out, replace: replace, option: "--out")
+        let staged = try StagedDirectory(output: output)
         do {
             try write(model, into: staged.staging, provenance: provenance)
-            try staged.commit()
+            try staged.commit(marking: output)
         } catch {
             staged.discard()
             throw error

@@ -11,9 +11,10 @@ extension Trainer {
         log.info(kernel.line)
         if let warning = kernel.warning { log.warning(warning) }
         for advice in config.advisories { log.warning(advice) }
-        let watchdog = Watchdog(timeout: config.watchdogSeconds, rank: comm.rank)
-        watchdog.start()
-        defer { watchdog.stop() }
+        // One rank has no peer to lose: a paused or slow single-rank job is never ended.
+        let watchdog = Watchdog.isNeeded(ranks: comm.size) ? Watchdog(timeout: config.watchdogSeconds, rank: comm.rank) : nil
+        watchdog?.start()
+        defer { watchdog?.stop() }
         while state.phaseIndex < phases.count {
             let phase = phases[state.phaseIndex]
             if state.stepInPhase >= phase.steps {
@@ -39,7 +40,7 @@ extension Trainer {
                 stepTimes.append(StepTime(phase: phase.number, seconds: Double(DispatchTime.now().uptimeNanoseconds - stepStart) * 1e-9,
                                           allreduceSeconds: reducer.lastAllreduceSeconds,
                                           l0: stats.nonZero.map { $0 / Double(config.batch) }))
-                watchdog.kick()
+                watchdog?.kick()
                 let done = state.stepInPhase == phase.steps
                 let rate = Double((state.stepInPhase - startStep) * config.batch) / max(1e-9, Date().timeIntervalSince(clock))
                 if done || state.stepInPhase % config.logEvery == 0 {
@@ -64,7 +65,10 @@ extension Trainer {
         } catch {
             throw HSAEError.io(path: run, message: "cannot create the run directory: \(error.localizedDescription)")
         }
-        // The lock comes before any other write: a second process on this run stops here.
+        // The marker first (the same bytes on every start and resume: a run of hsae train, whose
+        // entries --resume continues), then the lock before any other write: a second process on
+        // this run stops there.
+        try OutputMarker(command: .train, files: OutputDirectory.Command.train.files).write(in: run)
         if runLock == nil { runLock = try RunLock(run: run) }
         let stale = Checkpoint.removeStaleTemporaries(run: run)
         if !stale.isEmpty { log.warning("removed \(stale.count) temporary file(s) left by an interrupted write: \(stale.joined(separator: ", "))") }
