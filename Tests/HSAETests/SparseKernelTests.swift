@@ -163,28 +163,3 @@ final class SparseKernelTests: XCTestCase {
         }
     }
 }
-
-/// bottom.W_enc is held transposed in memory; files keep DESIGN's d × m1.
-final class ParameterLayoutTests: XCTestCase {
-    func testEncoderIsTransposedInMemoryAndNotInFiles() throws {
-        let config = ModelConfig(d: 3, bottom: LayerSpec(latents: 5, activation: .topk, target: .l0(2)),
-                                 top: LayerSpec(latents: 2, activation: .topk, target: .l0(1)), gate: .learned)
-        let model = HierarchicalSAE<Float>(config: config)
-        for i in 0..<model.params.count { model.params[i] = Float(i) }
-        let e = model.layout.entry(.bottomWEnc)
-        XCTAssertEqual([e.rows, e.cols], [5, 3])
-        XCTAssertEqual(e.fileShape, [3, 5])
-        let file = model.fileValues(.bottomWEnc)
-        let mem = model.view(.bottomWEnc)
-        for r in 0..<3 { for c in 0..<5 { XCTAssertEqual(file[r * 5 + c], mem[c, r]) } }
-        let whole = model.layout.fileOrder(UnsafeBufferPointer(model.params.buffer))
-        XCTAssertEqual(whole.withUnsafeBufferPointer { model.layout.memoryOrder($0) }, model.params.array)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).safetensors").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try ModelFile.serialize(model).write(to: URL(fileURLWithPath: path))
-        let stored = try SafeTensorsFile(path: path)
-        XCTAssertEqual(try stored.info("bottom.W_enc").shape, [3, 5])
-        XCTAssertEqual(try stored.values("bottom.W_enc", as: Float.self), file)
-        XCTAssertEqual(try ModelFile.load(path: path).params.array, model.params.array)
-    }
-}

@@ -81,8 +81,8 @@ final class TopDecodeKTests: XCTestCase {
         // Without gradients (evaluation) the values are the same.
         let values = m.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, usesTop: true, trainable: trainable, grads: nil)
         XCTAssertEqual(values, parts, "\(act) \(kernels): values with and without gradients", file: file, line: line)
-        for e in m.layout.entries where !trainable.contains(tensor: e.id) {
-            XCTAssertTrue(grads.array[e.range].allSatisfy { $0 == 0 }, "\(e.id.name) is not trained", file: file, line: line)
+        for e in m.layout.entries where !trainable.contains(group: e.id.group) {
+            XCTAssertTrue(grads.array[e.range].allSatisfy { $0 == 0 }, "\(e.name) is not trained", file: file, line: line)
         }
         return (parts, ws.xhat.array.map(Double.init), grads.array.map(Double.init))
     }
@@ -106,7 +106,7 @@ final class TopDecodeKTests: XCTestCase {
                     for e in HierarchicalSAE<Double>(config: config(act, kz: 12)).layout.entries {
                         let (a, b) = (dense.grads[e.range], sparse.grads[e.range])
                         let scale = max(a.map(abs).max()!, 1e-3 * global)
-                        XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()! / scale, 1e-7, "\(label): \(e.id.name)")
+                        XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()! / scale, 1e-7, "\(label): \(e.name)")
                     }
                 }
             }
@@ -132,7 +132,7 @@ final class TopDecodeKTests: XCTestCase {
                 for e in HierarchicalSAE<Double>(config: config(act, kz: 12)).layout.entries {
                     let errDense = zip(refDense.grads[e.range], dense.grads[e.range]).map { abs($0 - $1) }.max()!
                     let errSparse = zip(refSparse.grads[e.range], sparse.grads[e.range]).map { abs($0 - $1) }.max()!
-                    XCTAssertLessThanOrEqual(errSparse, 4 * errDense + 2e-2 * global, "\(label): \(e.id.name)")
+                    XCTAssertLessThanOrEqual(errSparse, 4 * errDense + 2e-2 * global, "\(label): \(e.name)")
                 }
                 for term in terms.members {
                     let (r, d, rs, s) = (refDense.parts[term], dense.parts[term], refSparse.parts[term], sparse.parts[term])

@@ -1,16 +1,3 @@
-/// Which tensor groups a phase trains.
-public struct Trainable: OptionSet, Codable, Sendable, Hashable {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
-    public static let bottom = Trainable(rawValue: 1)
-    public static let top = Trainable(rawValue: 2)
-    public static let gate = Trainable(rawValue: 4)
-
-    public func contains(tensor id: TensorID) -> Bool {
-        id.isBottom ? contains(.bottom) : id.isTop ? contains(.top) : contains(.gate)
-    }
-}
-
 /// How one microbatch's terms are weighted inside the global batch: data terms are means
 /// over the B rows of the global batch (rowWeight = 1/B); the MI term is a mean over the
 /// n microbatches (miWeight = 1/n).

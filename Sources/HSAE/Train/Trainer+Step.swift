@@ -3,10 +3,11 @@ import Dist
 import Foundation
 
 extension Trainer {
-    /// The trainable parameter ranges of a phase (only those are reduced and updated).
+    /// The trainable parameter ranges of a phase (only those are reduced and updated): the tensors
+    /// of the groups it trains that are trainable at all.
     func ranges(_ phase: TrainingPhase) -> [Range<Int>] {
-        model.layout.entries.filter { phase.trains.contains(tensor: $0.id) && !($0.id == .gateLogits && model.config.gate == .fixed) }
-            .map(\.range)
+        let layout = model.layout
+        return layout.entries.filter { phase.trains.contains(group: $0.id.group) && layout.groups[$0.id.group].trainable }.map(\.range)
     }
 
     func weights() -> LossWeights {
