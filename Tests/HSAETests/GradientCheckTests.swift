@@ -32,10 +32,10 @@ final class GradientCheckTests: XCTestCase {
               _ weights: LossWeights, usesTop: Bool, grads: TensorBuffer<Double>?, orthRows: [Int]? = nil,
               trainable given: Trainable? = nil) -> Double {
         for i in 0..<x.count { ws.x.base[i] = x[i] }
-        model.forward(ws, ForwardOptions(usesTop: usesTop))
+        model.forward(ws, ForwardOptions(layers: usesTop ? 2 : 1))
         let mw = MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 0.5)
         let trainable: Trainable = given ?? (usesTop ? [.bottom, .top, .gate] : [.bottom])
-        let data = model.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, usesTop: usesTop,
+        let data = model.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, layers: usesTop ? 2 : 1,
                                    trainable: trainable, grads: grads)
         let params = usesTop ? model.parameterTerms(terms, weights: weights, trainsGate: trainable.contains(.gate),
                                                     trainsTop: trainable.contains(.top), grads: grads,
@@ -146,7 +146,7 @@ final class GradientCheckTests: XCTestCase {
         for model in [pre, code] {
             let ws = Workspace<Double>(config: model.config, rows: b)
             for i in 0..<x.count { ws.x.base[i] = x[i] }
-            model.forward(ws, ForwardOptions(usesTop: true))
+            model.forward(ws, ForwardOptions(layers: 2))
             z2.append(Array(UnsafeBufferPointer(start: ws.z2.base, count: b * m2)))
         }
         XCTAssertNotEqual(z2[0], z2[1])

@@ -148,10 +148,10 @@ final class SparseKernelTests: XCTestCase {
                 if act == .relu { let be = model.view(.bottomBEnc); for j in 0..<be.count { be[j] = -0.25 } }
                 let ws = Workspace<Float>(config: config, rows: 32)
                 for i in 0..<ws.x.count { ws.x.base[i] = Float(rng.nextSigned()) }
-                model.forward(ws, ForwardOptions(usesTop: usesTop))
+                model.forward(ws, ForwardOptions(layers: usesTop ? 2 : 1))
                 let grads = TensorBuffer<Float>(count: model.layout.count)
                 let parts = model.dataTerms(ws, terms: .all, weights: LossWeights(), microbatch: MicrobatchWeights(rowWeight: 1 / 32, miWeight: 1),
-                                            usesTop: usesTop, trainable: [.bottom, .top, .gate], grads: grads)
+                                            layers: usesTop ? 2 : 1, trainable: [.bottom, .top, .gate], grads: grads)
                 results.append((parts, ws.xhat.array, grads.array))
             }
             let label = "\(act) usesTop \(usesTop)"

@@ -18,12 +18,12 @@ extension HierarchicalSAE {
     /// Z1's active entries: ∂L/∂Z1 is needed only there, since P1's gradient is masked by Z1 > 0.
     @discardableResult
     public func dataTerms(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, microbatch mw: MicrobatchWeights,
-                          usesTop: Bool, trainable: Trainable, grads: TensorBuffer<T>?) -> LossParts {
+                          layers: Int, trainable: Trainable, grads: TensorBuffer<T>?) -> LossParts {
         let w = T(mw.rowWeight)
         let (b, d) = (ws.b, config.d)
         let g = grads
         let trainsBottom = trainable.contains(.bottom) && g != nil
-        let hasTop = usesTop && !config.isBaseline
+        let hasTop = layers > 1 && !config.isBaseline
         let sparse1 = kernels.usesSparse(ws.code1)
         var parts = LossParts()
 

@@ -78,22 +78,8 @@ extension GroupSet {
 }
 
 extension ModelConfig {
-    /// The parameter groups in file order: bottom (W_enc held transposed, m1 × d), then, with a top
-    /// layer, top and gate.
-    public var parameterGroups: [ParameterGroup] {
-        var groups = [ParameterGroup(name: "bottom", tensors: [
-            TensorSpec(.wEnc, rows: m1, cols: d, transposedInMemory: true), TensorSpec(.bEnc, rows: 1, cols: m1),
-            TensorSpec(.wDec, rows: m1, cols: d), TensorSpec(.bDec, rows: 1, cols: d),
-        ])]
-        if top != nil {
-            groups.append(ParameterGroup(name: "top", tensors: [
-                TensorSpec(.wEnc, rows: m1, cols: m2), TensorSpec(.bEnc, rows: 1, cols: m2),
-                TensorSpec(.wDec, rows: m2, cols: m1), TensorSpec(.bDec, rows: 1, cols: m1),
-            ]))
-            groups.append(ParameterGroup(name: "gate", tensors: [TensorSpec(.logits, rows: 1, cols: m1)], trainable: gate != .fixed))
-        }
-        return groups
-    }
+    /// The parameter groups in file order: its type's (SAEArchitecture.groups).
+    public var parameterGroups: [ParameterGroup] { architecture.groups }
 }
 
 /// Offsets and shapes of every tensor in the flat parameter buffer, from the model's parameter

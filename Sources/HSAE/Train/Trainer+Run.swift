@@ -145,7 +145,7 @@ extension Trainer {
         var record: [String: Any] = [
             "phase": phase.number, "step": state.stepInPhase, "global_step": state.globalStep,
             "tokens": state.globalStep * config.batch, "loss": stats.losses.total, "fvu": fvu,
-            "gate_mean": phase.usesTop ? meanGate() : 1, "tokens_per_s": tokensPerSecond, "lr": lr, "grad_norm": gradNorm,
+            "gate_mean": phase.runsLayers > 1 ? meanGate() : 1, "tokens_per_s": tokensPerSecond, "lr": lr, "grad_norm": gradNorm,
         ]
         for term in LossTerm.all { record["loss_" + term.name] = stats.losses[term] }
         var line = "\(phase.name) \(state.stepInPhase)/\(phase.steps)  loss \(fmt(stats.losses.total)) fvu \(fmt(fvu))"
@@ -166,7 +166,7 @@ extension Trainer {
         metrics?.append(record)
         let remaining = Double(phase.steps - state.stepInPhase) * tokens / max(tokensPerSecond, 1e-9)
         line += lambdas
-        if phase.usesTop { line += "  gate \(fmt(meanGate(), 3))" }
+        if phase.runsLayers > 1 { line += "  gate \(fmt(meanGate(), 3))" }
         line += "  \(Int(tokensPerSecond)) tok/s  ETA \(Int(remaining))s"
         log.progress(line, force: final)
     }

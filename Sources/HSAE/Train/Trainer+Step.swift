@@ -81,10 +81,10 @@ extension Trainer {
                 let rows = order.rows(batch: state.globalStep, microbatch: q)
                 try data.read(rows: rows, into: ws.x.base)
                 Float.scal(b * model.config.d, model.inputScale, ws.x.base)
-                let seen = model.forward(ws, ForwardOptions(usesTop: phase.usesTop, training: true))
+                let seen = model.forward(ws, ForwardOptions(phase: phase))
                 for r in trainRanges { (grads.base + r.lowerBound).update(repeating: 0, count: r.count) }
                 var stats = StepStats(statsShape)
-                stats.losses = model.dataTerms(ws, terms: terms, weights: weights(), microbatch: mw, usesTop: phase.usesTop,
+                stats.losses = model.dataTerms(ws, terms: terms, weights: weights(), microbatch: mw, layers: phase.runsLayers,
                                                trainable: phase.trains, grads: grads)
                 stats.reconstruction = ws.reconstructionError
                 guard stats.losses.total.isFinite else { throw nonFiniteError(phase, microbatch: q) }
