@@ -193,6 +193,9 @@ public struct ResolvedRun: Codable, Sendable {
     public var inputScale: Double
     public var ranks: Int
     public var hsae: String
+    /// The model type's registry name (ModelRegistry; `hsae train --model`). nil in files written
+    /// before it was recorded: the type is then the one `model` describes.
+    public var modelName: String?
 }
 
 /// Which single-layer baseline `--baseline` trains.

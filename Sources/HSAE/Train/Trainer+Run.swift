@@ -69,7 +69,8 @@ extension Trainer {
         let stale = Checkpoint.removeStaleTemporaries(run: run)
         if !stale.isEmpty { log.warning("removed \(stale.count) temporary file(s) left by an interrupted write: \(stale.joined(separator: ", "))") }
         let resolved = ResolvedRun(config: config, model: model.config, dataset: data.path, datasetTensor: data.tensor, datasetRows: data.rows,
-                                   inputScale: Double(model.inputScale), ranks: comm.size, hsae: HSAEVersion.string)
+                                   inputScale: Double(model.inputScale), ranks: comm.size, hsae: HSAEVersion.string,
+                                   modelName: model.config.architecture.name)
         try AtomicFile.write(try JSONFormat.encoder(.pretty).encode(resolved), to: RunDirectory(run).config)
         metrics = try MetricsLog(path: RunDirectory(run).metrics, truncatingAfter: state.globalStep)
     }
