@@ -65,9 +65,10 @@ public struct HSAECommand: ParsableCommand {
 }
 
 extension HSAECommand {
-    /// `hsae train --baseline matryoshka` (or `flat`, or `--baseline=KIND`): ArgumentParser has no
-    /// option with an optional value, so the kind is passed on as the hidden `--baseline-kind`;
-    /// a bare `--baseline` stays the flat baseline.
+    /// `hsae train --baseline matryoshka` (or `flat`, or `--baseline=KIND`) is `--model KIND`:
+    /// ArgumentParser has no option with an optional value, so the kind is passed on as `--model`;
+    /// a bare `--baseline` stays the single-layer baseline (flat, unless --config or the resumed
+    /// run names Matryoshka groups).
     static func baselineKindSpelled(_ args: [String]) -> [String] {
         guard args.first == "train" else { return args }
         var out: [String] = []
@@ -75,12 +76,12 @@ extension HSAECommand {
         while i < args.count {
             let a = args[i]
             if a == "--baseline", i + 1 < args.count, BaselineKind(rawValue: args[i + 1]) != nil {
-                out += ["--baseline", "--baseline-kind", args[i + 1]]
+                out += ["--model", args[i + 1]]
                 i += 2
                 continue
             }
             if a.hasPrefix("--baseline="), let kind = BaselineKind(rawValue: String(a.dropFirst("--baseline=".count))) {
-                out += ["--baseline", "--baseline-kind", kind.rawValue]
+                out += ["--model", kind.rawValue]
             } else {
                 out.append(a)
             }

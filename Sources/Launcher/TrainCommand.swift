@@ -35,10 +35,15 @@ struct TrainCommand: ParsableCommand, TrainingFlags {
     var resume: String?
     @Option(help: "JSON configuration file (keys as in a run's config.json).")
     var config: String?
-    @Flag(help: ArgumentHelp("Train a single-layer baseline: m1 + m2 latents, as many tokens as all phases. '--baseline' alone or '--baseline flat': the phase-1 objective; '--baseline matryoshka': nested groups whose prefixes each reconstruct x (BatchTopK unless --activation says otherwise).",
+    @Option(name: .customLong("model"), help: ArgumentHelp(
+        "The model to train: " + ModelRegistry.all.map { "\($0.name), \($0.summary)" }.joined(separator: "; ")
+        + " (default: \(HierarchicalArchitecture.name); the name is recorded in RUN/config.json as modelName).", valueName: "name"))
+    var modelName: String?
+    @Flag(help: ArgumentHelp("Train a single-layer baseline: m1 + m2 latents, as many tokens as all phases. '--baseline' alone or '--baseline flat' (--model flat): the phase-1 objective; '--baseline matryoshka' (--model matryoshka): nested groups whose prefixes each reconstruct x (BatchTopK unless --activation says otherwise).",
                              valueName: "kind"))
     var baseline = false
-    @Option(help: .hidden) var baselineKind: BaselineKind?
+    /// `--model flat` / `--model matryoshka`: the baseline they name.
+    var baselineKind: BaselineKind? { modelName.flatMap(BaselineKind.init(rawValue:)) }
     @Option(help: ArgumentHelp("Matryoshka group sizes, adding up to m1 + m2 (default: m2, then doubling, the last group the rest; e.g. 128,256,256 for m1 512, m2 128).",
                                valueName: "sizes"))
     var matryoshkaGroups: String?
@@ -61,12 +66,19 @@ struct TrainCommand: ParsableCommand, TrainingFlags {
             guard out != nil else { throw ValidationError("--out is required (or --resume RUN)") }
         }
         if resume != nil, out != nil, out != resume { throw ValidationError("--out and --resume name different runs; give only --resume RUN") }
+        if let modelName {
+            guard ModelRegistry.type(named: modelName) != nil else {
+                throw ValidationError("--model must be one of \(ModelRegistry.names.joined(separator: ", ")), got '\(modelName)'")
+            }
+            if baseline, baselineKind == nil { throw ValidationError("--baseline trains a single-layer model, not --model \(modelName)") }
+        }
     }
 
     var truthData: String? { data }
 
     func applyBeforeModel(to c: inout TrainConfig) throws {
         if baseline || baselineKind != nil { c.baseline = true }
+        if modelName == HierarchicalArchitecture.name { c.baseline = false }
     }
 
     func applyAfterModel(to c: inout TrainConfig) throws { try applyMatryoshka(to: &c) }

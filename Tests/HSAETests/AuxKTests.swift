@@ -29,7 +29,7 @@ final class AuxKTests: XCTestCase {
     func forward(_ model: HierarchicalSAE<Double>, _ ws: Workspace<Double>, _ x: [Double], dead: [Int32], usesTop: Bool = false) -> [Double] {
         for i in 0..<x.count { ws.x.base[i] = x[i] }
         ws.deadLatents = dead
-        model.forward(ws, ForwardOptions(usesTop: usesTop))
+        model.forward(ws, ForwardOptions(layers: usesTop ? 2 : 1))
         return (0..<x.count).map { ws.xhat.base[$0] - x[$0] }
     }
 
@@ -134,13 +134,13 @@ final class AuxKTests: XCTestCase {
                 let mw = MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 0.5)
                 let trainable: Trainable = usesTop ? [.bottom, .top, .gate] : [.bottom]
                 let parts = model.dataTerms(ws, terms: [.reconstruction, .auxK], weights: LossWeights([.auxK: 0.25]), microbatch: mw,
-                                            usesTop: usesTop, trainable: trainable, grads: grads)
+                                            layers: usesTop ? 2 : 1, trainable: trainable, grads: grads)
                 XCTAssertGreaterThan(parts[.auxK], 0)
                 results.append((parts.total, (0..<grads.count).map { grads[$0] }))
                 let off = model.dataTerms(ws, terms: [.reconstruction], weights: LossWeights([.auxK: 0.25]), microbatch: mw,
-                                          usesTop: usesTop, trainable: trainable, grads: nil)
+                                          layers: usesTop ? 2 : 1, trainable: trainable, grads: nil)
                 let zero = model.dataTerms(ws, terms: [.reconstruction, .auxK], weights: LossWeights([.auxK: 0]), microbatch: mw,
-                                           usesTop: usesTop, trainable: trainable, grads: nil)
+                                           layers: usesTop ? 2 : 1, trainable: trainable, grads: nil)
                 XCTAssertEqual(off[.auxK], 0)
                 XCTAssertEqual(zero.total, off.total)
                 XCTAssertEqual(parts.total - parts[.auxK], off.total, accuracy: 1e-12)

@@ -16,7 +16,7 @@ final class ExportTests: XCTestCase {
 
         let ws = Workspace<Float>(config: config, rows: b)
         for i in 0..<raw.count { ws.x.base[i] = raw[i] * model.inputScale }
-        model.forward(ws, ForwardOptions(usesTop: false, training: false))
+        model.forward(ws, ForwardOptions(layers: 1, training: false))
 
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: out) }

@@ -32,10 +32,10 @@ final class GradientCheckTests: XCTestCase {
               _ weights: LossWeights, usesTop: Bool, grads: TensorBuffer<Double>?, orthRows: [Int]? = nil,
               trainable given: Trainable? = nil) -> Double {
         for i in 0..<x.count { ws.x.base[i] = x[i] }
-        model.forward(ws, ForwardOptions(usesTop: usesTop))
+        model.forward(ws, ForwardOptions(layers: usesTop ? 2 : 1))
         let mw = MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 0.5)
         let trainable: Trainable = given ?? (usesTop ? [.bottom, .top, .gate] : [.bottom])
-        let data = model.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, usesTop: usesTop,
+        let data = model.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, layers: usesTop ? 2 : 1,
                                    trainable: trainable, grads: grads)
         let params = usesTop ? model.parameterTerms(terms, weights: weights, trainsGate: trainable.contains(.gate),
                                                     trainsTop: trainable.contains(.top), grads: grads,
@@ -56,11 +56,11 @@ final class GradientCheckTests: XCTestCase {
         let h = 1e-6
         var checked = 0
         for entry in model.layout.entries {
-            if !usesTop && !entry.id.isBottom { continue }
+            if !usesTop && entry.id.group != 0 { continue }
             if gate == .fixed && entry.id == .gateLogits { continue }
-            if let trainable, !trainable.contains(tensor: entry.id) {
+            if let trainable, !trainable.contains(group: entry.id.group) {
                 // Not trained in this phase: no gradient may reach it.
-                XCTAssertTrue(entry.range.allSatisfy { grads[$0] == 0 }, "\(entry.id.name) got a gradient", file: file, line: line)
+                XCTAssertTrue(entry.range.allSatisfy { grads[$0] == 0 }, "\(entry.name) got a gradient", file: file, line: line)
                 continue
             }
             var diff = 0.0, norm = 0.0, analyticNorm = 0.0
@@ -79,7 +79,7 @@ final class GradientCheckTests: XCTestCase {
             if norm < 1e-20 && analyticNorm < 1e-20 { continue }  // the term does not touch this tensor
             checked += 1
             let relative = diff.squareRoot() / max(norm.squareRoot(), 1e-12)
-            XCTAssertLessThan(relative, 1e-4, "terms \(terms.members.map(\.name)), act \(act1)/\(act2): \(entry.id.name) relative error \(relative) (‖num‖ \(norm.squareRoot()))",
+            XCTAssertLessThan(relative, 1e-4, "terms \(terms.members.map(\.name)), act \(act1)/\(act2): \(entry.name) relative error \(relative) (‖num‖ \(norm.squareRoot()))",
                               file: file, line: line)
         }
         XCTAssertGreaterThan(checked, 0, "no tensor received a gradient", file: file, line: line)
@@ -146,7 +146,7 @@ final class GradientCheckTests: XCTestCase {
         for model in [pre, code] {
             let ws = Workspace<Double>(config: model.config, rows: b)
             for i in 0..<x.count { ws.x.base[i] = x[i] }
-            model.forward(ws, ForwardOptions(usesTop: true))
+            model.forward(ws, ForwardOptions(layers: 2))
             z2.append(Array(UnsafeBufferPointer(start: ws.z2.base, count: b * m2)))
         }
         XCTAssertNotEqual(z2[0], z2[1])

@@ -127,4 +127,22 @@ final class ModelMemoryTests: XCTestCase {
             try c.checkMemory(d: Int.max / 2, physicalBytes: 16_000_000_000)
         }
     }
+
+    /// The count is the layout's: five float32 buffers of exactly the tensors the model allocates.
+    /// A flat model has no top.b_dec or gate.logits (before step 2 of docs/MODEL-PROTOCOL.md its
+    /// count included their 2 · m1 values: 1438.8 GB here instead of 1395.9 GB).
+    func testTheCountIsTheLayoutsForEachModel() {
+        for baseline in [false, true] {
+            var c = TrainConfig()
+            c.m1 = 1 << 30
+            c.m2 = 8
+            c.baseline = baseline
+            let model = c.modelConfig(d: 32)
+            let gb = String(format: "%.1f GB", Double(ParameterLayout(groups: model.parameterGroups).count * 5 * 4) / 1e9)
+            assertThrows("--m1: a model with d = 32, m1 = \(model.m1), m2 = \(model.m2) needs \(gb) per rank (parameters, gradients and Adam moments), more than this machine's 16.0 GB") {
+                try c.checkMemory(d: 32, physicalBytes: 16_000_000_000)
+            }
+            if baseline { XCTAssertEqual(gb, "1395.9 GB") } else { XCTAssertEqual(gb, "1782.4 GB") }
+        }
+    }
 }

@@ -101,8 +101,8 @@ final class LossTermTests: XCTestCase {
             let weights = LossWeights([.topOnly: 0.5])
             let mw = MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 1)
             func parts(_ grads: TensorBuffer<Float>?) -> LossParts {
-                model.forward(ws, ForwardOptions(usesTop: true))
-                return model.dataTerms(ws, terms: .all, weights: weights, microbatch: mw, usesTop: true,
+                model.forward(ws, ForwardOptions(layers: 2))
+                return model.dataTerms(ws, terms: .all, weights: weights, microbatch: mw, layers: 2,
                                        trainable: [.bottom, .top, .gate], grads: grads)
             }
             let withGrads = parts(TensorBuffer<Float>(count: model.layout.count)), without = parts(nil)

@@ -27,10 +27,10 @@ final class MatryoshkaTests: XCTestCase {
     func loss(_ model: HierarchicalSAE<Double>, _ ws: Workspace<Double>, _ x: [Double], terms: LossTerms = [.reconstruction],
               grads: TensorBuffer<Double>?) -> Double {
         for i in 0..<x.count { ws.x.base[i] = x[i] }
-        model.forward(ws, ForwardOptions(usesTop: false))
+        model.forward(ws, ForwardOptions(layers: 1))
         let weights = LossWeights([.l1Bottom: 0.3])
         return model.dataTerms(ws, terms: terms, weights: weights, microbatch: MicrobatchWeights(rowWeight: 1 / Double(b), miWeight: 1),
-                               usesTop: false, trainable: [.bottom], grads: grads).total
+                               layers: 1, trainable: [.bottom], grads: grads).total
     }
 
     /// Relative error of the analytic gradient per tensor against central differences.
@@ -151,8 +151,8 @@ final class MatryoshkaTests: XCTestCase {
             func run(_ terms: LossTerms, _ grads: TensorBuffer<Double>?) -> LossParts {
                 for i in 0..<x.count { ws.x.base[i] = x[i] }
                 ws.deadLatents = dead
-                model.forward(ws, ForwardOptions(usesTop: false))
-                return model.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, usesTop: false, trainable: [.bottom], grads: grads)
+                model.forward(ws, ForwardOptions(layers: 1))
+                return model.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, layers: 1, trainable: [.bottom], grads: grads)
             }
             let (with, without, alone) = (TensorBuffer<Double>(count: model.layout.count), TensorBuffer<Double>(count: model.layout.count),
                                           TensorBuffer<Double>(count: model.layout.count))
@@ -172,7 +172,7 @@ final class MatryoshkaTests: XCTestCase {
             XCTAssertGreaterThan(moved, 0, "\(kernels): the term moves some parameter")
             totals.append([on.total] + (0..<with.count).map { with[$0] })
             let zero = model.dataTerms(ws, terms: [.reconstruction, .auxK], weights: LossWeights([.auxK: 0]), microbatch: mw,
-                                       usesTop: false, trainable: [.bottom], grads: nil)
+                                       layers: 1, trainable: [.bottom], grads: nil)
             XCTAssertEqual(zero[.auxK], 0, "\(kernels): weight 0 is off")
         }
         for (a, c) in zip(totals[0], totals[1]) { XCTAssertEqual(a, c, accuracy: 1e-10, "dense against sparse") }

@@ -148,10 +148,10 @@ final class SparseKernelTests: XCTestCase {
                 if act == .relu { let be = model.view(.bottomBEnc); for j in 0..<be.count { be[j] = -0.25 } }
                 let ws = Workspace<Float>(config: config, rows: 32)
                 for i in 0..<ws.x.count { ws.x.base[i] = Float(rng.nextSigned()) }
-                model.forward(ws, ForwardOptions(usesTop: usesTop))
+                model.forward(ws, ForwardOptions(layers: usesTop ? 2 : 1))
                 let grads = TensorBuffer<Float>(count: model.layout.count)
                 let parts = model.dataTerms(ws, terms: .all, weights: LossWeights(), microbatch: MicrobatchWeights(rowWeight: 1 / 32, miWeight: 1),
-                                            usesTop: usesTop, trainable: [.bottom, .top, .gate], grads: grads)
+                                            layers: usesTop ? 2 : 1, trainable: [.bottom, .top, .gate], grads: grads)
                 results.append((parts, ws.xhat.array, grads.array))
             }
             let label = "\(act) usesTop \(usesTop)"
@@ -161,30 +161,5 @@ final class SparseKernelTests: XCTestCase {
             XCTAssertGreaterThan(scale, 0, label)
             XCTAssertLessThan(zip(results[0].2, results[1].2).map { abs($0 - $1) }.max()! / scale, 1e-5, label)
         }
-    }
-}
-
-/// bottom.W_enc is held transposed in memory; files keep DESIGN's d × m1.
-final class ParameterLayoutTests: XCTestCase {
-    func testEncoderIsTransposedInMemoryAndNotInFiles() throws {
-        let config = ModelConfig(d: 3, bottom: LayerSpec(latents: 5, activation: .topk, target: .l0(2)),
-                                 top: LayerSpec(latents: 2, activation: .topk, target: .l0(1)), gate: .learned)
-        let model = HierarchicalSAE<Float>(config: config)
-        for i in 0..<model.params.count { model.params[i] = Float(i) }
-        let e = model.layout.entry(.bottomWEnc)
-        XCTAssertEqual([e.rows, e.cols], [5, 3])
-        XCTAssertEqual(e.fileShape, [3, 5])
-        let file = model.fileValues(.bottomWEnc)
-        let mem = model.view(.bottomWEnc)
-        for r in 0..<3 { for c in 0..<5 { XCTAssertEqual(file[r * 5 + c], mem[c, r]) } }
-        let whole = model.layout.fileOrder(UnsafeBufferPointer(model.params.buffer))
-        XCTAssertEqual(whole.withUnsafeBufferPointer { model.layout.memoryOrder($0) }, model.params.array)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID()).safetensors").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try ModelFile.serialize(model).write(to: URL(fileURLWithPath: path))
-        let stored = try SafeTensorsFile(path: path)
-        XCTAssertEqual(try stored.info("bottom.W_enc").shape, [3, 5])
-        XCTAssertEqual(try stored.values("bottom.W_enc", as: Float.self), file)
-        XCTAssertEqual(try ModelFile.load(path: path).params.array, model.params.array)
     }
 }

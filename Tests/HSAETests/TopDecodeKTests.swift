@@ -35,7 +35,7 @@ final class TopDecodeKTests: XCTestCase {
         let dense = model(c, kernels: .dense, as: Double.self)
         let ws = Workspace<Double>(config: c, rows: 16)
         fill(ws, seed: 3)
-        dense.forward(ws, ForwardOptions(usesTop: true))
+        dense.forward(ws, ForwardOptions(layers: 2))
         let (w2, b2) = (dense.view(.topWDec), dense.view(.topBDec))
         var kept = 0
         for i in 0..<ws.b {
@@ -56,7 +56,7 @@ final class TopDecodeKTests: XCTestCase {
         for i in 0..<plain.params.count { plain.params[i] = dense.params[i] }
         let ws2 = Workspace<Double>(config: plain.config, rows: 16)
         fill(ws2, seed: 3)
-        plain.forward(ws2, ForwardOptions(usesTop: true))
+        plain.forward(ws2, ForwardOptions(layers: 2))
         XCTAssertGreaterThan((0..<ws2.zhat.count).filter { ws2.zhat.base[$0] > 0 }.count, 4 * kept)
     }
 
@@ -73,16 +73,16 @@ final class TopDecodeKTests: XCTestCase {
         let m: HierarchicalSAE<T> = model(c, kernels: kernels)
         let ws = Workspace<T>(config: c, rows: 32)
         fill(ws, seed: 5)
-        m.forward(ws, ForwardOptions(usesTop: true))
+        m.forward(ws, ForwardOptions(layers: 2))
         XCTAssertEqual(ws.sparseMix.active, kernels == .sparse, file: file, line: line)
         XCTAssertGreaterThan(ws.code1.count, ws.b, "\(act): the bottom code is nearly empty", file: file, line: line)
         let grads = TensorBuffer<T>(count: m.layout.count)
-        let parts = m.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, usesTop: true, trainable: trainable, grads: grads)
+        let parts = m.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, layers: 2, trainable: trainable, grads: grads)
         // Without gradients (evaluation) the values are the same.
-        let values = m.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, usesTop: true, trainable: trainable, grads: nil)
+        let values = m.dataTerms(ws, terms: terms, weights: weights, microbatch: mw, layers: 2, trainable: trainable, grads: nil)
         XCTAssertEqual(values, parts, "\(act) \(kernels): values with and without gradients", file: file, line: line)
-        for e in m.layout.entries where !trainable.contains(tensor: e.id) {
-            XCTAssertTrue(grads.array[e.range].allSatisfy { $0 == 0 }, "\(e.id.name) is not trained", file: file, line: line)
+        for e in m.layout.entries where !trainable.contains(group: e.id.group) {
+            XCTAssertTrue(grads.array[e.range].allSatisfy { $0 == 0 }, "\(e.name) is not trained", file: file, line: line)
         }
         return (parts, ws.xhat.array.map(Double.init), grads.array.map(Double.init))
     }
@@ -106,7 +106,7 @@ final class TopDecodeKTests: XCTestCase {
                     for e in HierarchicalSAE<Double>(config: config(act, kz: 12)).layout.entries {
                         let (a, b) = (dense.grads[e.range], sparse.grads[e.range])
                         let scale = max(a.map(abs).max()!, 1e-3 * global)
-                        XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()! / scale, 1e-7, "\(label): \(e.id.name)")
+                        XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()! / scale, 1e-7, "\(label): \(e.name)")
                     }
                 }
             }
@@ -132,7 +132,7 @@ final class TopDecodeKTests: XCTestCase {
                 for e in HierarchicalSAE<Double>(config: config(act, kz: 12)).layout.entries {
                     let errDense = zip(refDense.grads[e.range], dense.grads[e.range]).map { abs($0 - $1) }.max()!
                     let errSparse = zip(refSparse.grads[e.range], sparse.grads[e.range]).map { abs($0 - $1) }.max()!
-                    XCTAssertLessThanOrEqual(errSparse, 4 * errDense + 2e-2 * global, "\(label): \(e.id.name)")
+                    XCTAssertLessThanOrEqual(errSparse, 4 * errDense + 2e-2 * global, "\(label): \(e.name)")
                 }
                 for term in terms.members {
                     let (r, d, rs, s) = (refDense.parts[term], dense.parts[term], refSparse.parts[term], sparse.parts[term])
@@ -172,7 +172,7 @@ final class TopDecodeKTests: XCTestCase {
             let m: HierarchicalSAE<Float> = model(c, kernels: .dense)
             let ws = Workspace<Float>(config: c, rows: 8)
             fill(ws, seed: 9)
-            m.forward(ws, ForwardOptions(usesTop: true))
+            m.forward(ws, ForwardOptions(layers: 2))
             outs.append((ws.zhat.array, ws.xhat.array))
         }
         XCTAssertEqual(outs[0].0, outs[1].0)

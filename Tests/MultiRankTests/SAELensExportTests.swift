@@ -61,11 +61,11 @@ final class SAELensExportTests: XCTestCase {
         }
         let ws = Workspace<Float>(config: model.config, rows: rows.count)
         for i in 0..<raw.storage.count { ws.x.base[i] = raw.storage[i] * c }
-        model.forward(ws, ForwardOptions(usesTop: false, training: false))
+        model.forward(ws, ForwardOptions(layers: 1, training: false))
         try save("x", raw.storage, d)
         try save("z1", ws.z1.array, model.config.m1)
         try save("xhat_bottom", ws.xhat.array.map { $0 / c }, d)
-        model.forward(ws, ForwardOptions(usesTop: true, training: false))
+        model.forward(ws, ForwardOptions(layers: 2, training: false))
         try save("z2", ws.z2.array, model.config.m2)
         try save("zhat1", ws.zhat.array, model.config.m1)
         try save("xhat", ws.xhat.array.map { $0 / c }, d)

@@ -214,7 +214,7 @@ final class TrainRunTests: XCTestCase {
                 let x = Array(a.params.buffer[e.range]), y = Array(b.params.buffer[e.range])
                 let diff = zip(x, y).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }.squareRoot()
                 let norm = x.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot()
-                XCTAssertLessThan(diff / max(norm, 1e-12), 1e-3, "-np \(ranks), \(e.id.name): relative difference \(diff / norm)")
+                XCTAssertLessThan(diff / max(norm, 1e-12), 1e-3, "-np \(ranks), \(e.name): relative difference \(diff / norm)")
             }
         }
     }

@@ -69,7 +69,7 @@ public enum Explainer {
         let ws = Workspace<Float>(config: model.config, rows: ids.count)
         let c = model.inputScale
         for i in 0..<rows.storage.count { ws.x.base[i] = c * rows.storage[i] }
-        model.forward(ws, ForwardOptions(usesTop: true, gate: .model, training: false))
+        model.forward(ws, ForwardOptions(path: model.config.architecture.path("full")))
         return Explanation(tokens: ids.map { lm.tokenizer.vocabulary[Int($0)] }, ids: ids, bottom: ws.z1.matrix(), top: ws.z2.matrix())
     }
 }

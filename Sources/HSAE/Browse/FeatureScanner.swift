@@ -49,7 +49,7 @@ public enum FeatureScanner {
                 raw.storage.withUnsafeBufferPointer { src in
                     for i in 0..<src.count { ws.x.base[i] = c * src[i] }
                 }
-                model.forward(ws, ForwardOptions(usesTop: true, gate: .model, training: false))
+                model.forward(ws, ForwardOptions(path: model.config.architecture.path("full")))
                 let list = Array(scanned)
                 let classes = kinds.map { data.labels(kind: $0, rows: list) }
                 scan.add(codes1: ws.z1.base, codes2: ws.z2.base, computed: computed, scanned: scanned,

@@ -38,17 +38,18 @@ final class BatchRunner {
 
     func hsae(_ raw: Matrix<Float>) -> HSAEBatch {
         let w = load(raw)
-        model.forward(w, ForwardOptions(usesTop: true, gate: .model, training: false))
+        let architecture = model.config.architecture
+        model.forward(w, ForwardOptions(path: architecture.path("full")))
         let (z1, z2, full) = (w.z1.matrix(), w.z2.matrix(), w.xhat.matrix())
-        model.forward(w, ForwardOptions(usesTop: true, gate: .constant(1), training: false))
+        model.forward(w, ForwardOptions(path: architecture.path("skip_only")))
         let skip = w.xhat.matrix()
-        model.forward(w, ForwardOptions(usesTop: true, gate: .constant(0), training: false))
+        model.forward(w, ForwardOptions(path: architecture.path("top_only")))
         return HSAEBatch(x: w.x.matrix(), z1: z1, z2: z2, full: full, skipOnly: skip, topOnly: w.xhat.matrix())
     }
 
     func baseline(_ raw: Matrix<Float>) -> BaselineBatch {
         let w = load(raw)
-        model.forward(w, ForwardOptions(usesTop: false, training: false))
+        model.forward(w, ForwardOptions(path: model.config.architecture.path("full")))
         return BaselineBatch(x: w.x.matrix(), z: w.z1.matrix(), xhat: w.xhat.matrix())
     }
 }

@@ -1,16 +1,3 @@
-/// Which tensor groups a phase trains.
-public struct Trainable: OptionSet, Codable, Sendable, Hashable {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
-    public static let bottom = Trainable(rawValue: 1)
-    public static let top = Trainable(rawValue: 2)
-    public static let gate = Trainable(rawValue: 4)
-
-    public func contains(tensor id: TensorID) -> Bool {
-        id.isBottom ? contains(.bottom) : id.isTop ? contains(.top) : contains(.gate)
-    }
-}
-
 /// How one microbatch's terms are weighted inside the global batch: data terms are means
 /// over the B rows of the global batch (rowWeight = 1/B); the MI term is a mean over the
 /// n microbatches (miWeight = 1/n).
@@ -31,12 +18,12 @@ extension HierarchicalSAE {
     /// Z1's active entries: ∂L/∂Z1 is needed only there, since P1's gradient is masked by Z1 > 0.
     @discardableResult
     public func dataTerms(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, microbatch mw: MicrobatchWeights,
-                          usesTop: Bool, trainable: Trainable, grads: TensorBuffer<T>?) -> LossParts {
+                          layers: Int, trainable: Trainable, grads: TensorBuffer<T>?) -> LossParts {
         let w = T(mw.rowWeight)
         let (b, d) = (ws.b, config.d)
         let g = grads
         let trainsBottom = trainable.contains(.bottom) && g != nil
-        let hasTop = usesTop && !config.isBaseline
+        let hasTop = layers > 1 && !config.isBaseline
         let sparse1 = kernels.usesSparse(ws.code1)
         var parts = LossParts()
 

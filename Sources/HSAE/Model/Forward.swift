@@ -8,17 +8,35 @@ public enum GateSource: Equatable, Sendable {
 
 /// How to run a forward pass.
 public struct ForwardOptions: Equatable, Sendable {
-    /// Whether the top layer runs at all (false in phase 1 and for the baseline: X̂ = Z1 W_dec¹ + b_dec).
-    public var usesTop: Bool
+    /// Layers 0 ..< layers of the model run (the HSAE's phase 1: 1, the bottom alone, X̂ = Z1 W_dec¹ + b_dec).
+    public var layers: Int
     public var gate: GateSource
     /// batchtopk selects per microbatch in training and uses the learned threshold otherwise.
     public var training: Bool
 
-    public init(usesTop: Bool, gate: GateSource = .model, training: Bool = true) {
-        self.usesTop = usesTop
+    /// Every layer of the model.
+    public static let allLayers = Int.max
+
+    public init(layers: Int, gate: GateSource = .model, training: Bool = true) {
+        self.layers = layers
         self.gate = gate
         self.training = training
     }
+
+    /// A training forward pass of `phase`.
+    public init(phase: TrainingPhase) { self.init(layers: phase.runsLayers, training: true) }
+
+    /// The evaluation of reconstruction path `path`: every layer, its gate, inference thresholds.
+    public init(path: ReconstructionPath, training: Bool = false) { self.init(layers: Self.allLayers, gate: path.gate, training: training) }
+
+    /// The spelling before the model protocol (step 3), kept for the library's users: `usesTop`
+    /// false runs the bottom layer alone, true every layer (a single-layer model has only one).
+    @available(*, deprecated, message: "use ForwardOptions(layers:), (phase:) or (path:)")
+    public init(usesTop: Bool, gate: GateSource = .model, training: Bool = true) {
+        self.init(layers: usesTop ? Self.allLayers : 1, gate: gate, training: training)
+    }
+
+    var usesTop: Bool { layers > 1 }
 }
 
 /// Dense or sparse kernels for the products with a layer's code (DESIGN §8: the sparse kernels

@@ -1,6 +1,5 @@
 /// The layers of a model as training, its statistics and its checkpoints see them, bottom first
-/// (docs/MODEL-PROTOCOL.md, step 1). Derived here from ModelConfig — the one place that knows
-/// which layers a configuration has — until the model protocol declares them (`SAEArchitecture.layers`).
+/// (docs/MODEL-PROTOCOL.md, step 1). Each model type declares them (`SAEArchitecture.layers`).
 /// Code outside Model/ loops over `ModelConfig.layers` and indexes its per-layer arrays (λ and
 /// controllers in TrainerState, StepStats, the inference thresholds) by `ModelLayer.index`.
 public struct ModelLayer: Sendable {
@@ -31,37 +30,15 @@ public struct ModelLayer: Sendable {
     public static func lambdaLabel(_ index: Int) -> String { "λ\(index + 1)" }
 }
 
-/// A count a training step sums over the global batch besides each layer's (StepStats.modelCounts):
-/// logged as `key` = count / (tokens × `perToken`) in phases that run `layer`.
-public struct StepCount: Sendable {
-    /// metrics.jsonl's key.
-    public let key: String
-    /// The layer whose phases log it.
-    public let layer: Int
-    /// The count's entries per token (its density's denominator).
-    public let perToken: Int
-}
-
 extension ModelConfig {
-    /// The model's layers, bottom first (one for a single-layer model).
-    public var layers: [ModelLayer] {
-        var layers = [ModelLayer(index: 0, name: "bottom", spec: bottom, latentOffset: 0, l1Term: .l1Bottom, encoderBias: .bottomBEnc,
-                                 progressLabel: "")]
-        if let top {
-            layers.append(ModelLayer(index: 1, name: "top", spec: top, latentOffset: m1, l1Term: .l1Top, encoderBias: .topBEnc,
-                                     progressLabel: "top "))
-        }
-        return layers
-    }
+    /// The model's layers, bottom first (one for a single-layer model): its type's.
+    public var layers: [ModelLayer] { architecture.layers }
 
     /// Every layer's latents, laid end to end.
     public var latentCount: Int { layers.reduce(0) { $0 + $1.latents } }
 
-    /// The counts a step sums besides the layers' (`HierarchicalSAE.stepCounts`): with a top layer,
-    /// Ẑ1's positive entries (`density_zhat`, per bottom latent and token).
-    public var stepCounts: [StepCount] {
-        top == nil ? [] : [StepCount(key: "density_zhat", layer: 1, perToken: m1)]
-    }
+    /// The counts a step sums besides the layers' (`HierarchicalSAE.stepCounts`): its type's.
+    public var stepCounts: [StepCount] { architecture.stepCounts }
 }
 
 extension HierarchicalSAE {

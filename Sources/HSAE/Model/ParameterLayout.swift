@@ -1,30 +1,89 @@
-/// The trainable tensors of DESIGN §2, their shapes, and their places in one flat buffer.
-public enum TensorID: Int, CaseIterable, Codable, Sendable {
-    case bottomWEnc, bottomBEnc, bottomWDec, bottomBDec
-    case topWEnc, topBEnc, topWDec, topBDec
-    case gateLogits
-
-    /// The normative name (model.safetensors).
-    public var name: String {
-        switch self {
-        case .bottomWEnc: return "bottom.W_enc"
-        case .bottomBEnc: return "bottom.b_enc"
-        case .bottomWDec: return "bottom.W_dec"
-        case .bottomBDec: return "bottom.b_dec"
-        case .topWEnc: return "top.W_enc"
-        case .topBEnc: return "top.b_enc"
-        case .topWDec: return "top.W_dec"
-        case .topBDec: return "top.b_dec"
-        case .gateLogits: return "gate.logits"
-        }
-    }
-
-    public var isBottom: Bool { rawValue <= TensorID.bottomBDec.rawValue }
-    public var isTop: Bool { (TensorID.topWEnc.rawValue...TensorID.topBDec.rawValue).contains(rawValue) }
+/// What a tensor is within its parameter group: the part of the name after the group's (`bottom.W_enc`).
+public enum TensorRole: String, Codable, Sendable, CaseIterable {
+    case wEnc = "W_enc", bEnc = "b_enc", wDec = "W_dec", bDec = "b_dec", logits
 }
 
-/// Offsets and shapes of every tensor in the flat parameter buffer. The baseline has no
-/// top or gate tensors.
+/// A trainable tensor (DESIGN §2): its parameter group (an index into the layout's `groups`) and
+/// its role there. Its name is the group's name and the role's (ParameterLayout.Entry.name).
+public struct TensorID: Hashable, Codable, Sendable {
+    public let group: Int
+    public let role: TensorRole
+    public init(group: Int, role: TensorRole) {
+        self.group = group
+        self.role = role
+    }
+}
+
+/// A tensor of a parameter group: its role and its shape in memory (rows × cols).
+public struct TensorSpec: Equatable, Sendable {
+    public let role: TensorRole
+    public let rows: Int
+    public let cols: Int
+    /// Held in memory as the transpose of its file shape.
+    public let transposedInMemory: Bool
+    public init(_ role: TensorRole, rows: Int, cols: Int, transposedInMemory: Bool = false) {
+        self.role = role
+        self.rows = rows
+        self.cols = cols
+        self.transposedInMemory = transposedInMemory
+    }
+    /// The normative (safetensors) shape: vectors are 1-D.
+    public var fileShape: [Int] { rows == 1 ? [cols] : transposedInMemory ? [cols, rows] : [rows, cols] }
+}
+
+/// Tensors that a model declares together: a layer's encoder and decoder, the HSAE's gate. A phase
+/// trains whole groups (GroupSet); the file names its tensors "\(name).\(role.rawValue)".
+public struct ParameterGroup: Equatable, Sendable {
+    public let name: String
+    public let tensors: [TensorSpec]
+    /// false: the group is never reduced nor updated, whatever a phase trains (the HSAE's gate
+    /// under `--gate fixed`).
+    public let trainable: Bool
+    public init(name: String, tensors: [TensorSpec], trainable: Bool = true) {
+        self.name = name
+        self.tensors = tensors
+        self.trainable = trainable
+    }
+}
+
+/// Which parameter groups a phase trains: bit g for group g.
+public struct GroupSet: OptionSet, Codable, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public init(group: Int) { self.init(rawValue: 1 << group) }
+    public func contains(group: Int) -> Bool { contains(GroupSet(group: group)) }
+}
+
+/// The groups and tensors of the models that ModelConfig describes today (flat, Matryoshka, the
+/// HSAE), by their old names: the model code in Model/ reads them. Group 0 is the bottom layer,
+/// 1 the top layer, 2 the gate; their GroupSet bits are 1, 2, 4, as Trainable's were.
+extension TensorID {
+    public static let bottomWEnc = TensorID(group: 0, role: .wEnc)
+    public static let bottomBEnc = TensorID(group: 0, role: .bEnc)
+    public static let bottomWDec = TensorID(group: 0, role: .wDec)
+    public static let bottomBDec = TensorID(group: 0, role: .bDec)
+    public static let topWEnc = TensorID(group: 1, role: .wEnc)
+    public static let topBEnc = TensorID(group: 1, role: .bEnc)
+    public static let topWDec = TensorID(group: 1, role: .wDec)
+    public static let topBDec = TensorID(group: 1, role: .bDec)
+    public static let gateLogits = TensorID(group: 2, role: .logits)
+}
+
+public typealias Trainable = GroupSet
+
+extension GroupSet {
+    public static let bottom = GroupSet(group: 0)
+    public static let top = GroupSet(group: 1)
+    public static let gate = GroupSet(group: 2)
+}
+
+extension ModelConfig {
+    /// The parameter groups in file order: its type's (SAEArchitecture.groups).
+    public var parameterGroups: [ParameterGroup] { architecture.groups }
+}
+
+/// Offsets and shapes of every tensor in the flat parameter buffer, from the model's parameter
+/// groups (the flat and Matryoshka models have no top or gate tensors).
 ///
 /// Memory layout is free, file layout is not (DESIGN §8): `bottom.W_enc` (d × m1 in files) is
 /// held transposed in memory, m1 × d, one contiguous row per latent, so that the sparse
@@ -33,6 +92,8 @@ public enum TensorID: Int, CaseIterable, Codable, Sendable {
 public struct ParameterLayout: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
         public let id: TensorID
+        /// The normative name (model.safetensors): "bottom.W_enc".
+        public let name: String
         public let offset: Int
         public let rows: Int
         public let cols: Int
@@ -74,30 +135,31 @@ public struct ParameterLayout: Equatable, Sendable {
         }
     }
 
+    public let groups: [ParameterGroup]
     public let entries: [Entry]
     public let count: Int
 
-    public init(_ config: ModelConfig) {
-        let (d, m1, m2) = (config.d, config.m1, config.m2)
-        var shapes: [(TensorID, Int, Int)] = [
-            (.bottomWEnc, m1, d), (.bottomBEnc, 1, m1), (.bottomWDec, m1, d), (.bottomBDec, 1, d),
-        ]
-        if !config.isBaseline {
-            shapes += [(.topWEnc, m1, m2), (.topBEnc, 1, m2), (.topWDec, m2, m1), (.topBDec, 1, m1), (.gateLogits, 1, m1)]
-        }
+    public init(_ config: ModelConfig) { self.init(groups: config.parameterGroups) }
+
+    /// The groups' tensors laid end to end, in group order, then tensor order.
+    public init(groups: [ParameterGroup]) {
         var offset = 0
         var entries: [Entry] = []
-        for (id, r, c) in shapes {
-            entries.append(Entry(id: id, offset: offset, rows: r, cols: c, transposedInMemory: id == .bottomWEnc))
-            offset += r * c
+        for (g, group) in groups.enumerated() {
+            for t in group.tensors {
+                entries.append(Entry(id: TensorID(group: g, role: t.role), name: "\(group.name).\(t.role.rawValue)", offset: offset,
+                                     rows: t.rows, cols: t.cols, transposedInMemory: t.transposedInMemory))
+                offset += t.rows * t.cols
+            }
         }
+        self.groups = groups
         self.entries = entries
         count = offset
     }
 
     public func entry(_ id: TensorID) -> Entry {
         guard let e = entries.first(where: { $0.id == id }) else {
-            preconditionFailure("tensor \(id.name) is not part of this model (baseline has no top/gate)")
+            preconditionFailure("tensor \(id) is not part of this model (\(groups.map(\.name)))")
         }
         return e
     }

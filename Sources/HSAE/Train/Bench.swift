@@ -48,7 +48,7 @@ public enum Bench {
         let c = model.config
         guard !c.bottom.activation.traits.selection.keepsK else { return }
         let density = min(max(c.bottom.target.density(latents: c.m1), 1e-6), 0.5)
-        let bias = model.view(.bottomBEnc)
+        let bias = model.view(c.layers[0].encoderBias)
         bias.fill(Float(-0.1 * inverseNormalTail(density)))
     }
 

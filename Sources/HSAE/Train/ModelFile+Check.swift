@@ -14,10 +14,8 @@ extension ModelFile {
             throw bad("model_config is invalid: \(error)")
         }
         let (d, m1, m2) = (config.d, config.m1, config.m2)
-        var expected: [(String, [Int])] = [("bottom.W_enc", [d, m1]), ("bottom.b_enc", [m1]), ("bottom.W_dec", [m1, d]), ("bottom.b_dec", [d])]
-        if !config.isBaseline {
-            expected += [("top.W_enc", [m1, m2]), ("top.b_enc", [m2]), ("top.W_dec", [m2, m1]), ("top.b_dec", [m1]), ("gate.logits", [m1])]
-        }
+        // From the declared groups, not the layout: its offsets would multiply a hostile config's sizes.
+        let expected = config.parameterGroups.flatMap { g in g.tensors.map { ("\(g.name).\($0.role.rawValue)", $0.fileShape) } }
         for (name, shape) in expected {
             guard let info = file.tensors[name] else {
                 throw bad("model_config (d \(d), m1 \(m1), m2 \(m2)) needs a tensor '\(name)', which the file does not have")

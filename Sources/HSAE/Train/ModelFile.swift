@@ -19,7 +19,7 @@ public enum ModelFile {
             "model_config": configJSON,
         ])
         for e in model.layout.entries {
-            writer.add(e.id.name, shape: e.fileShape, values: e.fileOrder(UnsafeBufferPointer(rebasing: model.params.buffer[e.range])))
+            writer.add(e.name, shape: e.fileShape, values: e.fileOrder(UnsafeBufferPointer(rebasing: model.params.buffer[e.range])))
         }
         return writer.serialized()
     }
@@ -37,9 +37,9 @@ public enum ModelFile {
         try checkShapes(config, in: file)
         let model = HierarchicalSAE<Float>(config: config)
         for e in model.layout.entries {
-            let values = try file.values(e.id.name, as: Float.self)
-            let info = try file.info(e.id.name)
-            guard info.shape == e.fileShape else { throw bad("tensor '\(e.id.name)' has shape \(info.shape), expected \(e.fileShape)") }
+            let values = try file.values(e.name, as: Float.self)
+            let info = try file.info(e.name)
+            guard info.shape == e.fileShape else { throw bad("tensor '\(e.name)' has shape \(info.shape), expected \(e.fileShape)") }
             let memory = values.withUnsafeBufferPointer { e.memoryOrder($0) }
             memory.withUnsafeBufferPointer { (model.params.base + e.offset).update(from: $0.baseAddress!, count: e.count) }
         }

@@ -8,7 +8,7 @@ extension TrainConfig {
     public func checkMemory(d: Int, physicalBytes: Int = TrainConfig.physicalMemory) throws {
         let model = modelConfig(d: d)
         let (m1, m2) = (model.m1, model.m2)
-        let terms: [[Int]] = [[d, m1, 2], [m1], [d], [m1, m2, 2], [m2], [m1, 2]]
+        let terms: [[Int]] = model.parameterGroups.flatMap { $0.tensors.map { [$0.rows, $0.cols] } }
         var count: Int? = 0
         for t in terms where count != nil {
             count = CheckedSize.elements(t).flatMap { product in CheckedSize.sum(count!, product) }

@@ -100,14 +100,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                 + "and the code to densify (docs/DECISIONS.md, \"The top-path weight\"); give --beta-top 1, or --phase3-bias-control 0.2 to hold λ"]
     }
 
-    /// The phases this run executes, in order.
-    public var phases: [TrainingPhase] {
-        let total = phaseSteps.reduce(0, +)
-        if baseline { return [TrainingPhase.baseline(steps: total)] }
-        if !phased { return [TrainingPhase.endToEnd(steps: total, lrFactor: 1)] }
-        return [TrainingPhase.bottomOnly(steps: phaseSteps[0]), TrainingPhase.topOnly(steps: phaseSteps[1]),
-                TrainingPhase.endToEnd(steps: phaseSteps[2], lrFactor: phase3LRFactor)].filter { $0.steps > 0 }
-    }
+    /// The model type this configuration trains (ModelRegistry).
+    public var architecture: any SAEArchitecture.Type { type(of: modelConfig(d: 1).architecture) }
+
+    /// The phases this run executes, in order: the model type's.
+    public var phases: [TrainingPhase] { architecture.phases(self) }
 
     /// Checks every user-settable value; the error names the option, the value and the range.
     public func validate(trainingRows: Int?, ranks: Int) throws {
@@ -162,47 +159,27 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// What a phase trains and which terms it optimises (DESIGN §4), as data.
+/// What a phase trains and which terms it optimises (DESIGN §4), as data. The model types build
+/// their phases (SAEArchitecture.phases).
 public struct TrainingPhase: Codable, Equatable, Sendable {
     public var name: String
-    /// 1, 2, 3 as in DESIGN §4 (the baseline runs as phase 1).
+    /// 1, 2, 3 as in DESIGN §4 (a single-layer model runs as phase 1).
     public var number: Int
     public var steps: Int
-    public var trains: Trainable
+    /// The parameter groups it trains.
+    public var trains: GroupSet
     public var terms: LossTerms
-    public var usesTop: Bool
+    /// Layers 0 ..< runsLayers of the model run (the HSAE's phase 1: the bottom layer alone).
+    public var runsLayers: Int
     public var lrFactor: Double
-    /// Whether the λ controller adapts each layer's λ in this phase.
-    public var adaptsBottomLambda: Bool
-    public var adaptsTopLambda: Bool
+    /// Per layer: whether the λ controller adapts the layer's λ in this phase.
+    public var adaptsLambda: [Bool]
 
-    /// Whether the phase runs layer `index` of `ModelConfig.layers` (the top layer where `usesTop`).
-    public func runs(layer index: Int) -> Bool { index == 0 || usesTop }
+    /// Whether the phase runs layer `index` of the model's layers.
+    public func runs(layer index: Int) -> Bool { index < runsLayers }
 
     /// Whether the λ controller adapts layer `index`'s λ in this phase.
-    public func adaptsLambda(layer index: Int) -> Bool { index == 0 ? adaptsBottomLambda : adaptsTopLambda }
-
-    public static func bottomOnly(steps: Int) -> TrainingPhase {
-        TrainingPhase(name: "phase 1 (bottom)", number: 1, steps: steps, trains: [.bottom], terms: LossTerms(phase: 1),
-                      usesTop: false, lrFactor: 1, adaptsBottomLambda: true, adaptsTopLambda: false)
-    }
-
-    public static func topOnly(steps: Int) -> TrainingPhase {
-        TrainingPhase(name: "phase 2 (top, bottom frozen)", number: 2, steps: steps, trains: [.top, .gate],
-                      terms: LossTerms(phase: 2),
-                      usesTop: true, lrFactor: 1, adaptsBottomLambda: false, adaptsTopLambda: true)
-    }
-
-    public static func endToEnd(steps: Int, lrFactor: Double) -> TrainingPhase {
-        TrainingPhase(name: "phase 3 (end-to-end)", number: 3, steps: steps, trains: [.bottom, .top, .gate], terms: LossTerms(phase: 3),
-                      usesTop: true, lrFactor: lrFactor, adaptsBottomLambda: true, adaptsTopLambda: true)
-    }
-
-    public static func baseline(steps: Int) -> TrainingPhase {
-        var p = bottomOnly(steps: steps)
-        p.name = "baseline (single layer)"
-        return p
-    }
+    public func adaptsLambda(layer index: Int) -> Bool { adaptsLambda[index] }
 }
 
 /// RUN/config.json: the resolved configuration and what it was resolved against.
@@ -216,6 +193,9 @@ public struct ResolvedRun: Codable, Sendable {
     public var inputScale: Double
     public var ranks: Int
     public var hsae: String
+    /// The model type's registry name (ModelRegistry; `hsae train --model`). nil in files written
+    /// before it was recorded: the type is then the one `model` describes.
+    public var modelName: String?
 }
 
 /// Which single-layer baseline `--baseline` trains.

@@ -73,7 +73,8 @@ extension Trainer {
         let stale = Checkpoint.removeStaleTemporaries(run: run)
         if !stale.isEmpty { log.warning("removed \(stale.count) temporary file(s) left by an interrupted write: \(stale.joined(separator: ", "))") }
         let resolved = ResolvedRun(config: config, model: model.config, dataset: data.path, datasetTensor: data.tensor, datasetRows: data.rows,
-                                   inputScale: Double(model.inputScale), ranks: comm.size, hsae: HSAEVersion.string)
+                                   inputScale: Double(model.inputScale), ranks: comm.size, hsae: HSAEVersion.string,
+                                   modelName: model.config.architecture.name)
         try AtomicFile.write(try JSONFormat.encoder(.pretty).encode(resolved), to: RunDirectory(run).config)
         metrics = try MetricsLog(path: RunDirectory(run).metrics, truncatingAfter: state.globalStep)
     }
@@ -149,7 +150,7 @@ extension Trainer {
         var record: [String: Any] = [
             "phase": phase.number, "step": state.stepInPhase, "global_step": state.globalStep,
             "tokens": state.globalStep * config.batch, "loss": stats.losses.total, "fvu": fvu,
-            "gate_mean": phase.usesTop ? meanGate() : 1, "tokens_per_s": tokensPerSecond, "lr": lr, "grad_norm": gradNorm,
+            "gate_mean": phase.runsLayers > 1 ? meanGate() : 1, "tokens_per_s": tokensPerSecond, "lr": lr, "grad_norm": gradNorm,
         ]
         for term in LossTerm.all { record["loss_" + term.name] = stats.losses[term] }
         var line = "\(phase.name) \(state.stepInPhase)/\(phase.steps)  loss \(fmt(stats.losses.total)) fvu \(fmt(fvu))"
@@ -170,7 +171,7 @@ extension Trainer {
         metrics?.append(record)
         let remaining = Double(phase.steps - state.stepInPhase) * tokens / max(tokensPerSecond, 1e-9)
         line += lambdas
-        if phase.usesTop { line += "  gate \(fmt(meanGate(), 3))" }
+        if phase.runsLayers > 1 { line += "  gate \(fmt(meanGate(), 3))" }
         line += "  \(Int(tokensPerSecond)) tok/s  ETA \(Int(remaining))s"
         log.progress(line, force: final)
     }

@@ -3,10 +3,11 @@ import Dist
 import Foundation
 
 extension Trainer {
-    /// The trainable parameter ranges of a phase (only those are reduced and updated).
+    /// The trainable parameter ranges of a phase (only those are reduced and updated): the tensors
+    /// of the groups it trains that are trainable at all.
     func ranges(_ phase: TrainingPhase) -> [Range<Int>] {
-        model.layout.entries.filter { phase.trains.contains(tensor: $0.id) && !($0.id == .gateLogits && model.config.gate == .fixed) }
-            .map(\.range)
+        let layout = model.layout
+        return layout.entries.filter { phase.trains.contains(group: $0.id.group) && layout.groups[$0.id.group].trainable }.map(\.range)
     }
 
     func weights() -> LossWeights {
@@ -80,10 +81,10 @@ extension Trainer {
                 let rows = order.rows(batch: state.globalStep, microbatch: q)
                 try data.read(rows: rows, into: ws.x.base)
                 Float.scal(b * model.config.d, model.inputScale, ws.x.base)
-                let seen = model.forward(ws, ForwardOptions(usesTop: phase.usesTop, training: true))
+                let seen = model.forward(ws, ForwardOptions(phase: phase))
                 for r in trainRanges { (grads.base + r.lowerBound).update(repeating: 0, count: r.count) }
                 var stats = StepStats(statsShape)
-                stats.losses = model.dataTerms(ws, terms: terms, weights: weights(), microbatch: mw, usesTop: phase.usesTop,
+                stats.losses = model.dataTerms(ws, terms: terms, weights: weights(), microbatch: mw, layers: phase.runsLayers,
                                                trainable: phase.trains, grads: grads)
                 stats.reconstruction = ws.reconstructionError
                 guard stats.losses.total.isFinite else { throw nonFiniteError(phase, microbatch: q) }

@@ -1,0 +1,126 @@
+/// A model type (flat, Matryoshka, the HSAE of DESIGN v1; later the forest HSAE): a value built from
+/// the resolved ModelConfig that declares what the model is — its parameter groups, layers, edges,
+/// reconstruction paths, step counts and training phases (docs/MODEL-PROTOCOL.md §1.1). The
+/// declarations are plain data, so the trainer, checkpoints, eval, browser and export read them
+/// without knowing the model. The math still lives in HierarchicalSAE (steps 5–7 move it here).
+public protocol SAEArchitecture: Sendable {
+    /// Registry name: `hsae train --model NAME`, config.json's "modelName".
+    static var name: String { get }
+    /// One line for --help.
+    static var summary: String { get }
+    /// The phases a run of this model trains in (DESIGN §4 for the HSAE; one for single-layer models).
+    static func phases(_ train: TrainConfig) -> [TrainingPhase]
+
+    /// The model this configuration describes, or nil when it is another type's (ModelRegistry).
+    init?(config: ModelConfig)
+    var config: ModelConfig { get }
+
+    /// Parameter groups in file order. TensorID.group indexes them.
+    var groups: [ParameterGroup] { get }
+    /// Layers that have a code, bottom first. Their index keys every per-layer array.
+    var layers: [ModelLayer] { get }
+    /// Parent → child relations between layers (eval's hierarchy section, the browser's tree).
+    var edges: [LayerEdge] { get }
+    /// Named reconstructions of x, in report order. The first is "full".
+    var paths: [ReconstructionPath] { get }
+    /// Counts a step sums besides the layers' (the HSAE: Ẑ1's positive entries → density_zhat).
+    var stepCounts: [StepCount] { get }
+}
+
+extension SAEArchitecture {
+    public var name: String { Self.name }
+
+    /// The path named `name` (a precondition: the caller knows the model's paths).
+    public func path(_ name: String) -> ReconstructionPath {
+        guard let path = paths.first(where: { $0.name == name }) else {
+            preconditionFailure("\(Self.name) has no reconstruction path '\(name)' (\(paths.map(\.name)))")
+        }
+        return path
+    }
+}
+
+extension ParameterGroup {
+    /// A layer's encoder and decoder: W_enc (inputs × latents; held latents × inputs when
+    /// `transposedEncoder`), b_enc (latents), W_dec (latents × inputs), b_dec (inputs).
+    static func layer(_ name: String, inputs: Int, latents: Int, transposedEncoder: Bool) -> ParameterGroup {
+        let encoder = transposedEncoder ? TensorSpec(.wEnc, rows: latents, cols: inputs, transposedInMemory: true)
+                                        : TensorSpec(.wEnc, rows: inputs, cols: latents)
+        return ParameterGroup(name: name, tensors: [encoder, TensorSpec(.bEnc, rows: 1, cols: latents),
+                                                    TensorSpec(.wDec, rows: latents, cols: inputs), TensorSpec(.bDec, rows: 1, cols: inputs)])
+    }
+}
+
+extension ModelLayer {
+    /// The bottom layer every existing model has: it reads x, group 0.
+    static func bottom(_ config: ModelConfig) -> ModelLayer {
+        ModelLayer(index: 0, name: "bottom", spec: config.bottom, latentOffset: 0, l1Term: .l1Bottom, encoderBias: .bottomBEnc,
+                   progressLabel: "")
+    }
+}
+
+/// An edge of the hierarchy: `parent`'s latents reconstruct `child`'s code through `weights`
+/// (the HSAE: top → bottom, top.W_dec, m2 × m1).
+public struct LayerEdge: Equatable, Sendable {
+    public let parent: Int
+    public let child: Int
+    public let weights: TensorID?
+    public init(parent: Int, child: Int, weights: TensorID?) {
+        self.parent = parent
+        self.child = child
+        self.weights = weights
+    }
+}
+
+/// A named reconstruction of x: report.json's reconstruction[].name and compression[].name.
+public struct ReconstructionPath: Equatable, Sendable {
+    public let name: String
+    /// Where the forward pass takes the gate from (the HSAE's skip_only: 1, top_only: 0).
+    public let gate: GateSource
+    /// Matryoshka: latents 0 ..< prefix of the bottom layer (a group boundary); nil: all.
+    public let prefix: Int?
+    /// The layers whose L0 the path spends.
+    public let codes: [Int]
+    /// Listed in report.json (the Matryoshka prefixes are not, until the report's schema changes).
+    public let reported: Bool
+    public init(name: String, gate: GateSource = .model, prefix: Int? = nil, codes: [Int], reported: Bool = true) {
+        self.name = name
+        self.gate = gate
+        self.prefix = prefix
+        self.codes = codes
+        self.reported = reported
+    }
+}
+
+/// A count a training step sums over the global batch besides each layer's (StepStats.modelCounts):
+/// logged as `key` = count / (tokens × `perToken`) in phases that run `layer`.
+public struct StepCount: Sendable {
+    /// metrics.jsonl's key.
+    public let key: String
+    /// The layer whose phases log it.
+    public let layer: Int
+    /// The count's entries per token (its density's denominator).
+    public let perToken: Int
+}
+
+/// Every model type, by name.
+public enum ModelRegistry {
+    /// Every model type: the one line a new model adds. Their `init?(config:)` accept disjoint
+    /// configurations (ModelRegistryTests).
+    public static let all: [any SAEArchitecture.Type] = [FlatArchitecture.self, MatryoshkaArchitecture.self, HierarchicalArchitecture.self]
+
+    /// `--model`'s values, as `--help` lists them.
+    public static var names: [String] { all.map { $0.name } }
+
+    public static func type(named name: String) -> (any SAEArchitecture.Type)? { all.first { $0.name == name } }
+
+    /// The model a configuration describes (read from a file or resolved from the options).
+    public static func architecture(for config: ModelConfig) -> any SAEArchitecture {
+        for type in all { if let model = type.init(config: config) { return model } }
+        preconditionFailure("no model type accepts this configuration (\(names))")
+    }
+}
+
+extension ModelConfig {
+    /// The model type this configuration describes, with its declarations.
+    public var architecture: any SAEArchitecture { ModelRegistry.architecture(for: self) }
+}
