@@ -58,6 +58,7 @@ ap.add_argument("--gate", type=int, default=0, help="a child may fire only if it
 ap.add_argument("--orth", type=float, default=0.0, help="children's D_i pushed ⟂ their parent's V_j")
 ap.add_argument("--log", default=None)
 ap.add_argument("--tag", default="")
+ap.add_argument("--save", default=None, help="write the trained tensors (and eval codes' firing) to this .npz")
 args = ap.parse_args()
 t0 = time.time()
 torch.manual_seed(args.seed); np.random.seed(args.seed)
@@ -202,6 +203,9 @@ if args.model in ("flat", "mat-btk", "mat-topk"):
         out = dict(parent_rho=parent_rho(Zn, data), parent_rho_prefix=parent_rho(Zn[:, :m2], data),
                    fvu=fvu(xe.numpy(), xh.numpy()), l0=float((Z > 0).sum(1).float().mean()),
                    dead=float(((Z > 0).sum(0) == 0).float().mean()))
+    if args.save:
+        np.savez_compressed(args.save, W_enc=L["W_enc"].detach().numpy(), b_enc=L["b_enc"].detach().numpy(),
+                            W_dec=L["W_dec"].detach().numpy(), b_dec=b_dec.detach().numpy(), thr=thr, c=c, Z=Zn)
     result(out)
     sys.exit(0)
 
@@ -460,4 +464,8 @@ with torch.no_grad():
                parents_used=int(len(set(parent[parent >= 0].tolist()))),
                budget_mode=args.budget_mode, pool=args.pool, forest=args.forest, match_l0=args.match_l0,
                gate=args.gate, orth=args.orth, phases=args.phases)
+if args.save:
+    np.savez_compressed(args.save, **{k: v.detach().numpy() for k, v in [("top_W_enc", top["W_enc"]), ("top_b_enc", top["b_enc"]),
+                        ("V", top["W_dec"]), ("bot_W_enc", bot["W_enc"]), ("bot_b_enc", bot["b_enc"]), ("D", bot["W_dec"]),
+                        ("b_dec", b_dec), ("w_pool", w_pool)]}, parent=parent.numpy(), thr=thr, c=c, Z2=Z2n, Z1=Z1n, own=ownn)
 result(out)
