@@ -9,7 +9,11 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from common import load_data, parent_rho, edge_f1
 
-data = load_data(sys.argv[1]); S = np.load(sys.argv[2])
+data = load_data(sys.argv[1]); S = dict(np.load(sys.argv[2]))
+if "W_dec" in S:  # a saved Matryoshka (train.py --model mat-btk --save): first group (128) as "top", the rest as "bottom"
+    g = int(sys.argv[3]) if len(sys.argv) > 3 else 128
+    S.update(top_W_enc=S["W_enc"][:, :g], top_b_enc=S["b_enc"][:g], V=S["W_dec"][:g],
+             bot_W_enc=S["W_enc"][:, g:], bot_b_enc=S["b_enc"][g:], D=S["W_dec"][g:])
 c = float(S["c"]); thr = float(S["thr"]); R = data["R"]
 m2 = S["V"].shape[0]; m1 = S["D"].shape[0]
 def codes(X):
@@ -135,3 +139,28 @@ for zthr, mode in [(5, "both"), (5, "excl"), (3, "excl"), (5, "pos")]:
     for q in range(M_): cls.setdefault(find(q), []).append(q)
     cls = [v for v in cls.values() if len(v) >= 2]
     score_clusters(f"cofire-all z>{zthr} {mode} (union-find, cap 8)", cls)
+    if mode == "pos":  # control: random clusters of the same sizes over the same latents
+        rng = np.random.default_rng(0); perm = rng.permutation(np.concatenate(cls)); k0 = 0; rc = []
+        for cl in cls:
+            rc.append(list(perm[k0:k0 + len(cl)])); k0 += len(cl)
+        score_clusters("  control: random clusters, same sizes", rc)
+
+# ---- level re-assignment (A): a latent that "contains" others (P(j fires | i fires) >= 0.7, n_j >= 2 n_i, for
+# >= 2 latents i) is parent-like; swap the most parent-like bottom latents into the top in place of the least
+# parent-like top latents (the top stays 128 latents). ρ of the swapped top layer. ---------------------------
+with np.errstate(divide="ignore", invalid="ignore"):
+    Pall = Call / np.maximum(nall[None, :], 1)     # Pall[j, i] = P(j | i)
+cont = ((Pall >= 0.7) & (nall[:, None] >= 2 * nall[None, :])).sum(1)
+for need in [2, 3]:
+    bot_c = [(int(cont[m2 + i]), i) for i in range(m1) if cont[m2 + i] >= need]
+    top_c = sorted((int(cont[j]), j) for j in range(m2))
+    bot_c.sort(reverse=True)
+    top_set = list(range(m2)); swaps = 0
+    for (cb_, i), (ct_, j) in zip(bot_c, top_c):
+        if cb_ <= ct_: break
+        top_set[top_set.index(j)] = m2 + i; swaps += 1
+    Zt = Zall_e[:, top_set]
+    print(json.dumps(dict(rule=f"swap parent-like bottom→top (contains >= {need})", swaps=swaps,
+                          rho=round(parent_rho(Zt, data), 4),
+                          swapped_in_parents=int(sum(kind(int(mall[q])) == "parent" for q in top_set if q >= m2)),
+                          swapped_in=int(sum(1 for q in top_set if q >= m2)))))
