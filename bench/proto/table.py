@@ -10,8 +10,12 @@ for l in open(path):
     if not l.startswith("{") or '"model"' not in l:
         continue
     r = json.loads(l)
-    name = r["model"] + (f" [{r['tag']}]" if r.get("tag") else "")
-    rows[(r["data"].rstrip("/").split("/")[-1], name)].append(r)
+    tag = r.get("tag", "").replace("-saved", "").replace("saved", "")  # --save reruns: same model, same seed
+    name = r["model"] + (f" [{tag}]" if tag else "")
+    key = (r["data"].rstrip("/").split("/")[-1], name)
+    if any(q["seed"] == r["seed"] for q in rows[key]):
+        continue  # a rerun of a seed already counted (the scripts are deterministic: identical numbers)
+    rows[key].append(r)
 def ms(v, nd=3):
     v = [x for x in v if x is not None and x == x]
     if not v: return "—"
