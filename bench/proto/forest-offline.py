@@ -22,12 +22,25 @@ def codes(X):
     Z = np.where(P > thr, P, 0).astype(np.float32)
     return Z[:, :m2], Z[:, m2:]
 X = data["X"]; first = data["first_eval"]
-ntr = min(first, 190000)
-own_t, z1_t = codes(X[:ntr]); own_e, z1_e = codes(X[first:])
-Ft = (own_t > 0).astype(np.float32); Fb = (z1_t > 0).astype(np.float32)
+own_e, z1_e = codes(X[first:])
+# co-firing counts: the training rows of DATA, or of COUNT_DATA (env; same synth seed, more rows: same truth)
+if os.environ.get("COUNT_DATA"):
+    import glob
+    shards = sorted(glob.glob(os.path.join(os.environ["COUNT_DATA"], "shard-*[0-9].npy")))
+    Xc = np.concatenate([np.load(q) for q in shards]).astype(np.float32)
+    ntr = int(round(len(Xc) * 0.95))
+else:
+    Xc = X; ntr = min(first, 190000)
 n = ntr
-nt, nb = Ft.sum(0), Fb.sum(0)
-Ctb = Ft.T @ Fb; Cbb = Fb.T @ Fb; Ctt = Ft.T @ Ft
+Call = np.zeros((m2 + m1, m2 + m1), np.float64)
+for a0 in range(0, ntr, 50000):
+    o_, z_ = codes(Xc[a0:min(ntr, a0 + 50000)])
+    F_ = np.concatenate([o_ > 0, z_ > 0], 1).astype(np.float32)
+    Call += F_.T @ F_
+nall = np.diag(Call).copy()
+nt, nb = nall[:m2], nall[m2:]
+Ctb = Call[:m2, m2:]; Cbb = Call[m2:, m2:]; Ctt = Call[:m2, :m2]
+print(json.dumps(dict(count_rows=int(ntr), count_data=os.environ.get("COUNT_DATA", sys.argv[1]))))
 G = data["G"] / np.linalg.norm(data["G"], axis=1, keepdims=True)
 def mapto(D):
     cs = (D / np.linalg.norm(D, axis=1, keepdims=True)) @ G.T
@@ -87,7 +100,7 @@ for a in [0.3, 0.5, 0.7]:
 # units: for a cluster whose parent has a top latent (A: cos >= 0.5 slot), that latent's own code + members';
 # otherwise an extra pooled-only unit (no parameters: the sum of its members' codes). Reported: ρ over
 # [own with pooling ∪ pooled-only units] and the number of pooled-only units.
-Zall_e = np.concatenate([own_e, z1_e], 1); Fall = np.concatenate([Ft, Fb], 1)
+Zall_e = np.concatenate([own_e, z1_e], 1)
 mall = np.concatenate([mt, mb])
 def score_clusters(name, clusters, slot_of=None):
     Z2 = own_e.copy(); extra = []
@@ -115,7 +128,6 @@ keys = sorted(cl_or)
 score_clusters("oracle-all-latents (pooled units)", [cl_or[r] for r in keys],
                [slot.get(r, -1) for r in keys])
 # exclusivity / co-firing significance clustering over all latents (training-row counts)
-nall = Fall.sum(0); Call = Fall.T @ Fall
 E = np.outer(nall, nall) / n
 pa = nall / n
 z = (Call - E) / np.sqrt(E * np.outer(1 - pa, 1 - pa) + 1e-6)
