@@ -7,5 +7,5 @@ out=${1:-/work/p28/data}
 hsae=${HSAE:-/work/main/.build/release/hsae}
 for D in A-exclusive A-independent B-exclusive B-independent; do
   G=${D%%-*} C=${D#*-}
-  [ -f "$out/$D/dataset.json" ] || nice "$hsae" synth --preset default --geometry "$G" --child-mode "$C" --rows 200000 --out "$out/$D" --force
+  [ -f "$out/$D/dataset.json" ] || nice -n 19 "$hsae" synth --preset default --geometry "$G" --child-mode "$C" --rows 200000 --out "$out/$D" --force
 done

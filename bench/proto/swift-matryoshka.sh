@@ -10,6 +10,6 @@ read -r directions parents < <(python3 -c 'import json,sys; t=json.loads(json.lo
 times() { python3 -c "import sys; print(max(1, round(float(sys.argv[1]) * float(sys.argv[2]))))" "$1" "$2"; }
 bl0=$(times "$f" "$directions") tl0=$(times "$f" "$parents"); total=$((bl0 + tl0))
 common=(--data "$data" --m1 512 --m2 128 --lr 3e-3 --batch 1024 --log-every 500 --seed "$seed")
-[ -f "$out/matryoshka/model.safetensors" ] || nice "$hsae" train --out "$out/matryoshka" "${common[@]}" --steps 500,250,250 --baseline matryoshka --baseline-l0 "$total"
-[ -f "$out/hsae-stub/model.safetensors" ] || nice "$hsae" train --out "$out/hsae-stub" "${common[@]}" --steps 20,10,10 --activation topk --bottom-l0 "$bl0" --top-l0 "$tl0"
-[ -f "$out/report/report.json" ] || nice "$hsae" eval --run "$out/hsae-stub" --baseline "$out/matryoshka" --probe-rows 0 --out "$out/report"
+[ -f "$out/matryoshka/model.safetensors" ] || nice -n 19 "$hsae" train --out "$out/matryoshka" "${common[@]}" --steps 500,250,250 --baseline matryoshka --baseline-l0 "$total"
+[ -f "$out/hsae-stub/model.safetensors" ] || nice -n 19 "$hsae" train --out "$out/hsae-stub" "${common[@]}" --steps 20,10,10 --activation topk --bottom-l0 "$bl0" --top-l0 "$tl0"
+[ -f "$out/report/report.json" ] || nice -n 19 "$hsae" eval --run "$out/hsae-stub" --baseline "$out/matryoshka" --probe-rows 0 --out "$out/report"

@@ -48,7 +48,8 @@ ap.add_argument("--dead-window", type=int, default=1_000_000)
 ap.add_argument("--budget-mode", default="shared")
 ap.add_argument("--pool", type=int, default=1)
 ap.add_argument("--pool-full", type=int, default=0, help="pooled Z2 also in the full reconstruction")
-ap.add_argument("--forest", default="cofire")
+ap.add_argument("--forest", default="cofire", help="cofire | none | oracle (diagnostic: the forest from the TRUE\n"
+                "tree via best-cos mapping of the decoder rows; uses ground truth, not a model)")
 ap.add_argument("--forest-every", type=int, default=125)
 ap.add_argument("--zthr", type=float, default=5.0)
 ap.add_argument("--cap", type=int, default=8)
@@ -57,6 +58,7 @@ ap.add_argument("--gate", type=int, default=0, help="a child may fire only if it
 ap.add_argument("--orth", type=float, default=0.0, help="children's D_i pushed ⟂ their parent's V_j")
 ap.add_argument("--log", default=None)
 ap.add_argument("--tag", default="")
+ap.add_argument("--save", default=None, help="write the trained tensors (and eval codes' firing) to this .npz")
 args = ap.parse_args()
 t0 = time.time()
 torch.manual_seed(args.seed); np.random.seed(args.seed)
@@ -201,6 +203,9 @@ if args.model in ("flat", "mat-btk", "mat-topk"):
         out = dict(parent_rho=parent_rho(Zn, data), parent_rho_prefix=parent_rho(Zn[:, :m2], data),
                    fvu=fvu(xe.numpy(), xh.numpy()), l0=float((Z > 0).sum(1).float().mean()),
                    dead=float(((Z > 0).sum(0) == 0).float().mean()))
+    if args.save:
+        np.savez_compressed(args.save, W_enc=L["W_enc"].detach().numpy(), b_enc=L["b_enc"].detach().numpy(),
+                            W_dec=L["W_dec"].detach().numpy(), b_dec=b_dec.detach().numpy(), thr=thr, c=c, Z=Zn)
     result(out)
     sys.exit(0)
 
@@ -340,6 +345,57 @@ def build_forest():
     parent = newp
 
 
+oracle_slot = {}
+
+
+def build_forest_oracle():
+    """Diagnostic upper bound on the forest (uses the ground truth): each bottom latent maps to its best-cos
+    true feature (cos >= 0.5); one that maps to child c of root r (or, geometry A, to r itself) hangs under
+    r's top slot. Slots (once, then sticky): greedy one-to-one by cos(V_j, g_r), g_r = the true parent
+    direction (B: unit mean of its children); a parent whose best free slot has cos < 0.5 gets the free slot
+    whose own latent fires least, re-initialised to the unit sum of its mapped bottom latents' D."""
+    global parent
+    R = data["R"]
+    G = torch.from_numpy(data["G"] / np.linalg.norm(data["G"], axis=1, keepdims=True)).float()
+    with torch.no_grad():
+        cb = unit(bot["W_dec"]) @ G.t()
+        best = cb.argmax(1); okb = cb.max(1).values >= 0.5
+        cp = torch.from_numpy(data["child_parent"])
+        root = torch.full((m1,), -1, dtype=torch.long)
+        for i in range(m1):
+            f = int(best[i])
+            if not okb[i]:
+                continue
+            if f < R:
+                root[i] = f
+            elif f < R + len(cp):
+                root[i] = int(cp[f - R])
+        if not oracle_slot:
+            ct = unit(top["W_dec"]) @ G[:R].t()
+            pairs = sorted(((float(ct[j, r]), j, r) for j in range(m2) for r in range(R)), reverse=True)
+            used = set()
+            for cval, j, r in pairs:
+                if cval < 0.5:
+                    break
+                if r in oracle_slot or j in used:
+                    continue
+                oracle_slot[r] = j; used.add(j)
+            free = [q for q in torch.argsort(stats["nt"]).tolist() if q not in used]
+            for r in range(R):
+                if r in oracle_slot or not bool((root == r).any()) or not free:
+                    continue
+                j = free.pop(0); oracle_slot[r] = j
+                v = unit(bot["W_dec"][root == r].sum(0, keepdim=True))[0]
+                top["W_dec"][j] = v; top["W_enc"][:, j] = v * 0.1; top["b_enc"][j] = 0
+        newp = torch.full((m1,), -1, dtype=torch.long)
+        for i in range(m1):
+            r = int(root[i])
+            if r >= 0 and r in oracle_slot:
+                newp[i] = oracle_slot[r]
+        w_pool[(newp != parent) & (newp >= 0)] = 1.0
+    parent = newp
+
+
 def accumulate(own, Z1):
     Fb = (Z1 > 0).float(); Ft = (own > 0).float()
     stats["Cbb"] += Fb.t() @ Fb; stats["Ctb"] += Ft.t() @ Fb
@@ -353,6 +409,8 @@ for s, x in batches(total, args.seed):
     if s == P1 or s == P1 + P2 or (ph >= 2 and (s - P1) % args.forest_every == 0 and s > P1):
         if args.forest == "cofire":
             build_forest()
+        elif args.forest == "oracle":
+            build_forest_oracle()
     if s == P1 + P2 and args.forest == "cofire":
         pass
     if ph == 1:
@@ -406,4 +464,8 @@ with torch.no_grad():
                parents_used=int(len(set(parent[parent >= 0].tolist()))),
                budget_mode=args.budget_mode, pool=args.pool, forest=args.forest, match_l0=args.match_l0,
                gate=args.gate, orth=args.orth, phases=args.phases)
+if args.save:
+    np.savez_compressed(args.save, **{k: v.detach().numpy() for k, v in [("top_W_enc", top["W_enc"]), ("top_b_enc", top["b_enc"]),
+                        ("V", top["W_dec"]), ("bot_W_enc", bot["W_enc"]), ("bot_b_enc", bot["b_enc"]), ("D", bot["W_dec"]),
+                        ("b_dec", b_dec), ("w_pool", w_pool)]}, parent=parent.numpy(), thr=thr, c=c, Z2=Z2n, Z1=Z1n, own=ownn)
 result(out)

@@ -35,3 +35,18 @@ print(json.dumps(dict(python_parent_rho=float(rho.mean()), swift_parent_rho=floa
                       max_abs_diff_per_parent=float(np.max(np.abs(rho - np.array(swift)))),
                       python_fvu=fvu(X, Xh), swift_fvu=sw_fvu, l0=float((Z > 0).sum(1).mean()),
                       eval_rows=int(X.shape[0]), report_rows=r["rows"])))
+
+# Edge recovery check (common.edge_f1 against hsae eval's HSAE column), on the stub HSAE that
+# swift-matryoshka.sh trains beside the baseline: learned edges j → i where W²[j, i] > 0 and
+# W²[j, i] ≥ 0.25 × max_i W²[j, i]; top directions u = W² W_dec¹.
+stub = os.path.join(os.path.dirname(run.rstrip("/")), "hsae-stub", "model.safetensors")
+if os.path.exists(stub):
+    from common import edge_f1
+    h = load_file(stub)
+    W2, D1 = h["top.W_dec"].astype(np.float64), h["bottom.W_dec"].astype(np.float64)
+    thr_e = float(r["hierarchy"].get("edge_threshold", 0.25)) if isinstance(r.get("hierarchy"), dict) else 0.25
+    mx = W2.max(1, keepdims=True)
+    E = np.argwhere((W2 > 0) & (W2 >= thr_e * mx))
+    ef = edge_f1(W2 @ D1, D1, [(int(j), int(i)) for j, i in E], data)
+    sw = [m_ for m_ in r["ground_truth"]["models"] if m_["model"] == "hsae"][0]["edge_recovery"]
+    print(json.dumps(dict(python_edge=ef, swift_edge=sw, edge_threshold=thr_e)))
