@@ -27,7 +27,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Time the allreduce alone instead (Int64 buffers of 8 B to 256 MiB, as exact mode sends): α from 8 B, β from 256 MiB.")
     var allreduce = false
 
-    @OptionGroup(title: "Model") var model: ModelOptions
+    @OptionGroup(title: "Model") var model: ModelArguments
     @OptionGroup(title: "Optimisation") var optimisation: OptimisationOptions
     @OptionGroup(title: "Data and system") var system: SystemOptions
 
@@ -51,7 +51,7 @@ struct BenchCommand: ParsableCommand {
         try optimisation.apply(to: &c)
         system.apply(to: &c)
         let n = warmup + steps
-        c.baseline = phases == "baseline"
+        c.model.baseline = phases == "baseline"
         c.phaseSteps = phases == "1" || phases == "baseline" ? [n, 0, 0] : phases == "12" ? [n, n, 0] : [n, n, n]
         c.logEvery = Int.max / 2
         c.evalFraction = 0
@@ -73,7 +73,7 @@ struct BenchCommand: ParsableCommand {
             trainer.savesState = false
             Bench.startAtTargetDensity(trainer.model)
             let mc = trainer.model.config
-            log.info("bench: d \(d), m1 \(mc.m1)\(mc.isBaseline ? " (baseline)" : ", m2 \(mc.m2)"), \(mc.bottom.activation.rawValue), "
+            log.info("bench: d \(d), m1 \(mc.m1)\(mc.architecture is HierarchicalArchitecture ? ", m2 \(mc.m2)" : " (baseline)"), \(mc.bottom.activation.rawValue), "
                      + (mc.topDecodeK.map { "top decode k \($0), " } ?? "")
                      + "B \(config.batch), b \(config.microbatch), \(comm.size) rank(s), \(config.reduction.rawValue) reduction, "
                      + "\(BLASRuntime.threads) BLAS thread(s) per rank"

@@ -24,7 +24,7 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
     var variants: String?
     @Option(help: "JSON configuration file (keys as in a run's config.json).") var config: String?
 
-    @OptionGroup(title: "Model") var model: ModelOptions
+    @OptionGroup(title: "Model") var model: ModelArguments
     @OptionGroup(title: "Loss terms") var losses: LossOptions
     @OptionGroup(title: "Optimisation") var optimisation: OptimisationOptions
     @OptionGroup(title: "Data and system") var system: SystemOptions
@@ -52,7 +52,7 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
             }
             return v
         }
-        guard chosen.contains(where: { !$0.isBaseline }) else { throw ValidationError("--variants needs at least one HSAE variant") }
+        guard chosen.contains(where: { !$0.isComparator }) else { throw ValidationError("--variants needs at least one HSAE variant") }
         return TrainingVariant.sweep.filter { v in chosen.contains { $0.name == v.name } }
     }
 
@@ -74,9 +74,9 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
                 var c = base
                 c.seed = seed
                 for v in variants { try train(v.config(from: c), run: runPath(v, seed), comm: comm, log: log) }
-                let baseline = variants.contains { $0.isBaseline } ? runPath(.baseline, seed) : nil
+                let baseline = variants.contains { $0.isComparator } ? runPath(.baseline, seed) : nil
                 var baselineRow: SweepTable.Row?
-                for v in variants where !v.isBaseline {
+                for v in variants where !v.isComparator {
                     BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
                     let run = runPath(v, seed), reportPath = "\(out)/reports/\(v.name)-seed\(seed)"
                     let inputs = try comm.onEveryRank {

@@ -44,9 +44,7 @@ struct TrainCommand: ParsableCommand, TrainingFlags {
     var baseline = false
     /// `--model flat` / `--model matryoshka`: the baseline they name.
     var baselineKind: BaselineKind? { modelName.flatMap(BaselineKind.init(rawValue:)) }
-    @Option(help: ArgumentHelp("Matryoshka group sizes, adding up to m1 + m2 (default: m2, then doubling, the last group the rest; e.g. 128,256,256 for m1 512, m2 128).",
-                               valueName: "sizes"))
-    var matryoshkaGroups: String?
+    @OptionGroup var matryoshka: MatryoshkaOptions
 
     @Flag(help: "With --resume: continue even if the data set's shards changed since the run started (otherwise refused, naming the shard).")
     var allowDataChange = false
@@ -55,7 +53,7 @@ struct TrainCommand: ParsableCommand, TrainingFlags {
     @Option(help: .hidden) var injectStall: String?
     @Option(help: .hidden) var injectKillAtWrite: String?
 
-    @OptionGroup(title: "Model") var model: ModelOptions
+    @OptionGroup(title: "Model") var model: ModelArguments
     @OptionGroup(title: "Loss terms") var losses: LossOptions
     @OptionGroup(title: "Optimisation") var optimisation: OptimisationOptions
     @OptionGroup(title: "Data and system") var system: SystemOptions
@@ -81,25 +79,8 @@ struct TrainCommand: ParsableCommand, TrainingFlags {
         if modelName == HierarchicalArchitecture.name { c.baseline = false }
     }
 
-    func applyAfterModel(to c: inout TrainConfig) throws { try applyMatryoshka(to: &c) }
-
-    /// `--baseline matryoshka`: BatchTopK unless an activation was given, and the group sizes.
-    func applyMatryoshka(to c: inout TrainConfig) throws {
-        guard baselineKind == .matryoshka else {
-            if matryoshkaGroups != nil { throw ValidationError("--matryoshka-groups needs --baseline matryoshka") }
-            if baselineKind == .flat { c.matryoshkaGroups = nil }
-            return
-        }
-        if model.activation == nil && model.bottomActivation == nil { c.bottomActivation = .batchtopk }
-        if let text = matryoshkaGroups {
-            let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && $0! > 0 }) else {
-                throw ValidationError("--matryoshka-groups needs comma-separated positive latent counts (e.g. 128,256,256), got '\(text)'")
-            }
-            c.matryoshkaGroups = sizes.map { $0! }
-        } else {
-            c.matryoshkaGroups = MatryoshkaGroups.default(total: c.m1 + c.resolvedM2, first: c.resolvedM2)
-        }
+    func applyAfterModel(to c: inout TrainConfig) throws {
+        try matryoshka.apply(to: &c, model: modelName, activationGiven: model.activation != nil || model.bottomActivation != nil)
     }
 
     /// `--inject-kill RANK:STEP` / `--inject-stall RANK:STEP` (hidden, for tests): after global step
@@ -161,7 +142,7 @@ struct TrainCommand: ParsableCommand, TrainingFlags {
             log.info("resuming \(resume!) from \(resumed.directory) (global step \(resumed.state.globalStep)) on \(comm.size) rank(s)")
         } else {
             let mc = trainer.model.config
-            log.info("training \(mc.isBaseline ? "baseline" : "HSAE") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(rows) rows "
+            log.info("training \(mc.architecture is HierarchicalArchitecture ? "HSAE" : "baseline") d=\(mc.d) m1=\(mc.m1) m2=\(mc.m2) on \(rows) rows "
                      + "(\(comm.size) rank(s), \(reduction) reduction, c = \(trainer.model.inputScale))")
         }
         return trainer

@@ -20,39 +20,31 @@ struct LossTermName: ExpressibleByArgument {
 }
 
 /// The options are optional, so that an unset one leaves what --config or a resumed run says;
-/// the defaults in their help are TrainConfig's (`defaults`), not restated here.
-private let defaults = TrainConfig()
+/// the defaults in their help are TrainConfig's (`optionDefaults`), not restated here.
+let optionDefaults = TrainConfig()
 
 /// " (default V)" for a default value; whole numbers without a fraction.
-private func byDefault(_ v: Any) -> String {
+func byDefault(_ v: Any) -> String {
     if let d = v as? Double, d == d.rounded(), abs(d) < 1e15 { return " (default \(Int(d)))" }
     return " (default \(v))"
 }
 
 /// A loss term's weight option: its name, and the default in its help, from the term's declaration.
-private func weightOption(_ term: LossTerm) -> NameSpecification { .customLong(String(term.weight!.option.dropFirst(2))) }
-private func weightDefault(_ term: LossTerm) -> String { byDefault(term.weight!.defaultValue) }
+func weightOption(_ term: LossTerm) -> NameSpecification { .customLong(String(term.weight!.option.dropFirst(2))) }
+func weightDefault(_ term: LossTerm) -> String { byDefault(term.weight!.defaultValue) }
 
-struct ModelOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Bottom-layer latents\(byDefault(defaults.m1)).") var m1: Int?
+/// The "Model" options of train, sweep and bench: those every model reads, with the model types'
+/// own groups (Models/) in their places in the help.
+struct ModelArguments: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Bottom-layer latents\(byDefault(optionDefaults.m1)).") var m1: Int?
     @Option(parsing: .unconditional, help: "Top-layer latents (default m1/4).") var m2: Int?
-    @Option(help: "Activation of both layers\(byDefault(defaults.bottomActivation.rawValue)): relu reaches its target by an adaptive L1 penalty, topk and batchtopk keep k.")
+    @Option(help: "Activation of both layers\(byDefault(optionDefaults.bottomActivation.rawValue)): relu reaches its target by an adaptive L1 penalty, topk and batchtopk keep k.")
     var activation: ActivationKind?
     @Option(help: "Bottom activation (overrides --activation).") var bottomActivation: ActivationKind?
-    @Option(help: "Top activation (overrides --activation).") var topActivation: ActivationKind?
-    @Option(parsing: .unconditional, help: "Bottom target sparsity, fraction of zeros in (0, 1)\(byDefault(defaults.bottomTarget)).") var bottomSparsity: Double?
+    @OptionGroup var hsaeActivation: HSAEActivationOption
+    @Option(parsing: .unconditional, help: "Bottom target sparsity, fraction of zeros in (0, 1)\(byDefault(optionDefaults.bottomTarget)).") var bottomSparsity: Double?
     @Option(parsing: .unconditional, help: "Bottom target as L0 (mean active latents per token) instead of sparsity.") var bottomL0: Double?
-    @Option(parsing: .unconditional, help: "Top target sparsity in (0, 1)\(byDefault(defaults.topTarget)).") var topSparsity: Double?
-    @Option(parsing: .unconditional, help: "Top target as L0 instead of sparsity.") var topL0: Double?
-    @Option(help: "Gated skip: learned (σ of trained logits) or fixed (g ≡ 0.5)\(byDefault(defaults.gate.rawValue)).") var gate: GateMode?
-    @Flag(help: "Do not keep top.W_dec non-negative.") var signedTopDecoder = false
-    @Option(help: ArgumentHelp("What the top encoder reads: code (the bottom code Z1, DESIGN; default) or pre (the bottom pre-activations P1).",
-                               discussion: "pre: P2 = P1 W_enc² + b_enc², so under a tight bottom budget the top layer still sees what the bottom code had no room for (an HSAE variant, docs/DECISIONS.md). hsae export refuses such a model."))
-    var topInput: TopInput?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Keep only the K largest entries per row of the top layer's reconstruction of the bottom code (Ẑ1 = ReLU(TopK_K(Z2 W_dec² + b_dec²))); 0: DESIGN's dense ReLU (default).",
-                               discussion: "An HSAE variant (docs/DECISIONS.md): with a k-sparse Ẑ1 the mix M and the residual R are sparse too, so phases 2 and 3 run on sparse kernels. hsae export refuses such a model.",
-                               valueName: "K"))
-    var topDecodeK: Int?
+    @OptionGroup var hsae: HSAEOptions
     @Option(parsing: .unconditional, help: "Baseline target L0 (default: the HSAE bottom layer's L0).") var baselineL0: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Synthetic data: set L0 targets to FACTOR × the data set's true mean L0 (bottom: true directions per row; top: true parents per row).",
                                valueName: "factor"))
@@ -61,22 +53,14 @@ struct ModelOptions: ParsableArguments {
     func apply(to c: inout TrainConfig) throws {
         if let m1 { c.m1 = m1 }
         if let m2 { c.m2 = m2 }
-        if let activation { c.bottomActivation = activation; c.topActivation = activation }
+        if let activation { c.bottomActivation = activation; hsaeActivation.applyBoth(activation, to: &c) }
         if let bottomActivation { c.bottomActivation = bottomActivation }
-        if let topActivation { c.topActivation = topActivation }
+        hsaeActivation.apply(to: &c)
         if bottomSparsity != nil && bottomL0 != nil { throw ValidationError("give --bottom-sparsity or --bottom-l0, not both") }
-        if topSparsity != nil && topL0 != nil { throw ValidationError("give --top-sparsity or --top-l0, not both") }
+        try hsae.checkTargets()
         if let bottomSparsity { c.bottomTarget = .sparsity(bottomSparsity) }
         if let bottomL0 { c.bottomTarget = .l0(bottomL0) }
-        if let topSparsity { c.topTarget = .sparsity(topSparsity) }
-        if let topL0 { c.topTarget = .l0(topL0) }
-        if let gate { c.gate = gate }
-        if signedTopDecoder { c.topDecoderNonNegative = false }
-        if let topInput { c.topInput = topInput }
-        if let topDecodeK {
-            guard topDecodeK >= 0 else { throw ValidationError("--top-decode-k must be >= 0 (0: the dense reconstruction), got \(topDecodeK)") }
-            c.topDecodeK = topDecodeK == 0 ? nil : topDecodeK
-        }
+        try hsae.apply(to: &c)
         if let baselineL0 { c.baselineL0 = baselineL0 }
     }
 
@@ -84,7 +68,7 @@ struct ModelOptions: ParsableArguments {
     func applyTruth(to c: inout TrainConfig, data: String) throws {
         guard let factor = l0FromTruth else { return }
         guard factor > 0 else { throw ValidationError("--l0-from-truth must be > 0, got \(factor)") }
-        if bottomSparsity != nil || bottomL0 != nil || topSparsity != nil || topL0 != nil {
+        if bottomSparsity != nil || bottomL0 != nil || hsae.setsTarget {
             throw ValidationError("--l0-from-truth sets both targets; drop --bottom-*/--top-* sparsity and L0 options")
         }
         let manifest = try DatasetManifest.read(from: data)
@@ -94,31 +78,15 @@ struct ModelOptions: ParsableArguments {
             throw HSAEError.badInput(path: data + "/dataset.json", message: "has no provenance.true_l0 with 'directions' and 'parents'; --l0-from-truth needs a data set made by hsae synth")
         }
         c.bottomTarget = .l0(factor * directions)
-        c.topTarget = .l0(factor * parents)
+        HSAEOptions.applyTruth(parents: factor * parents, to: &c)
     }
 }
 
 struct LossOptions: ParsableArguments {
     @Option(name: weightOption(.l1Bottom), parsing: .unconditional, help: "Initial L1 coefficient of the bottom layer, adapted for relu\(weightDefault(.l1Bottom)).")
     var lambda1: Double?
-    @Option(name: weightOption(.l1Top), parsing: .unconditional, help: "Initial L1 coefficient of the top layer, adapted for relu\(weightDefault(.l1Top)).")
-    var lambda2: Double?
-    @Option(name: weightOption(.orthogonality), parsing: .unconditional, help: "Weight of the orthogonality term between layers\(weightDefault(.orthogonality)).")
-    var betaOrth: Double?
-    @Option(name: weightOption(.mutualInformation), parsing: .unconditional, help: "Weight of the mutual-information term\(weightDefault(.mutualInformation)).")
-    var betaMI: Double?
-    @Option(name: weightOption(.gate), parsing: .unconditional, help: "Weight of the gate term\(weightDefault(.gate)).")
-    var betaGate: Double?
-    @Option(name: weightOption(.topPath), parsing: .unconditional, help: ArgumentHelp("Weight of the top-path term L_top\(weightDefault(.topPath)); DESIGN §3's is 1, advised with relu layers.",
-                               discussion: "In phase 3 it sets how much reconstruction the bottom layer gives up to make its code reproducible by the top layer. With topk layers 0.1 keeps phase 2's FVU where 1 doubles it; with relu layers give 1 (at 0.1 the λ controller winds up unless --phase3-bias-control holds it; a warning says so). See docs/DECISIONS.md."))
-    var betaTop: Double?
-    @Option(name: weightOption(.topOnly), parsing: .unconditional, help: ArgumentHelp("Weight of the top-only reconstruction term; 0 is off\(weightDefault(.topOnly)).",
-                               discussion: "Adds β · mean ‖ẑ1 W_dec¹ + b_dec − x‖² in phases 2 and 3: the top layer must reconstruct x through the bottom dictionary on its own, as a Matryoshka SAE's first prefix must (an HSAE variant, docs/DECISIONS.md)."))
-    var betaTopOnly: Double?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Orthogonality term over this many random top latents per step\(byDefault(defaults.weights.orthSample)); 0 = all, exact.",
-                               discussion: "The exact term costs 2·m2²·m1 per step (550 GFLOP at m2 = 4096, m1 = 16384); a sample is an unbiased estimate of its mean over pairs. Has no effect when m2 is at most the sample."))
-    var orthSample: Int?
-    @Option(parsing: .unconditional, help: "Gain κ of the λ controller\(byDefault(defaults.controllerGain)); see docs/DECISIONS.md.") var controllerGain: Double?
+    @OptionGroup var hsae: HSAELossOptions
+    @Option(parsing: .unconditional, help: "Gain κ of the λ controller\(byDefault(optionDefaults.controllerGain)); see docs/DECISIONS.md.") var controllerGain: Double?
     @Flag(help: "λ controller with the anti-windup hold: a move of λ the code does not answer is undone and held (see docs/DECISIONS.md).")
     var controllerHold = false
     @Option(parsing: .unconditional, help: ArgumentHelp("Phase 3: hold relu layers' λ and steer their density by shifting the encoder bias, η per step (off by default).",
@@ -133,28 +101,26 @@ struct LossOptions: ParsableArguments {
     @Option(help: "Switch a loss term off (repeatable).") var disable: [LossTermName] = []
 
     func apply(to c: inout TrainConfig) throws {
-        for (term, value) in [(LossTerm.l1Bottom, lambda1), (.l1Top, lambda2), (.orthogonality, betaOrth), (.mutualInformation, betaMI),
-                              (.gate, betaGate), (.topPath, betaTop), (.topOnly, betaTopOnly), (.auxK, auxkWeight)] {
-            if let value { c.weights[term] = value }
-        }
+        if let lambda1 { c.weights[.l1Bottom] = lambda1 }
+        hsae.apply(to: &c)
+        if let auxkWeight { c.weights[.auxK] = auxkWeight }
         if let controllerGain { c.controllerGain = controllerGain }
         if controllerHold { c.controllerAntiWindup = true }
         if let phase3BiasControl { c.phase3BiasControl = phase3BiasControl }
-        if let orthSample { c.weights.orthSample = orthSample }
         if ghostGrads { c.ghostGrads = true }
         c.disabledTerms = Array(Set(c.disabledTerms + disable.map(\.name))).sorted()
     }
 }
 
 struct OptimisationOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Tokens per step, the global batch B\(byDefault(defaults.batch)).") var batch: Int?
-    @Option(parsing: .unconditional, help: "Rows per microbatch b; B/b microbatches are split over the ranks\(byDefault(defaults.microbatch)).") var microbatch: Int?
-    @Option(parsing: .unconditional, help: "Adam learning rate\(byDefault(defaults.lr)).") var lr: Double?
-    @Option(parsing: .unconditional, help: "Phase 3 learning-rate factor\(byDefault(defaults.phase3LRFactor)).") var phase3LRFactor: Double?
-    @Option(help: "Steps of phases 1,2,3\(byDefault(defaults.phaseSteps.map(String.init).joined(separator: ","))).") var steps: String?
+    @Option(parsing: .unconditional, help: "Tokens per step, the global batch B\(byDefault(optionDefaults.batch)).") var batch: Int?
+    @Option(parsing: .unconditional, help: "Rows per microbatch b; B/b microbatches are split over the ranks\(byDefault(optionDefaults.microbatch)).") var microbatch: Int?
+    @Option(parsing: .unconditional, help: "Adam learning rate\(byDefault(optionDefaults.lr)).") var lr: Double?
+    @Option(parsing: .unconditional, help: "Phase 3 learning-rate factor\(byDefault(optionDefaults.phase3LRFactor)).") var phase3LRFactor: Double?
+    @Option(help: "Steps of phases 1,2,3\(byDefault(optionDefaults.phaseSteps.map(String.init).joined(separator: ","))).") var steps: String?
     @Option(help: "Tokens of phases 1,2,3 instead of steps, e.g. 8e6,4e6,4e6.") var tokens: String?
     @Flag(help: "No phased training: everything, all terms, from the start, for the total length.") var endToEnd = false
-    @Option(parsing: .unconditional, help: "Global gradient-norm clip\(byDefault(defaults.clipNorm)).") var clip: Double?
+    @Option(parsing: .unconditional, help: "Global gradient-norm clip\(byDefault(optionDefaults.clipNorm)).") var clip: Double?
 
     func apply(to c: inout TrainConfig) throws {
         if let batch { c.batch = batch }
@@ -197,16 +163,16 @@ struct OptimisationOptions: ParsableArguments {
 }
 
 struct SystemOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Seed for initialisation and data order\(byDefault(defaults.seed)).") var seed: UInt64?
-    @Option(help: "Gradient reduction: exact (fixed point, bit-identical for any rank count) or fast (float32)\(byDefault(defaults.reduction.rawValue)).")
+    @Option(parsing: .unconditional, help: "Seed for initialisation and data order\(byDefault(optionDefaults.seed)).") var seed: UInt64?
+    @Option(help: "Gradient reduction: exact (fixed point, bit-identical for any rank count) or fast (float32)\(byDefault(optionDefaults.reduction.rawValue)).")
     var reduction: ReductionMode?
-    @Option(parsing: .unconditional, help: "Held-out fraction at the end of the data\(byDefault(defaults.evalFraction)), never trained on.") var evalFraction: Double?
+    @Option(parsing: .unconditional, help: "Held-out fraction at the end of the data\(byDefault(optionDefaults.evalFraction)), never trained on.") var evalFraction: Double?
     @Flag(help: "Skip rows containing NaN/Inf (counted) instead of stopping with an error.") var skipNonfinite = false
-    @Option(parsing: .unconditional, help: "Write a checkpoint every N steps, and at every phase end\(byDefault(defaults.checkpointEvery)).") var checkpointEvery: Int?
-    @Option(parsing: .unconditional, help: "Log to metrics.jsonl every N steps\(byDefault(defaults.logEvery)).") var logEvery: Int?
-    @Option(parsing: .unconditional, help: "A latent is dead after this many tokens without firing\(byDefault(defaults.deadWindowTokens)); AuxK revives the dead ones.")
+    @Option(parsing: .unconditional, help: "Write a checkpoint every N steps, and at every phase end\(byDefault(optionDefaults.checkpointEvery)).") var checkpointEvery: Int?
+    @Option(parsing: .unconditional, help: "Log to metrics.jsonl every N steps\(byDefault(optionDefaults.logEvery)).") var logEvery: Int?
+    @Option(parsing: .unconditional, help: "A latent is dead after this many tokens without firing\(byDefault(optionDefaults.deadWindowTokens)); AuxK revives the dead ones.")
     var deadWindow: Int?
-    @Option(parsing: .unconditional, help: "Under mpirun, end the job when no step completes in this many seconds of running time (a lost rank; time stopped by Ctrl-Z does not count; not armed on one rank; 1 to 604800)\(byDefault(defaults.watchdogSeconds)).")
+    @Option(parsing: .unconditional, help: "Under mpirun, end the job when no step completes in this many seconds of running time (a lost rank; time stopped by Ctrl-Z does not count; not armed on one rank; 1 to 604800)\(byDefault(optionDefaults.watchdogSeconds)).")
     var watchdog: Double?
     @Option(parsing: .unconditional, help: "Checkpoints to keep besides every phase end: the newest N\(byDefault(TrainConfig.defaultKeepCheckpoints)).")
     var keepCheckpoints: Int?

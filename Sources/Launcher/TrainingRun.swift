@@ -7,7 +7,7 @@ import HSAE
 /// configuration: `base` (the defaults, or a resumed run's configuration) ← --config ← flags.
 protocol TrainingFlags {
     var config: String? { get }
-    var model: ModelOptions { get }
+    var model: ModelArguments { get }
     var losses: LossOptions { get }
     var optimisation: OptimisationOptions { get }
     var system: SystemOptions { get }

@@ -13,7 +13,7 @@ extension TrainConfig {
         }
         if let nested = user["config"] as? [String: Any] { user = nested }  // accept a RUN/config.json
         let baseObject = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(base)) as! [String: Any]
-        let known = Set(baseObject.keys).union(["m2", "baselineL0", "matryoshkaGroups", "topInput", "topDecodeK", "phase3BiasControl"])
+        let known = Set(baseObject.keys).union(ModelOptions.optionalKeys + ["phase3BiasControl"])
         if let unknown = user.keys.sorted().first(where: { !known.contains($0) }) {
             throw HSAEError.badInput(path: path, message: "unknown key '\(unknown)'; known keys: \(known.sorted().joined(separator: ", "))")
         }

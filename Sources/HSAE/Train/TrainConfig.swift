@@ -1,18 +1,9 @@
 /// The resolved configuration of a training run: everything that determines the numbers.
 /// Written to RUN/config.json and into every checkpoint; `--resume` refuses a conflicting one.
 public struct TrainConfig: Codable, Equatable, Sendable {
-    // Model (d comes from the data).
-    public var m1: Int = 512
-    /// nil → m1/4.
-    public var m2: Int?
-    /// Top-k layers by default (the configuration the hierarchy benchmark chose, docs/DECISIONS.md,
-    /// "The defaults"); DESIGN's relu layers with the adaptive L1 penalty are `--activation relu`.
-    public var bottomActivation: ActivationKind = .topk
-    public var topActivation: ActivationKind = .topk
-    public var bottomTarget: SparsityTarget = .sparsity(0.90)
-    public var topTarget: SparsityTarget = .sparsity(0.70)
-    public var gate: GateMode = .learned
-    public var topDecoderNonNegative = true
+    /// The model: its type's options and the layer sizes (ModelOptions; d comes from the data).
+    /// Coded flat, beside the keys below.
+    public var model = ModelOptions()
 
     // Losses.
     public var weights = LossWeights()
@@ -44,17 +35,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var phaseSteps = [2000, 1000, 1000]
     /// false: no phased training — phase 3 (everything, all terms) from the start for the total steps.
     public var phased = true
-    /// Train the single-layer baseline instead (m1 + m2 latents, phase-1 objective, all steps).
-    public var baseline = false
-    /// Target of the baseline as L0 (nil → the HSAE bottom layer's L0).
-    public var baselineL0: Double?
-    /// The baseline is a Matryoshka SAE with these latent groups (sizes adding up to m1 + m2;
-    /// `MatryoshkaGroups.default` when resolved from `--baseline matryoshka`); nil: the flat baseline.
-    public var matryoshkaGroups: [Int]?
-    /// What the HSAE's top encoder reads (`--top-input`, TopInput.swift); nil: the bottom code (DESIGN §2).
-    public var topInput: TopInput?
-    /// k_z of a k-sparse top reconstruction (`--top-decode-k`, ModelConfig.topDecodeK); nil: DESIGN's dense ReLU.
-    public var topDecodeK: Int?
 
     // Data and system.
     public var seed: UInt64 = 0
@@ -75,30 +55,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    public var resolvedM2: Int { m2 ?? max(1, m1 / 4) }
-
     public var terms: LossTerms { LossTerms(LossTerm.all.filter { !disabledTerms.contains($0.name) }) }
 
     /// The architecture for data of width d.
-    public func modelConfig(d: Int) -> ModelConfig {
-        if baseline {
-            let m = m1 + resolvedM2
-            let l0 = baselineL0 ?? bottomTarget.l0(latents: m1)
-            return ModelConfig(d: d, bottom: LayerSpec(latents: m, activation: bottomActivation, target: .l0(l0)),
-                               top: nil, gate: gate, topDecoderNonNegative: topDecoderNonNegative, matryoshkaGroups: matryoshkaGroups)
-        }
-        return ModelConfig(d: d, bottom: LayerSpec(latents: m1, activation: bottomActivation, target: bottomTarget),
-                           top: LayerSpec(latents: resolvedM2, activation: topActivation, target: topTarget),
-                           gate: gate, topDecoderNonNegative: topDecoderNonNegative, topInput: topInput, topDecodeK: topDecodeK)
-    }
+    public func modelConfig(d: Int) -> ModelConfig { model.modelConfig(d: d) }
 
     /// Combinations that train but are known to go wrong, as warnings for the start of a run.
-    public var advisories: [String] {
-        guard !baseline, weights[.topPath] < 1, phase3BiasControl == nil, phaseSteps.count == 3, phaseSteps[2] > 0,
-              [bottomActivation, topActivation].contains(where: { $0.traits.penalty == .adaptiveL1 }) else { return [] }
-        return ["relu layers with --beta-top \(weights[.topPath]) (below DESIGN's 1): in phase 3 the λ controller tends to wind up "
-                + "and the code to densify (docs/DECISIONS.md, \"The top-path weight\"); give --beta-top 1, or --phase3-bias-control 0.2 to hold λ"]
-    }
+    public var advisories: [String] { model.advisories(self) }
 
     /// The model type this configuration trains (ModelRegistry).
     public var architecture: any SAEArchitecture.Type { type(of: modelConfig(d: 1).architecture) }
@@ -111,16 +74,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         func check(_ ok: Bool, _ option: String, _ message: String) throws {
             if !ok { throw HSAEError.badConfig(option: option, message: message) }
         }
-        try check(m1 > 0 && m1 <= 1 << 30, "--m1", "must be in 1...\(1 << 30), got \(m1)")
-        if let m2 { try check(m2 > 0 && m2 <= m1, "--m2", "must be in 1...m1 (\(m1)), got \(m2)") }
+        try model.validateSizes(check)
         try check(microbatch > 0, "--microbatch", "must be > 0, got \(microbatch)")
-        if topInput == .pre { try check(!baseline, "--top-input", "pre applies to an HSAE (it has a top layer), not to --baseline") }
-        if let topDecodeK {
-            try check(!baseline, "--top-decode-k", "applies to an HSAE (it has a top layer), not to --baseline")
-            try check(topDecodeK >= 1 && topDecodeK <= m1, "--top-decode-k", "must be in 1...m1 (\(m1)), or 0 for the dense reconstruction, got \(topDecodeK)")
-        }
-        if matryoshkaGroups != nil { try check(baseline, "--matryoshka-groups", "applies to the Matryoshka baseline only (--baseline matryoshka)") }
-        if let baselineL0 { try check(baselineL0.isFinite && baselineL0 > 0, "--baseline-l0", "must be > 0, got \(baselineL0)") }
+        try model.validateKinds(check)
         try check(batch > 0 && batch % microbatch == 0, "--batch",
                   "must be a positive multiple of --microbatch (\(microbatch)), got \(batch)")
         let n = batch / max(1, microbatch)
