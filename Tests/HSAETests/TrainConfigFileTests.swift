@@ -73,4 +73,50 @@ final class TrainConfigFileTests: XCTestCase {
         noPhase3.phaseSteps = [10, 10, 0]
         XCTAssertEqual(noPhase3.advisories, [])
     }
+
+    /// TrainConfig codes its ModelOptions flat: each model's configuration has the bytes the
+    /// binary before ModelOptions wrote (TrainConfigFixtures), built from the same flags, and a
+    /// fixture decodes and re-encodes to itself.
+    func testEachModelsConfigurationKeepsTheOldBinarysBytes() throws {
+        func encoded(_ c: TrainConfig) throws -> String { String(decoding: try JSONFormat.encoder(.pretty).encode(c), as: UTF8.self) }
+        var hsae = TrainConfig()
+        hsae.model.m1 = 32
+        hsae.model.m2 = 8
+        hsae.model.bottomActivation = .topk
+        hsae.model.topActivation = .topk
+        hsae.model.bottomTarget = .l0(4)
+        hsae.batch = 256
+        hsae.microbatch = 128
+        hsae.phaseSteps = [4, 2, 2]
+        hsae.checkpointEvery = 4
+        var flat = hsae
+        hsae.model.topTarget = .l0(2)
+        flat.model.baseline = true
+        var matryoshka = flat
+        matryoshka.model.matryoshkaGroups = [8, 16, 16]
+        for (name, config, fixture) in [("hsae", hsae, TrainConfigFixtures.hsae), ("flat", flat, TrainConfigFixtures.flat),
+                                        ("matryoshka", matryoshka, TrainConfigFixtures.matryoshka)] {
+            XCTAssertEqual(try encoded(config), fixture, name)
+            let decoded = try JSONDecoder().decode(TrainConfig.self, from: Data(fixture.utf8))
+            XCTAssertEqual(decoded, config, name)
+            XCTAssertEqual(try encoded(decoded), fixture, name)
+        }
+        XCTAssertEqual(type(of: hsae.modelConfig(d: 4).architecture).name, HierarchicalArchitecture.name)
+        XCTAssertEqual(type(of: flat.modelConfig(d: 4).architecture).name, FlatArchitecture.name)
+        XCTAssertEqual(type(of: matryoshka.modelConfig(d: 4).architecture).name, MatryoshkaArchitecture.name)
+    }
+
+    /// A file's keys are TrainConfig's and ModelOptions', both known; the optional model keys
+    /// (absent from an encoded default) are known too.
+    func testAFileGivesModelKeysBesideTheOthers() throws {
+        let c = try TrainConfig.load(file: write(#"{"m1": 64, "m2": 16, "topDecodeK": 3, "lr": 0.002}"#))
+        XCTAssertEqual(c.model.m1, 64)
+        XCTAssertEqual(c.model.m2, 16)
+        XCTAssertEqual(c.model.topDecodeK, 3)
+        XCTAssertEqual(c.lr, 0.002)
+        let path = write(#"{"m3": 1}"#)
+        XCTAssertThrowsError(try TrainConfig.load(file: path)) { error in
+            for key in ModelOptions.optionalKeys { XCTAssertTrue("\(error)".contains(key), "\(error)") }
+        }
+    }
 }

@@ -43,4 +43,42 @@ final class ModelOptionTests: XCTestCase {
         XCTAssertTrue(help.contains("--model <name>"), help)
         for name in ModelRegistry.names { XCTAssertTrue(help.contains(name), name) }
     }
+
+    /// The HSAE's option groups (Launcher/Models/HSAEOptions.swift) set the model's and the loss
+    /// terms' fields as the flat group did, and keep its refusals.
+    func testTheHSAEGroupsSetTheirFields() throws {
+        let c = try resolved(["--activation", "relu", "--top-activation", "batchtopk", "--top-l0", "3", "--gate", "fixed",
+                              "--signed-top-decoder", "--top-input", "pre", "--top-decode-k", "2", "--lambda1", "0.25",
+                              "--lambda2", "0.5", "--beta-orth", "0.2", "--beta-top-only", "0.3", "--orth-sample", "4", "--auxk-weight", "0"])
+        XCTAssertEqual(c.model.bottomActivation, .relu)
+        XCTAssertEqual(c.model.topActivation, .batchtopk)
+        XCTAssertEqual(c.model.topTarget, .l0(3))
+        XCTAssertEqual(c.model.gate, .fixed)
+        XCTAssertFalse(c.model.topDecoderNonNegative)
+        XCTAssertEqual(c.model.topInput, .pre)
+        XCTAssertEqual(c.model.topDecodeK, 2)
+        XCTAssertEqual(c.weights[.l1Bottom], 0.25)
+        XCTAssertEqual(c.weights[.l1Top], 0.5)
+        XCTAssertEqual(c.weights[.orthogonality], 0.2)
+        XCTAssertEqual(c.weights[.topOnly], 0.3)
+        XCTAssertEqual(c.weights[.auxK], 0)
+        XCTAssertEqual(c.weights.orthSample, 4)
+        XCTAssertEqual(try resolved(["--activation", "relu"]).model.topActivation, .relu)
+        XCTAssertNil(try resolved(["--top-decode-k", "0"]).model.topDecodeK)
+        XCTAssertTrue(refusal(["--top-sparsity", "0.5", "--top-l0", "2"]).contains("give --top-sparsity or --top-l0, not both"))
+        XCTAssertTrue(refusal(["--bottom-sparsity", "0.5", "--bottom-l0", "2", "--top-sparsity", "0.5", "--top-l0", "2"])
+            .contains("give --bottom-sparsity or --bottom-l0, not both"), "the bottom layer's refusal comes first, as before")
+        XCTAssertTrue(refusal(["--top-decode-k=-1"]).contains("--top-decode-k must be >= 0"))
+    }
+
+    /// The sweep's comparator is the variant whose model type is flat; the others train the HSAE.
+    func testTheSweepsComparatorIsTheFlatVariant() {
+        XCTAssertEqual(TrainingVariant.sweep.filter(\.isComparator).map(\.name), ["baseline"])
+        XCTAssertEqual(TrainingVariant.baseline.model, FlatArchitecture.name)
+        XCTAssertEqual(TrainingVariant.baseline.config(from: TrainConfig()).architecture.name, FlatArchitecture.name)
+        for v in TrainingVariant.sweep where !v.isComparator {
+            XCTAssertEqual(v.model, HierarchicalArchitecture.name, v.name)
+            XCTAssertEqual(v.config(from: TrainConfig()).architecture.name, HierarchicalArchitecture.name, v.name)
+        }
+    }
 }
