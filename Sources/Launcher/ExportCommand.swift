@@ -28,16 +28,16 @@ struct ExportCommand: ParsableCommand {
         Session.run { comm, log in
             // The output rule first: an --out that is, contains or holds the run is refused before the model is read.
             let inputs = [OutputDirectory.Input("--run", runPath, isRun: true)]
-            let model = try comm.onEveryRank {
-                _ = try OutputDirectory(out, command: .export, intent: force ? .replace : .create, inputs: inputs)
-                return try loadModel(runPath, log: log)
+            let (output, model) = try comm.onEveryRank {
+                (try OutputDirectory(out, command: .export, intent: force ? .replace : .create, inputs: inputs),
+                 try loadModel(runPath, log: log))
             }
             guard comm.isRoot else { return }
             var provenance = SAELensExport.provenance(forRun: runPath)
             if let modelName { provenance["model_name"] = modelName }
             if let hookName { provenance["hook_name"] = hookName }
             if let hookLayer { provenance["hook_layer"] = String(hookLayer) }
-            let written = try SAELensExport.export(model, to: out, provenance: provenance, replace: force, inputs: inputs)
+            let written = try SAELensExport.export(model, into: output, provenance: provenance)
             for dir in written.directories { log.info("wrote \(dir)") }
         }
     }

@@ -35,7 +35,14 @@ public enum SAELensExport {
     /// and context_size (see `provenance(fromDataset:)`).
     public static func export(_ model: HierarchicalSAE<Float>, to out: String, provenance: [String: String] = [:],
                               replace: Bool = false, inputs: [OutputDirectory.Input] = []) throws -> Written {
-        let output = try OutputDirectory(out, command: .export, intent: replace ? .replace : .create, inputs: inputs)
+        try export(model, into: OutputDirectory(out, command: .export, intent: replace ? .replace : .create, inputs: inputs),
+                   provenance: provenance)
+    }
+
+    /// Writes the export into an output already judged (`hsae export` judges it on every rank
+    /// before the model is read); the directory is judged again right before the rename.
+    public static func export(_ model: HierarchicalSAE<Float>, into output: OutputDirectory,
+                              provenance: [String: String] = [:]) throws -> Written {
         if model.topReadsPreActivations {
             throw HSAEError.badConfig(option: "hsae export", message: "the model's top encoder reads the bottom pre-activations (topInput \"pre\" "
                 + "in its configuration); a SAELens top SAE reads the bottom code, so this model cannot be exported (only topInput \"code\" can)")
