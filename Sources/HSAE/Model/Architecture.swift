@@ -25,6 +25,12 @@ public protocol SAEArchitecture: Sendable {
     var paths: [ReconstructionPath] { get }
     /// Counts a step sums besides the layers' (the HSAE: Ẑ1's positive entries → density_zhat).
     var stepCounts: [StepCount] { get }
+
+    /// model.safetensors' metadata about the model (ModelFile adds format, version, d, input_scale,
+    /// model_config); `thresholds`: the layers' inference thresholds, read back by `thresholdKey`.
+    func fileMetadata(thresholds: [Float]) -> [String: String]
+    /// What `hsae export` writes (ExportPlan.swift), or why this model cannot be exported.
+    func exportPlan(_ model: HierarchicalSAE<Float>) throws -> ExportPlan
 }
 
 extension SAEArchitecture {

@@ -17,6 +17,8 @@ public struct FlatArchitecture: SAEArchitecture {
     public var edges: [LayerEdge] { [] }
     public var paths: [ReconstructionPath] { [ReconstructionPath(name: "full", codes: [0])] }
     public var stepCounts: [StepCount] { [] }
+    public func fileMetadata(thresholds: [Float]) -> [String: String] { legacyFileMetadata(thresholds: thresholds) }
+    public func exportPlan(_ model: HierarchicalSAE<Float>) throws -> ExportPlan { .singleLayer(model) }
 }
 
 extension TrainingPhase {

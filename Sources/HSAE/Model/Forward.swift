@@ -84,7 +84,7 @@ extension HierarchicalSAE {
         if options.usesTop, topReadsPreActivations { keepPreActivations(ws) }
         let bottom = config.bottom
         let t1 = Activation.apply(bottom.activation, ws.z1, bias: view(.bottomBEnc).base, into: ws.z1, code: ws.code1,
-                                  k: bottom.target.k(latents: config.m1), threshold: options.training ? nil : bottomThreshold,
+                                  k: bottom.target.k(latents: config.m1), threshold: options.training ? nil : thresholds[0],
                                   scratch: &ws.scratch)
         seen.bottom = t1.map { Double($0) }
 
@@ -106,7 +106,7 @@ extension HierarchicalSAE {
             Kernels.gemm(ws.z1, .none, view(.topWEnc), .none, ws.z2)
         }
         let t2 = Activation.apply(top.activation, ws.z2, bias: view(.topBEnc).base, into: ws.z2, code: ws.code2,
-                                  k: top.target.k(latents: config.m2), threshold: options.training ? nil : topThreshold,
+                                  k: top.target.k(latents: config.m2), threshold: options.training ? nil : thresholds[1],
                                   scratch: &ws.scratch)
         seen.top = t2.map { Double($0) }
         if let kz = config.topDecodeK {

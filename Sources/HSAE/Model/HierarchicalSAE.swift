@@ -13,9 +13,8 @@ public final class HierarchicalSAE<T: BLASScalar> {
     public let params: TensorBuffer<T>
     /// c: inputs are multiplied by it before encoding so that E‖c·x‖² = d.
     @exclusivity(unchecked) public var inputScale: T = 1
-    /// batchtopk inference thresholds (running estimates), per layer.
-    @exclusivity(unchecked) public var bottomThreshold: T = 0
-    @exclusivity(unchecked) public var topThreshold: T = 0
+    /// batchtopk inference thresholds (running estimates), one per layer (`config.layers`).
+    @exclusivity(unchecked) public var thresholds: [T]
     /// Dense or sparse kernels for products with the codes (not part of the model's meaning).
     @exclusivity(unchecked) public var kernels: KernelChoice = .auto
 
@@ -23,6 +22,7 @@ public final class HierarchicalSAE<T: BLASScalar> {
         self.config = config
         layout = ParameterLayout(config)
         params = TensorBuffer(count: layout.count)
+        thresholds = [T](repeating: 0, count: config.layers.count)
     }
 
     /// Tensor `id` in memory orientation (bottom.W_enc is m1 × d here; see ParameterLayout).
@@ -39,8 +39,7 @@ public final class HierarchicalSAE<T: BLASScalar> {
         let m = HierarchicalSAE<U>(config: config)
         for i in 0..<params.count { m.params[i] = U(params[i]) }
         m.inputScale = U(inputScale)
-        m.bottomThreshold = U(bottomThreshold)
-        m.topThreshold = U(topThreshold)
+        m.thresholds = thresholds.map { U($0) }
         return m
     }
 

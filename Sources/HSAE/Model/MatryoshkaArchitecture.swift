@@ -28,4 +28,6 @@ public struct MatryoshkaArchitecture: SAEArchitecture {
     }
 
     public var stepCounts: [StepCount] { [] }
+    public func fileMetadata(thresholds: [Float]) -> [String: String] { legacyFileMetadata(thresholds: thresholds) }
+    public func exportPlan(_ model: HierarchicalSAE<Float>) throws -> ExportPlan { .singleLayer(model) }
 }

@@ -37,6 +37,12 @@ extension ModelConfig {
     /// Every layer's latents, laid end to end.
     public var latentCount: Int { layers.reduce(0) { $0 + $1.latents } }
 
+    /// The layers' widths for messages: "m1 8, m2 2" (layer i's width is m(i+1)).
+    public var layerWidths: String { layers.map { "m\($0.index + 1) \($0.latents)" }.joined(separator: ", ") }
+
+    /// Their sum for messages: "m1 + m2 = 10".
+    public var latentSum: String { layers.map { "m\($0.index + 1)" }.joined(separator: " + ") + " = \(latentCount)" }
+
     /// The counts a step sums besides the layers' (`HierarchicalSAE.stepCounts`): its type's.
     public var stepCounts: [StepCount] { architecture.stepCounts }
 }
@@ -51,13 +57,6 @@ extension HierarchicalSAE {
     /// The values of `config.stepCounts` counted by the last `forward` (0 where it did not run the layer).
     public func stepCounts(_ ws: Workspace<T>) -> [Double] {
         config.top == nil ? [] : [Double(ws.zhatPositive)]
-    }
-
-    /// Layer `index`'s batchtopk inference threshold.
-    public func inferenceThreshold(layer index: Int) -> T { index == 0 ? bottomThreshold : topThreshold }
-
-    public func setInferenceThreshold(_ value: T, layer index: Int) {
-        if index == 0 { bottomThreshold = value } else { topThreshold = value }
     }
 }
 

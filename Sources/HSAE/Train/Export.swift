@@ -1,7 +1,8 @@
 import Foundation
 
-/// `hsae export`: the model as SAELens 6 SAE directories plus what rebuilds the HSAE from them
-/// (DESIGN §6, §8 "Export keeps the model's meaning"):
+/// `hsae export`: the model as SAELens 6 SAE directories plus what rebuilds the model from them
+/// (DESIGN §6, §8 "Export keeps the model's meaning"). What is written is the model type's
+/// `ExportPlan` (Model/ExportPlan.swift); for the HSAE (HierarchicalArchitecture+Export.swift):
 ///
 ///     OUT/bottom/           cfg.json + sae_weights.safetensors — a stock SAELens SAE on raw x
 ///     OUT/top/              the top layer; its architecture is hsae_top_<kind>, whose decode()
@@ -23,7 +24,6 @@ public enum SAELensExport {
     /// The SAELens release the cfg.json files are written for (6.x format: metadata block).
     public static let saeLensVersion = "6.54.12"
     public static let manifestName = "hsae.json"
-    public static let gateFile = "gate.safetensors"
     public static let pythonModule = "hsae_sae_lens.py"
 
     public struct Written: Sendable {
@@ -40,78 +40,50 @@ public enum SAELensExport {
     }
 
     /// Writes the export into an output already judged (`hsae export` judges it on every rank
-    /// before the model is read); the directory is judged again right before the rename.
+    /// before the model is read); the directory is judged again right before the rename. The
+    /// model's type says what is written (`exportPlan`) or why it cannot be exported.
     public static func export(_ model: HierarchicalSAE<Float>, into output: OutputDirectory,
                               provenance: [String: String] = [:]) throws -> Written {
-        if model.topReadsPreActivations {
-            throw HSAEError.badConfig(option: "hsae export", message: "the model's top encoder reads the bottom pre-activations (topInput \"pre\" "
-                + "in its configuration); a SAELens top SAE reads the bottom code, so this model cannot be exported (only topInput \"code\" can)")
-        }
-        if let kz = model.config.topDecodeK {
-            throw HSAEError.badConfig(option: "hsae export", message: "the model's top reconstruction keeps the \(kz) largest entries a row "
-                + "(topDecodeK \(kz) in its configuration, --top-decode-k); the exported top SAE's decode() ends with a plain ReLU, "
-                + "so this model cannot be exported (only a model trained without --top-decode-k can)")
-        }
+        let plan = try model.config.architecture.exportPlan(model)
         let staged = try StagedDirectory(output: output)
         do {
-            try write(model, into: staged.staging, provenance: provenance)
+            try write(model, plan, into: staged.staging, provenance: provenance)
             try staged.commit(marking: output)
         } catch {
             staged.discard()
             throw error
         }
-        return Written(directories: [staged.target + "/bottom"] + (model.config.top == nil ? [] : [staged.target + "/top"]))
+        return Written(directories: plan.layers.map { staged.target + "/" + $0.directory })
     }
 
-    static func write(_ model: HierarchicalSAE<Float>, into dir: String, provenance: [String: String]) throws {
+    static func write(_ model: HierarchicalSAE<Float>, _ plan: ExportPlan, into dir: String, provenance: [String: String]) throws {
         let c = model.inputScale
-        let d = model.config.d, m1 = model.config.m1
         let common = commonMetadata(provenance)
-        let bottom = LayerTensors(wEnc: model.fileValues(.bottomWEnc).map { $0 * c }, bEnc: model.view(.bottomBEnc).array,
-                                  wDec: model.view(.bottomWDec).array.map { $0 / c }, bDec: model.view(.bottomBDec).array.map { $0 / c })
-        try writeLayer(dir + "/bottom", spec: model.config.bottom, dIn: d, dSae: m1, tensors: bottom,
-                       threshold: model.bottomThreshold, applyBDec: true, top: false,
-                       metadata: common.merging(["hsae_layer": "bottom", "hsae_input_scale_folded": Double(c),
-                                                 "hsae_input": "raw activations (the input scale c is folded into W_enc, W_dec, b_dec)"]) { a, _ in a })
+        for layer in plan.layers {
+            func values(_ role: TensorRole) -> [Float] { model.fileValues(TensorID(group: layer.group, role: role)) }
+            let tensors = layer.readsInput
+                ? LayerTensors(wEnc: values(.wEnc).map { $0 * c }, bEnc: values(.bEnc), wDec: values(.wDec).map { $0 / c },
+                               bDec: values(.bDec).map { $0 / c })
+                : LayerTensors(wEnc: values(.wEnc), bEnc: values(.bEnc), wDec: values(.wDec), bDec: values(.bDec))
+            try writeLayer(dir + "/" + layer.directory, spec: layer.spec, dIn: layer.dIn, dSae: layer.dSae, tensors: tensors,
+                           threshold: model.thresholds[layer.layer], applyBDec: layer.readsInput, architecturePrefix: layer.architecturePrefix,
+                           metadata: common.merging(layer.metadata) { a, _ in a })
+        }
+        for file in plan.files {
+            var w = SafeTensorsWriter(metadata: file.metadata)
+            for t in file.tensors { w.add(t.name, shape: t.shape, values: t.values) }
+            try AtomicFile.write(w.serialized(), to: dir + "/" + file.name)
+        }
         var manifest: [String: Any] = [
             "format": "hsae-export", "version": 1, "hsae_version": HSAEVersion.string, "sae_lens_version": saeLensVersion,
-            "d": d, "m1": m1, "input_scale_folded": Double(c), "layers": ["bottom": "bottom"],
-            "provenance": provenance,
+            "d": model.config.d, "input_scale_folded": Double(c), "provenance": provenance,
+            "layers": Dictionary(uniqueKeysWithValues: plan.layers.map { ($0.directory, $0.directory) }),
         ]
-        if let top = model.config.top {
-            let tensors = LayerTensors(wEnc: model.view(.topWEnc).array, bEnc: model.view(.topBEnc).array,
-                                       wDec: model.view(.topWDec).array, bDec: model.view(.topBDec).array)
-            try writeLayer(dir + "/top", spec: top, dIn: m1, dSae: model.config.m2, tensors: tensors,
-                           threshold: model.topThreshold, applyBDec: false, top: true,
-                           metadata: common.merging(["hsae_layer": "top", "hsae_decoder_output": "relu",
-                                                     "hsae_input": "the bottom SAE's feature activations z1 (d_in = m1)",
-                                                     "hsae_load": "import hsae_sae_lens (next to this directory) before SAE.load_from_disk: "
-                                                        + "it registers this architecture, whose decode() ends with ReLU"]) { a, _ in a })
-            let logits = model.config.gate == .fixed ? [Float](repeating: 0, count: m1) : model.view(.gateLogits).array
-            var gate = SafeTensorsWriter(metadata: ["format": "pt", "gate_mode": model.config.gate.rawValue])
-            gate.add("gate.logits", shape: [m1], values: logits)
-            try AtomicFile.write(gate.serialized(), to: dir + "/" + gateFile)
-            manifest["m2"] = model.config.m2
-            manifest["layers"] = ["bottom": "bottom", "top": "top"]
-            manifest["gate"] = ["file": gateFile, "tensor": "gate.logits", "mode": model.config.gate.rawValue,
-                                "g": model.config.gate == .fixed ? "0.5 (fixed gate; the logits are written as 0)" : "sigmoid(gate.logits)"]
-            manifest["recipe"] = recipe
-        } else {
-            manifest["recipe"] = ["single-layer model: x_hat = bottom.decode(bottom.encode(x))"]
-        }
+        manifest.merge(plan.manifest) { _, model in model }
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: manifest, options: JSONFormat.prettyObject),
                              to: dir + "/" + manifestName)
         try AtomicFile.write(Data(SAELensPythonModule.source.utf8), to: dir + "/" + pythonModule)
     }
-
-    /// X̂ of DESIGN §2 from the exported files (also in hsae.json and docs/EXPORT.md).
-    public static let recipe = [
-        "z1 = bottom.encode(x)                  # bottom code, raw x in",
-        "z2 = top.encode(z1)                    # top code",
-        "z1_hat = top.decode(z2)                # = relu(z2 @ top.W_dec + top.b_dec)",
-        "g = sigmoid(gate.logits)               # gate.safetensors",
-        "x_hat = bottom.decode(g * z1 + (1 - g) * z1_hat)",
-    ]
 
     struct LayerTensors {
         var wEnc: [Float], bEnc: [Float], wDec: [Float], bDec: [Float]
@@ -156,7 +128,7 @@ public enum SAELensExport {
     }
 
     static func writeLayer(_ dir: String, spec: LayerSpec, dIn: Int, dSae: Int, tensors: LayerTensors, threshold: Float,
-                           applyBDec: Bool, top: Bool, metadata: [String: Any]) throws {
+                           applyBDec: Bool, architecturePrefix: String, metadata: [String: Any]) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var w = SafeTensorsWriter(metadata: ["format": "pt"])
         w.add("W_enc", shape: [dIn, dSae], values: tensors.wEnc)
@@ -181,7 +153,7 @@ public enum SAELensExport {
             base = "jumprelu"
             w.add("threshold", shape: [dSae], values: [Float](repeating: max(threshold, 0), count: dSae))
         }
-        cfg["architecture"] = top ? "hsae_top_" + base : base
+        cfg["architecture"] = architecturePrefix + base
         try AtomicFile.write(w.serialized(), to: dir + "/sae_weights.safetensors")
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: cfg, options: JSONFormat.prettyObject), to: dir + "/cfg.json")
     }

@@ -1,23 +1,17 @@
 import Foundation
 
 /// `model.safetensors`: the tensors of DESIGN §2 (F32, normative names) plus metadata
-/// (format version, d, m1, m2, activation kinds, targets, gate mode, input scale c,
-/// batchtopk thresholds). Everything needed to run the model, nothing about training.
+/// (format version, d, input scale c, the model's configuration, and what its type declares:
+/// for today's models m1, m2, activation kinds, gate mode and the layers' batchtopk thresholds).
+/// Everything needed to run the model, nothing about training.
 public enum ModelFile {
     public static func serialize(_ model: HierarchicalSAE<Float>) throws -> Data {
         let c = model.config
         let configJSON = String(decoding: try JSONFormat.encoder(.pretty).encode(c), as: UTF8.self)
-        var writer = SafeTensorsWriter(metadata: [
-            "format": "hsae-model", "format_version": String(HSAEVersion.checkpointFormat),
-            "d": String(c.d), "m1": String(c.m1), "m2": String(c.m2),
-            "bottom_activation": c.bottom.activation.rawValue,
-            "top_activation": c.top?.activation.rawValue ?? "none",
-            "gate": c.gate.rawValue,
-            "input_scale": String(model.inputScale),
-            "bottom_threshold": String(model.bottomThreshold),
-            "top_threshold": String(model.topThreshold),
-            "model_config": configJSON,
-        ])
+        var metadata = c.architecture.fileMetadata(thresholds: model.thresholds)
+        metadata.merge(["format": "hsae-model", "format_version": String(HSAEVersion.checkpointFormat), "d": String(c.d),
+                        "input_scale": String(model.inputScale), "model_config": configJSON]) { _, own in own }
+        var writer = SafeTensorsWriter(metadata: metadata)
         for e in model.layout.entries {
             writer.add(e.name, shape: e.fileShape, values: e.fileOrder(UnsafeBufferPointer(rebasing: model.params.buffer[e.range])))
         }
@@ -43,11 +37,13 @@ public enum ModelFile {
             let memory = values.withUnsafeBufferPointer { e.memoryOrder($0) }
             memory.withUnsafeBufferPointer { (model.params.base + e.offset).update(from: $0.baseAddress!, count: e.count) }
         }
-        guard let scale = file.metadata["input_scale"].flatMap(Float.init), let t1 = file.metadata["bottom_threshold"].flatMap(Float.init),
-              let t2 = file.metadata["top_threshold"].flatMap(Float.init) else { throw bad("model metadata lacks input_scale or thresholds") }
+        let architecture = config.architecture
+        let thresholds = config.layers.indices.map { file.metadata[architecture.thresholdKey(layer: $0)].flatMap(Float.init) }
+        guard let scale = file.metadata["input_scale"].flatMap(Float.init), thresholds.allSatisfy({ $0 != nil }) else {
+            throw bad("model metadata lacks input_scale or thresholds")
+        }
         model.inputScale = scale
-        model.bottomThreshold = t1
-        model.topThreshold = t2
+        model.thresholds = thresholds.map { $0! }
         return model
     }
 }

@@ -162,7 +162,7 @@ extension Trainer {
             for j in layer.latentRange { sinceFired[j] = stats.fires[j] > 0 ? 0 : sinceFired[j] + 1 }
             if layer.spec.activation.traits.selection.learnsInferenceThreshold {
                 let i = layer.index
-                model.setInferenceThreshold(ema(model.inferenceThreshold(layer: i), Float(stats.thresholds[i]) / n), layer: i)
+                model.thresholds[i] = ema(model.thresholds[i], Float(stats.thresholds[i]) / n)
             }
         }
     }

@@ -14,7 +14,7 @@ extension TrainerState {
             throw HSAEError.badInput(path: path, message: "its config is invalid: \(error)")
         }
         try check(d > 0 && d == model.d, "d (\(d))", "the model's d = \(model.d)")
-        try check(config.modelConfig(d: d) == model, "config", "the architecture of model.safetensors (m1 \(model.m1), m2 \(model.m2))")
+        try check(config.modelConfig(d: d) == model, "config", "the architecture of model.safetensors (\(model.layerWidths))")
         let phases = config.phases
         try check(phaseIndex >= 0 && phaseIndex < phases.count, "phaseIndex (\(phaseIndex))", "0..<\(phases.count), the phases of its config")
         let steps = phases[phaseIndex].steps
@@ -37,7 +37,7 @@ extension TrainerState {
         if let exponents {
             try check(exponents.count <= 16 && exponents.allSatisfy { abs($0) <= 1000 }, "exponents", "at most 16 values in -1000...1000")
         }
-        try check(sinceFired == model.m1 + model.m2, "dead.steps_since_fired (\(sinceFired) entries)",
-                  "m1 + m2 = \(model.m1 + model.m2) entries (optimizer.safetensors)")
+        try check(sinceFired == model.latentCount, "dead.steps_since_fired (\(sinceFired) entries)",
+                  "\(model.latentSum) entries (optimizer.safetensors)")
     }
 }
