@@ -89,9 +89,20 @@ public final class HierarchicalSAE<T: BLASScalar> {
     /// change (it is idempotent: phase 1 no longer sweeps the m1 × m2 matrix every step for nothing);
     /// the renormalisation is not (it moves a unit row by an ulp, and models keep their bytes).
     public func applyConstraints(updated: Trainable = [.bottom, .top, .gate]) {
-        if updated.contains(.top) { clampTopDecoder() }
-        renormaliseBottomDecoder()
+        projectEntries(updated: updated)
+        renormaliseRows()
     }
+
+    /// The constraints that act entry by entry (top.W_dec ≥ 0), on the groups an optimizer step
+    /// `updated`, within `ranges` of the parameter buffer (nil: all): each rank of a shared update
+    /// projects its own slice, before the slices are gathered.
+    public func projectEntries(updated: GroupSet, within ranges: [Range<Int>]? = nil) {
+        if updated.contains(.top) { clampTopDecoder(within: ranges) }
+    }
+
+    /// The constraints that act on whole rows (unit bottom decoder rows), on every rank after the
+    /// gather, every step (see `applyConstraints`).
+    public func renormaliseRows() { renormaliseBottomDecoder() }
 
     /// The top decoder's non-negativity (where the model asks for it), on the positions of the
     /// parameter buffer in `ranges` that belong to top.W_dec (all of it by default): each rank

@@ -25,6 +25,16 @@ extension HierarchicalSAE {
         }
         return parts
     }
+
+    /// The parameter-only terms of a training step: `trainable` the groups its phase trains; the
+    /// orthogonality term's per-step sample of top latents is drawn from `seed` and `step`
+    /// (OrthogonalitySample, `sample` latents; 0: all).
+    public func parameterTerms(_ terms: LossTerms, weights: LossWeights, trainable: GroupSet, grads: TensorBuffer<T>?,
+                               sample: Int, seed: UInt64, step: Int) -> LossParts {
+        let orthRows = OrthogonalitySample.rows(latents: config.m2, sample: sample, seed: seed, step: step)
+        return parameterTerms(terms, weights: weights, trainsGate: trainable.contains(.gate), trainsTop: trainable.contains(.top),
+                              grads: grads, orthRows: orthRows)
+    }
 }
 
 /// β_gate · mean_i g_i over the bottom latents (a fixed gate: g ≡ 0.5, no gradient).

@@ -32,10 +32,8 @@ extension Trainer {
                 + "rank, but smaller than the true gradient. A spike like this usually means --lr (now \(config.lr)) is too high.")
         }
         let trainRanges = ranges(phase)
-        let orthRows = OrthogonalitySample.rows(latents: model.config.m2, sample: config.weights.orthSample,
-                                                seed: config.seed, step: state.globalStep)
-        let paramParts = model.parameterTerms(terms, weights: weights(), trainsGate: phase.trains.contains(.gate),
-                                              trainsTop: phase.trains.contains(.top), grads: reduced, orthRows: orthRows)
+        let paramParts = model.parameterTerms(terms, weights: weights(), trainable: phase.trains, grads: reduced,
+                                              sample: config.weights.orthSample, seed: config.seed, step: state.globalStep)
         stats.losses = stats.losses + paramParts
         guard stats.losses.total.isFinite else {
             throw HSAEError.badConfig(option: "--lr", message: "training diverged at \(phase.name), step \(state.stepInPhase): "
@@ -55,9 +53,9 @@ extension Trainer {
             .rate(step: state.stepInPhase, of: phase.steps)
         let norm = TrainableSpace.norm(partials)
         adam.update(params: model.params, grads: reduced, ranges: ownRanges, lr: lr, clip: Adam.clip(norm: norm, maxNorm: config.clipNorm))
-        if phase.trains.contains(.top) { model.clampTopDecoder(within: ownRanges) }
+        model.projectEntries(updated: phase.trains, within: ownRanges)
         try reducer.allGather([model.params], comm)
-        model.renormaliseBottomDecoder()
+        model.renormaliseRows()
         updateControllers(phase, stats)
         state.adamStep = adam.t
         state.stepInPhase += 1
