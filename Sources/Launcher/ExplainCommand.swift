@@ -42,7 +42,7 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         Session.run { comm, log in
             let sae = try loadModel(runPath, log: log)
-            guard !sae.config.isBaseline else {
+            guard !sae.config.architecture.edges.isEmpty else {  // a single-layer model: no tree to explain
                 throw HSAEError.badConfig(option: "--run", message: "\(runPath) is a single-layer baseline; explain needs an HSAE run")
             }
             let recorded = Explainer.harvestSettings(run: runPath)

@@ -66,8 +66,7 @@ struct FeaturesCommand: ParsableCommand {
             options.chunkRows = chunkRows
             let summary = try FeatureBrowser.build(inputs, options: options, out: out, comm: comm, log: log)
             if let summary {
-                log.info("wrote \(out)/\(FeatureSite.indexName) and \(summary.topLatents + summary.bottomLatents) latent pages "
-                         + "(\(summary.topLatents) top, \(summary.bottomLatents) bottom, \(summary.unclaimed) bottom unclaimed) "
+                log.info("wrote \(out)/\(FeatureSite.indexName) and \(summary.pages) latent pages (\(summary.counts)) "
                          + "from \(summary.rows) rows; open \(out)/\(FeatureSite.indexName) in a browser")
                 if let agreement = summary.agreement { log.info("tree vs truth: " + agreement.sentence) }
             }

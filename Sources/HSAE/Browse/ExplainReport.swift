@@ -13,11 +13,15 @@ public enum ExplainReport {
         let width = min(16, e.tokens.map(\.count).max() ?? 1)
         for t in e.tokens.indices {
             let token = e.tokens[t].padding(toLength: max(width, e.tokens[t].count), withPad: " ", startingAt: 0)
-            out.append(String(format: "%4d ", t) + token + "  top: " + list(Explanation.active(e.top, token: t), prefix: "T", limit: limit)
-                       + "  |  bottom: " + list(Explanation.active(e.bottom, token: t), prefix: "B", limit: limit))
+            out.append(String(format: "%4d ", t) + token + e.displayLayers.map { layer in
+                "  \(layer.name): " + list(Explanation.active(e.codes[layer.index], token: t), prefix: layer.idPrefix, limit: limit)
+            }.joined(separator: "  |"))
         }
-        out.append("top latents over the whole text (Σ activation, tokens firing):")
-        for s in e.topOverText() { out.append(String(format: "  T%d  %.3f  (%d of %d tokens)", s.latent, s.total, s.tokens, e.tokens.count)) }
+        let top = e.summaryLayer
+        out.append("\(top.name) latents over the whole text (Σ activation, tokens firing):")
+        for s in e.summaryOverText() {
+            out.append("  " + top.idPrefix + String(format: "%d  %.3f  (%d of %d tokens)", s.latent, s.total, s.tokens, e.tokens.count))
+        }
         return out
     }
 
@@ -25,35 +29,39 @@ public enum ExplainReport {
         func sparse(_ m: Matrix<Float>) -> [[[Double]]] {
             (0..<m.rows).map { t in Explanation.active(m, token: t).map { [Double($0.latent), Double($0.value)] } }
         }
-        let object: [String: Any] = ["tokens": e.tokens, "ids": e.ids.map(Int.init), "bottom": sparse(e.bottom), "top": sparse(e.top)]
+        var object: [String: Any] = ["tokens": e.tokens, "ids": e.ids.map(Int.init)]
+        for layer in e.layers { object[layer.name] = sparse(e.codes[layer.index]) }
         return try JSONSerialization.data(withJSONObject: object, options: JSONFormat.compactObject)
     }
 
-    /// A page: the text with each token shaded by its strongest top latent, and a table per token.
+    /// A page: the text with each token shaded by its strongest latent of the summary layer (top),
+    /// and a table per token.
     /// `site` (relative or absolute path of an `hsae features` site) turns latent ids into links.
     public static func html(_ e: Explanation, text: String, run: String, site: String?, perToken limit: Int = 5) -> String {
-        func link(_ level: String, _ j: Int) -> String {
-            let id = (level == "top" ? "T" : "B") + String(j)
-            return site.map { "<a href=\"\(HTMLText.escape($0))/\(level)/\(j).html\">\(id)</a>" } ?? id
+        func link(_ layer: FeatureCatalog.Layer, _ j: Int) -> String {
+            let id = layer.idPrefix + String(j)
+            return site.map { "<a href=\"\(HTMLText.escape($0))/\(layer.name)/\(j).html\">\(id)</a>" } ?? id
         }
-        let peak = e.top.storage.max() ?? 0
+        let top = e.summaryLayer, topCodes = e.codes[top.index]
+        let peak = topCodes.storage.max() ?? 0
         var b = "<h1>hsae explain</h1><p class=\"muted\">run \(HTMLText.escape(run)); \(e.tokens.count) tokens</p>"
         b += "<p class=\"ctx\">"
         for t in e.tokens.indices {
             let (s, joins) = RowContext.display(e.tokens[t])
-            let best = Explanation.active(e.top, token: t).first
-            b += (joins || t == 0 ? "" : " ") + "<span class=\"tok\" style=\"\(HTMLText.shade(best?.value ?? 0, max: peak))\" title=\"\(best.map { "T\($0.latent) \(String(format: "%.3f", $0.value))" } ?? "no top latent")\">\(HTMLText.escape(s))</span>"
+            let best = Explanation.active(topCodes, token: t).first
+            let title = best.map { "\(top.idPrefix)\($0.latent) \(String(format: "%.3f", $0.value))" } ?? "no \(top.name) latent"
+            b += (joins || t == 0 ? "" : " ") + "<span class=\"tok\" style=\"\(HTMLText.shade(best?.value ?? 0, max: peak))\" title=\"\(title)\">\(HTMLText.escape(s))</span>"
         }
-        b += "</p><h2>Top latents over the whole text</h2><table><tr><th>latent</th><th>Σ activation</th><th>tokens firing</th></tr>"
-        for s in e.topOverText() {
-            b += "<tr><td>\(link("top", s.latent))</td><td class=\"num\">\(HTMLText.fixed(s.total))</td><td class=\"num\">\(s.tokens)</td></tr>"
+        b += "</p><h2>\(top.title) latents over the whole text</h2><table><tr><th>latent</th><th>Σ activation</th><th>tokens firing</th></tr>"
+        for s in e.summaryOverText() {
+            b += "<tr><td>\(link(top, s.latent))</td><td class=\"num\">\(HTMLText.fixed(s.total))</td><td class=\"num\">\(s.tokens)</td></tr>"
         }
-        b += "</table><h2>Per token</h2><table><tr><th>#</th><th>token</th><th>top latents</th><th>bottom latents</th></tr>"
+        b += "</table><h2>Per token</h2><table><tr><th>#</th><th>token</th>" + e.displayLayers.map { "<th>\($0.name) latents</th>" }.joined() + "</tr>"
         for t in e.tokens.indices {
-            func cells(_ m: Matrix<Float>, _ level: String) -> String {
-                Explanation.active(m, token: t).prefix(limit).map { "<span class=\"pill\">\(link(level, $0.latent)) \(String(format: "%.3f", $0.value))</span>" }.joined(separator: " ")
+            func cells(_ layer: FeatureCatalog.Layer) -> String {
+                Explanation.active(e.codes[layer.index], token: t).prefix(limit).map { "<span class=\"pill\">\(link(layer, $0.latent)) \(String(format: "%.3f", $0.value))</span>" }.joined(separator: " ")
             }
-            b += "<tr><td class=\"num\">\(t)</td><td class=\"ctx\">\(HTMLText.escape(e.tokens[t]))</td><td>\(cells(e.top, "top"))</td><td>\(cells(e.bottom, "bottom"))</td></tr>"
+            b += "<tr><td class=\"num\">\(t)</td><td class=\"ctx\">\(HTMLText.escape(e.tokens[t]))</td>" + e.displayLayers.map { "<td>\(cells($0))</td>" }.joined() + "</tr>"
         }
         return HTMLText.page(title: "hsae explain", body: b + "</table>")
     }

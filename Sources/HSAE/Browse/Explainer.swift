@@ -1,7 +1,7 @@
 import Foundation
 
 /// `hsae explain`: a text through the language model and the HSAE, token by token.
-/// Legend: T tokens, d model width, m1/m2 latents.
+/// Legend: T tokens, d model width, m_l latents of layer l.
 ///
 /// The text is tokenised and cut into windows exactly as `hsae harvest` cuts a document
 /// (`HarvestPlan`: at most window − 2 tokens, each run as [CLS] … [SEP], special tokens not kept),
@@ -10,8 +10,15 @@ import Foundation
 public struct Explanation {
     public let tokens: [String]      // T WordPiece tokens
     public let ids: [Int32]          // T
-    public let bottom: Matrix<Float> // T×m1
-    public let top: Matrix<Float>    // T×m2
+    /// The model's layers, bottom first.
+    public let layers: [FeatureCatalog.Layer]
+    /// Per layer, its codes: T×m_l.
+    public let codes: [Matrix<Float>]
+
+    /// The layers top first: the order of the columns.
+    public var displayLayers: [FeatureCatalog.Layer] { layers.reversed() }
+    /// The highest layer (the HSAE: top), whose latents summarise the text.
+    public var summaryLayer: FeatureCatalog.Layer { layers[layers.count - 1] }
 
     /// The active latents of token t, largest first (ties by index).
     public static func active(_ codes: Matrix<Float>, token t: Int) -> [(latent: Int, value: Float)] {
@@ -19,9 +26,10 @@ public struct Explanation {
             .sorted { $0.value != $1.value ? $0.value > $1.value : $0.latent < $1.latent }
     }
 
-    /// Top latents over the whole text: (latent, Σ activation, tokens firing), by Σ descending.
-    public func topOverText(_ n: Int = 10) -> [(latent: Int, total: Double, tokens: Int)] {
-        (0..<top.cols).compactMap { j -> (latent: Int, total: Double, tokens: Int)? in
+    /// The summary layer's latents over the whole text: (latent, Σ activation, tokens firing), by Σ descending.
+    public func summaryOverText(_ n: Int = 10) -> [(latent: Int, total: Double, tokens: Int)] {
+        let top = codes[summaryLayer.index]
+        return (0..<top.cols).compactMap { j -> (latent: Int, total: Double, tokens: Int)? in
             var total = 0.0, count = 0
             for t in 0..<top.rows where top[t, j] > 0 { total += Double(top[t, j]); count += 1 }
             return count > 0 ? (j, total, count) : nil
@@ -70,6 +78,8 @@ public enum Explainer {
         let c = model.inputScale
         for i in 0..<rows.storage.count { ws.x.base[i] = c * rows.storage[i] }
         model.forward(ws, ForwardOptions(path: model.config.architecture.path("full")))
-        return Explanation(tokens: ids.map { lm.tokenizer.vocabulary[Int($0)] }, ids: ids, bottom: ws.z1.matrix(), top: ws.z2.matrix())
+        let layers = model.config.layers
+        return Explanation(tokens: ids.map { lm.tokenizer.vocabulary[Int($0)] }, ids: ids, layers: layers.map(FeatureCatalog.Layer.init),
+                           codes: layers.map { model.denseCode(layer: $0.index, in: ws).matrix() })
     }
 }

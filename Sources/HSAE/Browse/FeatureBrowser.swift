@@ -6,12 +6,19 @@ public enum FeatureBrowser {
     /// What was written, for the command's summary (rank 0).
     public struct Summary: Sendable {
         public let rows: Int64
-        public let topLatents: Int
-        public let bottomLatents: Int
-        public let unclaimed: Int
+        /// Latent pages per layer, top first: (layer name, latents).
+        public let layers: [(name: String, latents: Int)]
+        /// Per edge: (child layer name, its latents no parent claims).
+        public let unclaimed: [(layer: String, latents: Int)]
         public let contextNote: String?
         /// Synthetic data: the tree against the true hierarchy.
         public let agreement: HierarchyAgreement?
+
+        public var pages: Int { layers.reduce(0) { $0 + $1.latents } }
+        /// "8 top, 32 bottom, 0 bottom unclaimed".
+        public var counts: String {
+            (layers.map { "\($0.latents) \($0.name)" } + unclaimed.map { "\($0.latents) \($0.layer) unclaimed" }).joined(separator: ", ")
+        }
     }
 
     public static func build(_ inputs: EvalInputs, options: FeatureScanner.Options, out: String, comm: Communicator,
@@ -39,9 +46,12 @@ public enum FeatureBrowser {
         var facts: [(String, String)] = [
             ("run", inputs.run),
             ("data", "\(inputs.data.path) (\(inputs.rowsSource): rows \(inputs.rows.lowerBound)..<\(inputs.rows.upperBound), \(inputs.rows.count) rows)"),
-            ("layers", "bottom \(inputs.model.config.m1) latents, top \(inputs.model.config.m2) latents"),
-            ("children", "bottom latents whose top.W_dec weight is ≥ \(FeatureCatalog.childThreshold) × the row's peak"),
+            ("layers", catalog.layers.map { "\($0.name) \(catalog.latents[$0.index].count) latents" }.joined(separator: ", ")),
         ]
+        for edge in catalog.edges {
+            guard let weights = edge.weightsName else { continue }
+            facts.append(("children", "\(catalog.layers[edge.child].name) latents whose \(weights) weight is ≥ \(FeatureCatalog.childThreshold) × the row's peak"))
+        }
         if let note { facts.append(("contexts", note)) }
         let agreement = inputs.truth.map { HierarchyAgreement(catalog, truth: $0) }
         if let agreement {
@@ -49,7 +59,8 @@ public enum FeatureBrowser {
             facts.append(("tree vs truth", agreement.sentence))
         }
         try FeatureSite.write(catalog, to: out, data: inputs.data, truth: inputs.truth, context: context, facts: facts)
-        return Summary(rows: scan.rows, topLatents: catalog.top.count, bottomLatents: catalog.bottom.count,
-                       unclaimed: catalog.unclaimed.count, contextNote: note, agreement: agreement)
+        return Summary(rows: scan.rows, layers: catalog.displayLayers.map { ($0.name, catalog.latents[$0.index].count) },
+                       unclaimed: catalog.edges.indices.map { (catalog.layers[catalog.edges[$0].child].name, catalog.unclaimed[$0].count) },
+                       contextNote: note, agreement: agreement)
     }
 }

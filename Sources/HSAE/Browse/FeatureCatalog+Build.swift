@@ -4,42 +4,56 @@ extension FeatureCatalog {
     /// Builds the catalog from the global scan (rank 0). `labelNames[k]` names scan kind k and
     /// `classNames[k]` its classes.
     public init(scan: FeatureScan, model: HierarchicalSAE<Float>, labelNames: [String], classNames: [[String]]) {
-        let (m1, m2) = (scan.m1, scan.m2)
-        let decoder = model.view(.topWDec).matrix()  // m2×m1, non-negative
-        var childrenOf: [[Link]] = [], parentsOf = [[Link]](repeating: [], count: m1)
-        for j in 0..<m2 {
-            let row = decoder.row(j)
-            let peak = Double(row.max() ?? 0)
-            var links: [Link] = []
-            if peak > 0 {
-                for (i, w) in row.enumerated() where w > 0 && Double(w) >= Self.childThreshold * peak {
-                    links.append(Link(latent: i, weight: Double(w), count: 0))
-                    parentsOf[i].append(Link(latent: j, weight: Double(w), count: 0))
+        let architecture = model.config.architecture
+        let modelEdges = architecture.edges
+        // Per edge: each parent latent's children (ranked) and each child latent's parents (unranked).
+        var childrenOf: [[[Link]]] = [], parentsOf: [[[Link]]] = []
+        for edge in modelEdges {
+            let (mp, mc) = (scan.latents[edge.parent], scan.latents[edge.child])
+            var children: [[Link]] = [], parents = [[Link]](repeating: [], count: mc)
+            if let weights = edge.weights {
+                let decoder = model.view(weights).matrix()  // m_parent × m_child (the HSAE: non-negative)
+                for j in 0..<mp {
+                    let row = decoder.row(j)
+                    let peak = Double(row.max() ?? 0)
+                    var links: [Link] = []
+                    if peak > 0 {
+                        for (i, w) in row.enumerated() where w > 0 && Double(w) >= Self.childThreshold * peak {
+                            links.append(Link(latent: i, weight: Double(w), count: 0))
+                            parents[i].append(Link(latent: j, weight: Double(w), count: 0))
+                        }
+                    }
+                    children.append(Self.ranked(links))
                 }
+            } else {
+                children = [[Link]](repeating: [], count: mp)
             }
-            childrenOf.append(Self.ranked(links))
+            childrenOf.append(children)
+            parentsOf.append(parents)
         }
         let n = Double(max(scan.rows, 1))
-        func coFiringForTop(_ j: Int) -> [Link] {
-            let links = (0..<m1).compactMap { i -> Link? in
-                let both = Int64(scan.coFirings[j * m1 + i]), ci = scan.bottom.firings[i]
+        func coFiringForParent(_ e: Int, _ j: Int) -> [Link] {
+            let co = scan.coFirings[e], mc = scan.latents[co.child]
+            let links = (0..<mc).compactMap { i -> Link? in
+                let both = Int64(co.counts[j * mc + i]), ci = scan.stats[co.child].firings[i]
                 guard ci >= Self.minCoFirings, both > 0 else { return nil }
                 return Link(latent: i, weight: Double(both) / Double(ci), count: both)
             }
             return Self.ranked(links)
         }
-        func coFiringForBottom(_ i: Int) -> [Link] {
-            let ci = scan.bottom.firings[i]
+        func coFiringForChild(_ e: Int, _ i: Int) -> [Link] {
+            let co = scan.coFirings[e], mc = scan.latents[co.child]
+            let ci = scan.stats[co.child].firings[i]
             guard ci >= Self.minCoFirings else { return [] }
-            let links = (0..<m2).compactMap { j -> Link? in
-                let both = Int64(scan.coFirings[j * m1 + i])
+            let links = (0..<scan.latents[co.parent]).compactMap { j -> Link? in
+                let both = Int64(co.counts[j * mc + i])
                 return both > 0 ? Link(latent: j, weight: Double(both) / Double(ci), count: both) : nil
             }
             return Self.ranked(links)
         }
-        func latent(_ level: Level, _ j: Int) -> Latent {
-            let (stats, best, sample, column) = level == .top
-                ? (scan.top, scan.topTop, scan.topSample, m1 + j) : (scan.bottom, scan.bottomTop, scan.bottomSample, j)
+        let layers = architecture.layers.map(Layer.init)
+        func latent(_ layer: Int, _ j: Int) -> Latent {
+            let (stats, best, sample, column) = (scan.stats[layer], scan.best[layer], scan.samples[layer], scan.latentOffsets[layer] + j)
             let f = stats.firings[j]
             let mean = f > 0 ? ActivationFixedPoint.value(stats.sum[j]) / Double(f) : 0
             let histogram = Array(stats.histogram[j * ActivationBins.slots ..< (j + 1) * ActivationBins.slots])
@@ -53,21 +67,31 @@ extension FeatureCatalog {
                 }.sorted { $0.share != $1.share ? $0.share > $1.share : $0.name < $1.name }
                 return Association(kind: labelNames[k], classes: Array(classes.prefix(3)))
             }
-            return Latent(level: level, index: j, firings: f, frequency: Double(f) / n, meanActivation: mean,
-                          histogram: histogram, examples: best.examples(latent: j),
+            let asParent = modelEdges.indices.filter { modelEdges[$0].parent == layer }.map {
+                Relatives(edge: $0, claimed: childrenOf[$0][j], coFiring: coFiringForParent($0, j))
+            }
+            let asChild = modelEdges.indices.filter { modelEdges[$0].child == layer }.map {
+                Relatives(edge: $0, claimed: Self.ranked(parentsOf[$0][j]), coFiring: coFiringForChild($0, j))
+            }
+            return Latent(layer: layer, index: j, id: layers[layer].idPrefix + String(j), firings: f, frequency: Double(f) / n,
+                          meanActivation: mean, histogram: histogram, examples: best.examples(latent: j),
                           lowerSamples: Self.lowerBands(sample.examples(latent: j)), associations: associations,
                           truthMatch: Self.truthMatch(scan: scan, stats: stats, latent: j, column: column),
-                          children: level == .top ? childrenOf[j] : [],
-                          coFiring: level == .top ? coFiringForTop(j) : coFiringForBottom(j),
-                          parents: level == .bottom ? Self.ranked(parentsOf[j]) : [])
+                          asParent: asParent, asChild: asChild)
         }
         rows = scan.rows
-        top = (0..<m2).map { latent(.top, $0) }
-        bottom = (0..<m1).map { latent(.bottom, $0) }
-        let claimed = Set(childrenOf.flatMap { $0.map(\.latent) })
-        unclaimed = (0..<m1).filter { !claimed.contains($0) }
-        examplesPerLatent = scan.topTop.capacity
+        self.layers = layers
+        edges = modelEdges.map { Edge(parent: $0.parent, child: $0.child, weightsName: $0.weights.map { model.layout.entry($0).name }) }
+        latents = layers.indices.map { l in (0..<scan.latents[l]).map { latent(l, $0) } }
+        unclaimed = modelEdges.indices.map { e in
+            let claimed = Set(childrenOf[e].flatMap { $0.map(\.latent) })
+            return (0..<scan.latents[modelEdges[e].child]).filter { !claimed.contains($0) }
+        }
+        examplesPerLatent = scan.best.last?.capacity ?? 0
     }
+
+    /// Layer `layer`'s latent `index`.
+    public func latent(_ layer: Int, _ index: Int) -> Latent { latents[layer][index] }
 
     /// Heaviest first, ties by latent index; the first `linksShown`.
     static func ranked(_ links: [Link]) -> [Link] {
@@ -101,7 +125,7 @@ extension FeatureCatalog {
         var out: [(feature: Int, rho: Double)] = []
         for f in 0..<F {
             let sy = ActivationFixedPoint.value(scan.truthSum[f]), syy = ActivationFixedPoint.value(scan.truthSumSquares[f])
-            let sxy = ActivationFixedPoint.value(scan.truthCross[f * (scan.m1 + scan.m2) + column])
+            let sxy = ActivationFixedPoint.value(scan.truthCross[f * scan.totalLatents + column])
             let vy = n * syy - sy * sy
             guard vy > 0 else { continue }
             out.append((f, (n * sxy - sx * sy) / (vx * vy).squareRoot()))

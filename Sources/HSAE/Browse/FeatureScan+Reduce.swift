@@ -2,14 +2,15 @@ import Dist
 
 extension FeatureScan {
     /// Combines every rank's scan: one allreduce of every integer sum (Int64), one of the
-    /// co-firing counts (Int32), and four gathers per example set at rank 0, which merges them.
-    /// Every rank issues the same collectives in the same order; after it, rank 0 holds the
-    /// global scan (other ranks hold the summed integers and their own example sets).
+    /// co-firing counts of every edge (Int32), and four gathers per example set at rank 0, which
+    /// merges them (every layer's top examples, then every layer's samples). Every rank issues the
+    /// same collectives in the same order; after it, rank 0 holds the global scan (other ranks hold
+    /// the summed integers and their own example sets).
     ///
     /// Integer sums are associative and the example sets are ordered by (value, row) or
     /// (hash, row), so the result is the same for any rank count.
     func reduce(over comm: Communicator) throws {
-        var parts: [[Int64]] = [[rows]] + bottom.parts + top.parts + classRows + [truthSum, truthSumSquares, truthCross]
+        var parts: [[Int64]] = [[rows]] + stats.flatMap(\.parts) + classRows + [truthSum, truthSumSquares, truthCross]
         var flat = parts.flatMap { $0 }
         try comm.allreduce(&flat)
         var offset = 0
@@ -18,19 +19,28 @@ extension FeatureScan {
             offset += parts[k].count
         }
         rows = parts[0][0]
-        let n1 = bottom.parts.count, n2 = top.parts.count, nc = classRows.count
-        bottom.replaceParts(Array(parts[1 ..< 1 + n1]))
-        top.replaceParts(Array(parts[1 + n1 ..< 1 + n1 + n2]))
-        classRows = Array(parts[1 + n1 + n2 ..< 1 + n1 + n2 + nc])
-        truthSum = parts[1 + n1 + n2 + nc]
-        truthSumSquares = parts[2 + n1 + n2 + nc]
-        truthCross = parts[3 + n1 + n2 + nc]
-        try comm.allreduce(&coFirings)
+        var next = 1
+        for l in stats.indices {
+            let n = stats[l].parts.count
+            stats[l].replaceParts(Array(parts[next ..< next + n]))
+            next += n
+        }
+        let nc = classRows.count
+        classRows = Array(parts[next ..< next + nc])
+        truthSum = parts[next + nc]
+        truthSumSquares = parts[next + nc + 1]
+        truthCross = parts[next + nc + 2]
+        var counts = coFirings.flatMap(\.counts)
+        if !counts.isEmpty { try comm.allreduce(&counts) }  // every rank's model has the same edges
+        offset = 0
+        for e in coFirings.indices {
+            let n = coFirings[e].counts.count
+            coFirings[e].counts = Array(counts[offset ..< offset + n])
+            offset += n
+        }
 
-        bottomTop = try Self.gathered(bottomTop, comm)
-        topTop = try Self.gathered(topTop, comm)
-        bottomSample = try Self.gathered(bottomSample, comm)
-        topSample = try Self.gathered(topSample, comm)
+        for l in best.indices { best[l] = try Self.gathered(best[l], comm) }
+        for l in samples.indices { samples[l] = try Self.gathered(samples[l], comm) }
     }
 
     /// The merged example set on rank 0; the rank's own elsewhere.

@@ -1,64 +1,79 @@
 import Foundation
 
 /// Everything `hsae features` gathers in its one pass over the rows, on one rank.
-/// Legend: m1/m2 latents per layer, F true features (synthetic data), K examples, S samples,
-/// c = 2w + 1 context rows.
+/// Legend: m_l latents of layer l (m = Σ m_l), F true features (synthetic data), K examples,
+/// S samples, c = 2w + 1 context rows.
 ///
-/// Sums are integers (`LatentStats`, fixed point), example sets are rank-order-free
-/// (`ExampleSlots`), so `reduced(over:)` gives every rank count the same result bit for bit.
-/// Memory is independent of the row count: O(m·(K + S)·c + m·bins + m1·m2 + F·(m1 + m2)).
+/// Per layer: latent statistics, top examples and a random sample; per edge of the hierarchy:
+/// co-firing counts. Sums are integers (`LatentStats`, fixed point), example sets are
+/// rank-order-free (`ExampleSlots`), so `reduced(over:)` gives every rank count the same result bit
+/// for bit. Memory is independent of the row count: O(m·(K + S)·c + m·bins + Σ_edges m_p·m_c + F·m).
 public final class FeatureScan {
     /// The label kinds scanned: those with at most `maxClasses` named classes (not token_id, doc_id).
     public static let maxClasses = 512
 
-    public let m1: Int, m2: Int
+    /// An edge of the hierarchy as the scan counts it: rows where parent latent j and child latent i
+    /// both fire, at `counts[j * childLatents + i]`.
+    public struct CoFiring: Sendable {
+        public let parent: Int
+        public let child: Int
+        public var counts: [Int32]           // m_parent × m_child
+    }
+
+    /// Latents per layer (the model's layers, bottom first).
+    public let latents: [Int]
+    /// Each layer's first column among the layers' latents laid end to end (`truthCross`).
+    public let latentOffsets: [Int]
     public let contextRadius: Int           // w
     public let labelKinds: [Int]            // indices into the data set's label kinds
     public let classCounts: [Int]
     public let trueFeatures: Int            // F, 0 without ground truth
     @exclusivity(unchecked) public var rows: Int64 = 0
-    @exclusivity(unchecked) public var bottom: LatentStats
-    @exclusivity(unchecked) public var top: LatentStats
-    @exclusivity(unchecked) public var bottomTop: ExampleSlots, topTop: ExampleSlots
-    @exclusivity(unchecked) public var bottomSample: ExampleSlots, topSample: ExampleSlots
+    @exclusivity(unchecked) public var stats: [LatentStats]        // per layer
+    @exclusivity(unchecked) public var best: [ExampleSlots]        // per layer: top examples
+    @exclusivity(unchecked) public var samples: [ExampleSlots]     // per layer: random sample
     @exclusivity(unchecked) public var classRows: [[Int64]]         // per kind: rows per class
-    @exclusivity(unchecked) public var coFirings: [Int32]           // m2×m1: rows where top j and bottom i both fire
-    /// Ground truth (synthetic): per true feature Σy, Σy² and per (feature, latent) Σ z·y,
-    /// latents of [Z1 Z2] (m1 + m2 columns), fixed point.
+    @exclusivity(unchecked) public var coFirings: [CoFiring]        // per edge
+    /// Ground truth (synthetic): per true feature Σy, Σy² and per (feature, latent) Σ z·y, over the
+    /// layers' latents laid end to end (m columns), fixed point.
     @exclusivity(unchecked) public var truthSum: [Int64]            // F
     @exclusivity(unchecked) public var truthSumSquares: [Int64]     // F
-    @exclusivity(unchecked) public var truthCross: [Int64]          // F×(m1 + m2)
+    @exclusivity(unchecked) public var truthCross: [Int64]          // F×m
 
-    public init(m1: Int, m2: Int, examples: Int, samples: Int, contextRadius w: Int,
+    /// The model's latents, all layers.
+    public var totalLatents: Int { latents.reduce(0, +) }
+
+    /// `latents` per layer; `edges` (parent, child) as the model declares them.
+    public init(latents: [Int], edges: [(parent: Int, child: Int)], examples: Int, samples: Int, contextRadius w: Int,
                 labelKinds: [Int], classCounts: [Int], trueFeatures: Int) {
-        self.m1 = m1
-        self.m2 = m2
+        self.latents = latents
+        latentOffsets = latents.indices.map { latents[0 ..< $0].reduce(0, +) }
         contextRadius = w
         self.labelKinds = labelKinds
         self.classCounts = classCounts
         self.trueFeatures = trueFeatures
-        bottom = LatentStats(latents: m1, classCounts: classCounts)
-        top = LatentStats(latents: m2, classCounts: classCounts)
+        stats = latents.map { LatentStats(latents: $0, classCounts: classCounts) }
         let c = 2 * w + 1
-        bottomTop = ExampleSlots(policy: .top, latents: m1, capacity: examples, contextWidth: c)
-        topTop = ExampleSlots(policy: .top, latents: m2, capacity: examples, contextWidth: c)
-        bottomSample = ExampleSlots(policy: .sample, latents: m1, capacity: samples, contextWidth: c)
-        topSample = ExampleSlots(policy: .sample, latents: m2, capacity: samples, contextWidth: c)
+        best = latents.map { ExampleSlots(policy: .top, latents: $0, capacity: examples, contextWidth: c) }
+        self.samples = latents.map { ExampleSlots(policy: .sample, latents: $0, capacity: samples, contextWidth: c) }
         classRows = classCounts.map { [Int64](repeating: 0, count: $0) }
-        coFirings = [Int32](repeating: 0, count: m2 * m1)
+        coFirings = edges.map { CoFiring(parent: $0.parent, child: $0.child,
+                                         counts: [Int32](repeating: 0, count: latents[$0.parent] * latents[$0.child])) }
         truthSum = [Int64](repeating: 0, count: trueFeatures)
         truthSumSquares = truthSum
-        truthCross = [Int64](repeating: 0, count: trueFeatures * (m1 + m2))
+        truthCross = [Int64](repeating: 0, count: trueFeatures * latents.reduce(0, +))
     }
 
-    /// One computed block of rows. `codes1`/`codes2` hold the codes of rows
-    /// `computed.lowerBound ..< computed.upperBound` (B×m1, B×m2, row-major); only the rows in
+    /// One computed block of rows. `codes[l]` holds layer l's codes of rows
+    /// `computed.lowerBound ..< computed.upperBound` (B×m_l, row-major); only the rows in
     /// `scanned` (inside `computed`) are counted, the others are context.
     /// `classes[k][r]` is the class of scanned row r for kind k; `truth[r]` its true features.
-    func add(codes1: UnsafePointer<Float>, codes2: UnsafePointer<Float>, computed: Range<Int>, scanned: Range<Int>,
+    func add(codes: [UnsafePointer<Float>], computed: Range<Int>, scanned: Range<Int>,
              classes: [[Int]], truth: [[GroundTruth.Firing]]?) {
+        precondition(codes.count == latents.count, "\(codes.count) codes for \(latents.count) layers")
         let w = contextRadius
-        var active1: [Int] = [], active2: [Int] = []
+        let width = totalLatents
+        var active = [[Int]](repeating: [], count: latents.count)
         for row in scanned {
             let local = row - computed.lowerBound
             let r = row - scanned.lowerBound
@@ -87,21 +102,25 @@ public final class FeatureScan {
                     }
                 }
             }
-            scanLayer(codes1, m1, &bottom, &bottomTop, &bottomSample, layer: 0, active: &active1)
-            scanLayer(codes2, m2, &top, &topTop, &topSample, layer: 1, active: &active2)
-            for j in active2 {
-                let base = j * m1
-                for i in active1 { coFirings[base + i] &+= 1 }
+            for l in latents.indices {
+                scanLayer(codes[l], latents[l], &stats[l], &best[l], &samples[l], layer: l, active: &active[l])
+            }
+            for e in coFirings.indices {
+                let (parent, child, mc) = (coFirings[e].parent, coFirings[e].child, latents[coFirings[e].child])
+                for j in active[parent] {
+                    let base = j * mc
+                    for i in active[child] { coFirings[e].counts[base + i] &+= 1 }
+                }
             }
             if let truth {
-                let z1 = codes1 + local * m1, z2 = codes2 + local * m2
                 for f in truth[r] {
                     let y = Double(f.magnitude)
                     truthSum[f.feature] += ActivationFixedPoint.quantise(y)
                     truthSumSquares[f.feature] += ActivationFixedPoint.quantise(y * y)
-                    let base = f.feature * (m1 + m2)
-                    for i in active1 { truthCross[base + i] += ActivationFixedPoint.quantise(Double(z1[i]) * y) }
-                    for j in active2 { truthCross[base + m1 + j] += ActivationFixedPoint.quantise(Double(z2[j]) * y) }
+                    for l in latents.indices {
+                        let z = codes[l] + local * latents[l], base = f.feature * width + latentOffsets[l]
+                        for i in active[l] { truthCross[base + i] += ActivationFixedPoint.quantise(Double(z[i]) * y) }
+                    }
                 }
             }
         }

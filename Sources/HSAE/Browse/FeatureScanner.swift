@@ -23,12 +23,13 @@ public enum FeatureScanner {
     public static func scan(_ inputs: EvalInputs, contextRadius w: Int, options: Options, comm: Communicator,
                             log: Logger) throws -> FeatureScan {
         let model = inputs.model, data = inputs.data
-        let (m1, m2) = (model.config.m1, model.config.m2)
+        let architecture = model.config.architecture
         let kinds = data.labelKinds.indices.filter { k in
             let classes = data.labelKinds[k].classes
             return classes != nil && classes!.count <= FeatureScan.maxClasses
         }
-        let scan = FeatureScan(m1: m1, m2: m2, examples: options.examples, samples: options.samples, contextRadius: w,
+        let scan = FeatureScan(latents: architecture.layers.map(\.latents), edges: architecture.edges.map { ($0.parent, $0.child) },
+                               examples: options.examples, samples: options.samples, contextRadius: w,
                                labelKinds: kinds, classCounts: kinds.map { data.labelKinds[$0].classes!.count },
                                trueFeatures: inputs.truth?.layout.featureCount ?? 0)
         let rows = inputs.rows
@@ -49,10 +50,11 @@ public enum FeatureScanner {
                 raw.storage.withUnsafeBufferPointer { src in
                     for i in 0..<src.count { ws.x.base[i] = c * src[i] }
                 }
-                model.forward(ws, ForwardOptions(path: model.config.architecture.path("full")))
+                model.forward(ws, ForwardOptions(path: architecture.path("full")))
                 let list = Array(scanned)
                 let classes = kinds.map { data.labels(kind: $0, rows: list) }
-                scan.add(codes1: ws.z1.base, codes2: ws.z2.base, computed: computed, scanned: scanned,
+                let codes = architecture.layers.map { UnsafePointer(model.denseCode(layer: $0.index, in: ws).base) }
+                scan.add(codes: codes, computed: computed, scanned: scanned,
                          classes: classes, truth: inputs.truth?.firing(rows: list))
                 // Rows are read by position (nothing mapped), but labels are read through the label
                 // files' maps: unmap those pages every 256 MiB of rows scanned, so the resident set

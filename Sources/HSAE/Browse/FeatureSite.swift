@@ -1,7 +1,7 @@
 import Foundation
 
-/// Writes the feature browser: `index.html`, `top/J.html` for every top latent and
-/// `bottom/I.html` for every bottom latent — static files with inline style and script that open
+/// Writes the feature browser: `index.html` and `NAME/I.html` for every latent I of every layer
+/// NAME (the HSAE: `top/J.html`, `bottom/I.html`) — static files with inline style and script that open
 /// from disk. The bytes depend only on the catalog and the data set, so any rank count that
 /// produced the same catalog writes the same site.
 public enum FeatureSite {
@@ -11,7 +11,7 @@ public enum FeatureSite {
                              context: RowContext?, facts: [(String, String)]) throws {
         let renderer = ExampleRenderer(data: data, context: context, truth: truth)
         let fm = FileManager.default
-        for sub in ["top", "bottom"] {
+        for sub in catalog.displayLayers.map(\.name) {
             do {
                 try fm.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
             } catch {
@@ -19,8 +19,8 @@ public enum FeatureSite {
             }
         }
         let page = LatentPage(catalog: catalog, renderer: renderer, truth: truth)
-        for l in catalog.top + catalog.bottom {
-            try AtomicFile.write(Data(page.html(l).utf8), to: directory + "/" + LatentPage.path(l.level, l.index))
+        for l in catalog.displayLayers.flatMap({ catalog.latents[$0.index] }) {
+            try AtomicFile.write(Data(page.html(l).utf8), to: directory + "/" + LatentPage.path(catalog.layers[l.layer], l.index))
         }
         let index = IndexPage(catalog: catalog, renderer: renderer, truth: truth, title: "HSAE feature browser", facts: facts)
         try AtomicFile.write(Data(index.html().utf8), to: directory + "/" + indexName)

@@ -1,7 +1,7 @@
-/// Synthetic data: does the browser's tree agree with the true hierarchy? For every top latent
-/// whose best-correlated true feature is a true parent with ρ ≥ `minRho` ("a parent the top layer
-/// found"), its decoder children are checked: a child agrees when its own best true feature is a
-/// child of that same parent.
+/// Synthetic data: does the browser's tree agree with the true hierarchy? For every latent of an
+/// edge's parent layer (the HSAE: top) whose best-correlated true feature is a true parent with
+/// ρ ≥ `minRho` ("a parent the layer found"), its children by the edge's weights are checked: a
+/// child agrees when its own best true feature is a child of that same parent.
 public struct HierarchyAgreement: Equatable, Sendable {
     public static let minRho = 0.5
 
@@ -14,22 +14,30 @@ public struct HierarchyAgreement: Equatable, Sendable {
     public var children = 0
     public var agreeing = 0
 
+    /// The parent layers' name in the sentence ("top").
+    public var parentLayer = ""
+
     public var fraction: Double { children > 0 ? Double(agreeing) / Double(children) : 0 }
 
-    /// Per top latent: (true parent, children agreeing, children listed), nil when not a found parent.
-    public static func perTop(_ catalog: FeatureCatalog, truth: GroundTruth) -> [(parent: Int, agreeing: Int, children: Int)?] {
-        catalog.top.map { l in
+    /// Per latent of edge `e`'s parent layer: (true parent, children agreeing, children listed),
+    /// nil when not a found parent.
+    public static func perParent(_ catalog: FeatureCatalog, edge e: Int, truth: GroundTruth) -> [(parent: Int, agreeing: Int, children: Int)?] {
+        let edge = catalog.edges[e]
+        return catalog.latents[edge.parent].map { l in
             guard let m = l.truthMatch.first, m.rho >= minRho, m.feature < truth.layout.roots else { return nil }
-            let agreeing = l.children.filter { c in
-                guard let cm = catalog.bottom[c.latent].truthMatch.first else { return false }
+            let claimed = l.asParent.first { $0.edge == e }?.claimed ?? []
+            let agreeing = claimed.filter { c in
+                guard let cm = catalog.latent(edge.child, c.latent).truthMatch.first else { return false }
                 return truth.layout.parentOf(cm.feature) == m.feature
             }.count
-            return (m.feature, agreeing, l.children.count)
+            return (m.feature, agreeing, claimed.count)
         }
     }
 
+    /// Over every edge of the catalog.
     public init(_ catalog: FeatureCatalog, truth: GroundTruth) {
-        let rows = Self.perTop(catalog, truth: truth).compactMap { $0 }
+        let rows = catalog.edges.indices.flatMap { Self.perParent(catalog, edge: $0, truth: truth) }.compactMap { $0 }
+        parentLayer = Set(catalog.edges.map(\.parent)).sorted().map { catalog.layers[$0].name }.joined(separator: "/")
         parentsFound = rows.count
         distinctParents = Set(rows.map(\.parent)).count
         trueParents = truth.layout.roots
@@ -38,7 +46,7 @@ public struct HierarchyAgreement: Equatable, Sendable {
     }
 
     public var sentence: String {
-        "\(parentsFound) top latents match a true parent at ρ ≥ \(Self.minRho) (\(distinctParents) of \(trueParents) true parents); "
+        "\(parentsFound) \(parentLayer) latents match a true parent at ρ ≥ \(Self.minRho) (\(distinctParents) of \(trueParents) true parents); "
             + "\(agreeing) of \(children) of their decoder children (\(HTMLText.percent(fraction))) match a true child of that parent"
     }
 }

@@ -1,16 +1,17 @@
 import Foundation
 
-/// One latent's page of the feature browser: `top/J.html` or `bottom/I.html`.
+/// One latent's page of the feature browser: `NAME/I.html` for latent I of the layer NAME
+/// (`top/J.html`, `bottom/I.html`).
 struct LatentPage {
     let catalog: FeatureCatalog
     let renderer: ExampleRenderer
     let truth: GroundTruth?
 
-    static func path(_ level: FeatureCatalog.Level, _ index: Int) -> String { "\(level.rawValue)/\(index).html" }
+    static func path(_ layer: FeatureCatalog.Layer, _ index: Int) -> String { "\(layer.name)/\(index).html" }
 
     /// A link from another latent page (one directory down from the site root).
-    static func link(_ level: FeatureCatalog.Level, _ index: Int) -> String {
-        "<a href=\"../\(path(level, index))\">\(level == .top ? "T" : "B")\(index)</a>"
+    static func link(_ layer: FeatureCatalog.Layer, _ index: Int) -> String {
+        "<a href=\"../\(path(layer, index))\">\(layer.idPrefix)\(index)</a>"
     }
 
     func truthName(_ f: Int) -> String { truth.map { $0.layout.name(of: f) } ?? "feature \(f)" }
@@ -22,8 +23,10 @@ struct LatentPage {
 
     func html(_ l: FeatureCatalog.Latent) -> String {
         let peak = l.examples.first?.value ?? 0
-        var b = "<p><a href=\"../index.html\(l.level == .top ? "#t\(l.index)" : "")\">← index</a></p>"
-        b += "<h1>\(l.level == .top ? "Top" : "Bottom") latent \(l.id)</h1>"
+        let layer = catalog.layers[l.layer]
+        // A parent's node in the index's tree has an anchor.
+        var b = "<p><a href=\"../index.html\(l.asParent.isEmpty ? "" : "#" + layer.anchor(l.index))\">← index</a></p>"
+        b += "<h1>\(layer.title) latent \(l.id)</h1>"
         b += "<table><tr><th>firing frequency</th><td class=\"num\">\(HTMLText.percent(l.frequency)) (\(l.firings) of \(catalog.rows) rows)</td></tr>"
         b += "<tr><th>mean activation when firing</th><td class=\"num\">\(HTMLText.fixed(l.meanActivation))</td></tr>"
         b += "<tr><th>largest activation</th><td class=\"num\">\(HTMLText.fixed(Double(peak)))</td></tr></table>"
@@ -70,45 +73,54 @@ struct LatentPage {
         return b + "</table>"
     }
 
-    /// Top: children (decoder) with their own top examples, and co-firing bottom latents.
-    /// Bottom: the top latents that claim it, and co-firing top latents.
+    /// Over each edge it is the parent of: its children (by the edge's weights) with their own top
+    /// examples, and the co-firing child latents. Over each edge it is the child of: the parents
+    /// that claim it, and the co-firing parent latents.
     func relatives(_ l: FeatureCatalog.Latent) -> String {
         var b = ""
-        if l.level == .top {
-            b += "<h2>Children: bottom latents the decoder row weights most</h2>"
+        for r in l.asParent {
+            let edge = catalog.edges[r.edge]
+            let (parent, child) = (catalog.layers[edge.parent], catalog.layers[edge.child])
+            b += "<h2>Children: \(child.name) latents the decoder row weights most</h2>"
             if let truth, let m = l.truthMatch.first, m.feature < truth.layout.roots {
-                let agreeing = l.children.filter { c in
-                    catalog.bottom[c.latent].truthMatch.first.map { truth.layout.parentOf($0.feature) == m.feature } ?? false
+                let agreeing = r.claimed.filter { c in
+                    catalog.latent(edge.child, c.latent).truthMatch.first.map { truth.layout.parentOf($0.feature) == m.feature } ?? false
                 }.count
                 b += "<p>Best true match: \(HTMLText.escape(truthName(m.feature))) (ρ \(HTMLText.fixed(m.rho))). "
-                    + "<b>\(agreeing) of \(l.children.count)</b> children below are best matched to a true child of it.</p>"
+                    + "<b>\(agreeing) of \(r.claimed.count)</b> children below are best matched to a true child of it.</p>"
             }
-            if l.children.isEmpty { b += "<p class=\"muted\">no decoder weight above \(FeatureCatalog.childThreshold) × the row's peak</p>" }
-            for c in l.children {
-                let child = catalog.bottom[c.latent]
-                let peak = child.examples.first?.value ?? 0
-                b += "<h3>\(Self.link(.bottom, c.latent)) <span class=\"muted\">weight \(HTMLText.fixed(c.weight)), fires \(HTMLText.percent(child.frequency))"
-                b += child.truthMatch.isEmpty ? "" : ", \(truthCell(child))"
-                b += "</span></h3>" + examples(Array(child.examples.prefix(3)), peak: peak, highlight: Set(child.truthMatch.prefix(1).map(\.feature)))
+            if r.claimed.isEmpty { b += "<p class=\"muted\">no decoder weight above \(FeatureCatalog.childThreshold) × the row's peak</p>" }
+            for c in r.claimed {
+                let latent = catalog.latent(edge.child, c.latent)
+                let peak = latent.examples.first?.value ?? 0
+                b += "<h3>\(Self.link(child, c.latent)) <span class=\"muted\">weight \(HTMLText.fixed(c.weight)), fires \(HTMLText.percent(latent.frequency))"
+                b += latent.truthMatch.isEmpty ? "" : ", \(truthCell(latent))"
+                b += "</span></h3>" + examples(Array(latent.examples.prefix(3)), peak: peak, highlight: Set(latent.truthMatch.prefix(1).map(\.feature)))
             }
-            b += "<h2>Bottom latents that fire with it</h2><p class=\"muted\">P(this top latent fires | the bottom latent fires), over bottom latents firing ≥ \(FeatureCatalog.minCoFirings) times.</p>"
-            b += links(l.coFiring, level: .bottom, weightName: "P(top | bottom)", withCount: true)
-        } else {
-            b += "<h2>Parents: top latents whose decoder claims it</h2>"
-            b += l.parents.isEmpty ? "<p class=\"muted\">none: no top latent claims this latent</p>" : links(l.parents, level: .top, weightName: "decoder weight", withCount: false)
-            b += "<h2>Top latents that fire with it</h2><p class=\"muted\">P(the top latent fires | this latent fires).</p>"
-            b += links(l.coFiring, level: .top, weightName: "P(top | bottom)", withCount: true)
+            b += "<h2>\(child.title) latents that fire with it</h2><p class=\"muted\">P(this \(parent.name) latent fires | the \(child.name) latent fires), "
+                + "over \(child.name) latents firing ≥ \(FeatureCatalog.minCoFirings) times.</p>"
+            b += links(r.coFiring, layer: edge.child, weightName: "P(\(parent.name) | \(child.name))", withCount: true)
+        }
+        for r in l.asChild {
+            let edge = catalog.edges[r.edge]
+            let (parent, child) = (catalog.layers[edge.parent], catalog.layers[edge.child])
+            b += "<h2>Parents: \(parent.name) latents whose decoder claims it</h2>"
+            b += r.claimed.isEmpty ? "<p class=\"muted\">none: no \(parent.name) latent claims this latent</p>"
+                : links(r.claimed, layer: edge.parent, weightName: "decoder weight", withCount: false)
+            b += "<h2>\(parent.title) latents that fire with it</h2><p class=\"muted\">P(the \(parent.name) latent fires | this latent fires).</p>"
+            b += links(r.coFiring, layer: edge.parent, weightName: "P(\(parent.name) | \(child.name))", withCount: true)
         }
         return b
     }
 
-    func links(_ list: [FeatureCatalog.Link], level: FeatureCatalog.Level, weightName: String, withCount: Bool) -> String {
+    /// Links to latents of `layer`.
+    func links(_ list: [FeatureCatalog.Link], layer: Int, weightName: String, withCount: Bool) -> String {
         guard !list.isEmpty else { return "<p class=\"muted\">none</p>" }
-        let others = level == .top ? catalog.top : catalog.bottom
+        let others = catalog.latents[layer]
         var b = "<table><tr><th>latent</th><th>\(weightName)</th>\(withCount ? "<th>rows together</th>" : "")<th>fires</th>\(truth == nil ? "" : "<th>ground truth</th>")</tr>"
         for k in list {
             let o = others[k.latent]
-            b += "<tr><td>\(Self.link(level, k.latent))</td><td class=\"num\">\(HTMLText.fixed(k.weight))</td>"
+            b += "<tr><td>\(Self.link(catalog.layers[layer], k.latent))</td><td class=\"num\">\(HTMLText.fixed(k.weight))</td>"
             b += withCount ? "<td class=\"num\">\(k.count)</td>" : ""
             b += "<td class=\"num\">\(HTMLText.percent(o.frequency))</td>" + (truth == nil ? "" : "<td>\(truthCell(o))</td>") + "</tr>"
         }

@@ -135,14 +135,6 @@ extension Trainer {
         return ends
     }
 
-    /// Mean gate value σ(ℓ) over bottom latents (0.5 for a fixed gate, 1 without a top layer).
-    func meanGate() -> Double {
-        guard !model.config.isBaseline else { return 1 }
-        guard model.config.gate == .learned else { return 0.5 }
-        let l = model.view(.gateLogits)
-        return (0..<l.count).reduce(0.0) { $0 + 1 / (1 + Foundation.exp(-Double(l[$1]))) } / Double(l.count)
-    }
-
     func report(_ phase: TrainingPhase, _ stats: StepStats, gradNorm: Double, lr: Double, tokensPerSecond: Double, final: Bool) {
         let c = model.config
         let tokens = Double(config.batch)
@@ -150,8 +142,10 @@ extension Trainer {
         var record: [String: Any] = [
             "phase": phase.number, "step": state.stepInPhase, "global_step": state.globalStep,
             "tokens": state.globalStep * config.batch, "loss": stats.losses.total, "fvu": fvu,
-            "gate_mean": phase.runsLayers > 1 ? meanGate() : 1, "tokens_per_s": tokensPerSecond, "lr": lr, "grad_norm": gradNorm,
+            "tokens_per_s": tokensPerSecond, "lr": lr, "grad_norm": gradNorm,
         ]
+        let logged = c.architecture.trainingLog
+        for value in logged { record[value.key] = value.value(model, in: phase) }
         for term in LossTerm.all { record["loss_" + term.name] = stats.losses[term] }
         var line = "\(phase.name) \(state.stepInPhase)/\(phase.steps)  loss \(fmt(stats.losses.total)) fvu \(fmt(fvu))"
         var lambdas = ""
@@ -171,7 +165,7 @@ extension Trainer {
         metrics?.append(record)
         let remaining = Double(phase.steps - state.stepInPhase) * tokens / max(tokensPerSecond, 1e-9)
         line += lambdas
-        if phase.runsLayers > 1 { line += "  gate \(fmt(meanGate(), 3))" }
+        for value in logged where value.computed(in: phase) { line += "  \(value.progressLabel) \(fmt(value.value(model), value.digits))" }
         line += "  \(Int(tokensPerSecond)) tok/s  ETA \(Int(remaining))s"
         log.progress(line, force: final)
     }
