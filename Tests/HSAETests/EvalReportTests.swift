@@ -83,9 +83,9 @@ struct EvalFixture {
     func groundTruth() -> GroundTruthSection {
         let u = DictionaryGeometry.parentDirections(edgeWeights: edgeWeights, childDirections: bottomDecoder)
         let hsae = GroundTruthScoring.Dictionary(
-            directions: .concatenatingRows([bottomDecoder, u]), isTop: Array(repeating: false, count: 12) + Array(repeating: true, count: 4),
+            directions: .concatenatingRows([bottomDecoder, u]), layerLatents: [12, 4], parentLayers: [1],
             edges: DictionaryGeometry.predictedEdges(edgeWeights: edgeWeights).map { LatentEdge(parent: 12 + $0.parent, child: $0.child) })
-        let childrenOnly = GroundTruthScoring.Dictionary(directions: bottomDecoder, isTop: Array(repeating: false, count: 12), edges: nil)
+        let childrenOnly = GroundTruthScoring.Dictionary(directions: bottomDecoder, layerLatents: [12], edges: nil)
         var models: [GroundTruthScores] = []
         for (name, dictionary, code) in [("hsae", hsae, Matrix.concatenatingColumns([z1, z2])), ("baseline", childrenOnly, z1)] {
             let firing = CorrelationAccumulator(p: 16, q: dictionary.directions.rows)

@@ -7,8 +7,8 @@
 /// latents, B rows of a batch.
 ///
 /// The model's dictionary is every layer's latents as directions in input space, layer after
-/// layer (the HSAE: [D¹; u], u = W² D¹); a latent counts as a parent-level ("top") latent when its
-/// layer is an edge's parent, and the learned edges are every edge's, in those latent indices.
+/// layer (the HSAE: [D¹; u], u = W² D¹); its parent level ("top") is the layers that are an edge's
+/// parent, and the learned edges are every edge's, in those latent indices.
 /// True directions G (F×d): a child's or singleton's g_f; a parent's g_r under geometry A. Under
 /// geometry B a parent has no direction of its own (it is the OR of its children), so it stands
 /// for the unit mean of its children's directions — the direction a top feature u_j = W²[j]·D¹
@@ -44,10 +44,10 @@ struct GroundTruthSetup {
         }
         model = GroundTruthScoring.Dictionary(
             directions: .concatenatingRows(geometry.inputDirections),
-            isTop: latents.indices.flatMap { [Bool](repeating: parents.contains($0), count: latents[$0]) },
+            layerLatents: latents, parentLayers: parents,
             edges: architecture.edges.isEmpty ? nil : learned)
         let flat = comparator.map {
-            GroundTruthScoring.Dictionary(directions: $0.decoders[0], isTop: [Bool](repeating: false, count: $0.decoders[0].rows), edges: nil)
+            GroundTruthScoring.Dictionary(directions: $0.decoders[0], layerLatents: [$0.decoders[0].rows], edges: nil)
         }
         let (tree, g, own) = (tree, g, model)
         self.comparator = flat
