@@ -51,7 +51,7 @@ final class EvalGroundTruthTests: XCTestCase {
     func testPredictedEdgesEdgeF1AndLevelAssignmentByHand() {
         // Top decoder: latent 0 → bottom 0 (1.0), 1 (0.5), 2 (0.1, below 0.25·max); latent 1 → bottom 3.
         let w = Matrix<Double>(rows: 2, cols: 4, storage: [1, 0.5, 0.1, 0, 0, 0, 0, 2])
-        let edges = DictionaryGeometry.predictedEdges(topDecoder: w)
+        let edges = DictionaryGeometry.predictedEdges(edgeWeights: w)
         XCTAssertEqual(edges, [LatentEdge(parent: 0, child: 0), LatentEdge(parent: 0, child: 1), LatentEdge(parent: 1, child: 3)])
         // Truth: 0 → {1, 2}, 3 → {4}. Top 0 ↦ 0, top 1 ↦ 3; bottom 0 ↦ 1, 1 ↦ 1, 3 ↦ 2.
         let tree = GroundTruthTree(parentOf: [nil, 0, 0, nil, 3])
@@ -105,8 +105,8 @@ final class EvalGroundTruthTests: XCTestCase {
         // u = (1, 0); child d = (1, 1): d − u = (0, 1) ⟂ u → 0. Child d = (2, 0): d − u = u → 1.
         let u = Matrix<Double>(rows: 1, cols: 2, storage: [1, 0])
         let d = Matrix<Double>(rows: 2, cols: 2, storage: [1, 1, 2, 0])
-        XCTAssertEqual(DictionaryGeometry.parentChildGeometry(edges: [LatentEdge(parent: 0, child: 0)], topDirections: u, bottomDecoder: d)!, 0, accuracy: 1e-12)
-        XCTAssertEqual(DictionaryGeometry.parentChildGeometry(edges: [LatentEdge(parent: 0, child: 1)], topDirections: u, bottomDecoder: d)!, 1, accuracy: 1e-12)
+        XCTAssertEqual(DictionaryGeometry.parentChildGeometry(edges: [LatentEdge(parent: 0, child: 0)], parentDirections: u, childDirections: d)!, 0, accuracy: 1e-12)
+        XCTAssertEqual(DictionaryGeometry.parentChildGeometry(edges: [LatentEdge(parent: 0, child: 1)], parentDirections: u, childDirections: d)!, 1, accuracy: 1e-12)
         XCTAssertEqual(DictionaryGeometry.decoderRedundancy(d)!, (1 / 2.0.squareRoot()), accuracy: 1e-12)
     }
 }

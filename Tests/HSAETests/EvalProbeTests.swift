@@ -230,13 +230,12 @@ final class EvalProbeTests: XCTestCase {
             code[i, 0] = Double(y[i])
             code[i, 2] = Double(flipped.contains(i) ? 1 - y[i] : y[i])
         }
-        let levels = ProbeSuite.matryoshkaLevels(code, groups: [2, 2])!
+        let levels = ProbeSuite.matryoshkaLevels(code, prefix: 2)!
         XCTAssertEqual(levels.prefix.cols, 2)
         XCTAssertEqual(levels.rest.cols, 2)
         XCTAssertEqual((0..<n).map { levels.prefix[$0, 0] }, (0..<n).map { code[$0, 0] })
         XCTAssertEqual((0..<n).map { levels.rest[$0, 0] }, (0..<n).map { code[$0, 2] })
-        XCTAssertNil(ProbeSuite.matryoshkaLevels(code, groups: [4]), "one group: no levels")
-        XCTAssertNil(ProbeSuite.matryoshkaLevels(code, groups: nil), "a flat baseline: no levels")
+        XCTAssertNil(ProbeSuite.matryoshkaLevels(code, prefix: nil), "no prefix path (a flat model, one group): no levels")
         var options = Probe.Options()
         options.ks = [1]
         let result = ProbeSuite.run(label: "y", level: "parent", labels: y,

@@ -30,7 +30,7 @@ struct EvalFixture {
 
     /// The oracle HSAE: bottom = the 12 children, top = the 4 parents over their children.
     var bottomDecoder: Matrix<Double> { g.selecting(rows: Array(4..<16)) }
-    var topDecoder: Matrix<Double> {
+    var edgeWeights: Matrix<Double> {  // top.W_dec, the top → bottom edge
         var w = Matrix<Double>(rows: 4, cols: 12)
         for c in 0..<12 { w[c / 3, c] = 1 }
         return w
@@ -59,8 +59,8 @@ struct EvalFixture {
                            baseline.summary(name: "baseline")]
         report.gate = GateSummary(gate: (0..<12).map { Double($0) / 12 })
         report.hierarchy = HierarchySummary.section(
-            correlation: corr.pearson(), firing: firing, topDecoder: topDecoder, bottomDecoder: bottomDecoder,
-            topFrequencies: top.frequencies, redundancy: [NamedValue(name: "bottom/decoder", value: DictionaryGeometry.decoderRedundancy(bottomDecoder))])
+            correlation: corr.pearson(), firing: firing, edgeWeights: edgeWeights, childDirections: bottomDecoder,
+            parentFrequencies: top.frequencies, redundancy: [NamedValue(name: "bottom/decoder", value: DictionaryGeometry.decoderRedundancy(bottomDecoder))])
         report.compression = [CompressionPoint(name: "top_only", codes: [(top.summary(name: "").meanL0, 4)], d: d, fvu: 0.4),
                               CompressionPoint(name: "full", codes: [(bottom.summary(name: "").meanL0, 12), (top.summary(name: "").meanL0, 4)], d: d, fvu: full.fvu),
                               CompressionPoint(name: "baseline", codes: [(baseline.summary(name: "").meanL0, 16)], d: d, fvu: 0.02)]
@@ -81,11 +81,11 @@ struct EvalFixture {
 
     /// Ground-truth scores of the oracle HSAE and of a "baseline" that only has the children.
     func groundTruth() -> GroundTruthSection {
-        let u = DictionaryGeometry.topDirections(topDecoder: topDecoder, bottomDecoder: bottomDecoder)
+        let u = DictionaryGeometry.parentDirections(edgeWeights: edgeWeights, childDirections: bottomDecoder)
         let hsae = GroundTruthScoring.Dictionary(
-            directions: .concatenatingRows([bottomDecoder, u]), isTop: Array(repeating: false, count: 12) + Array(repeating: true, count: 4),
-            edges: DictionaryGeometry.predictedEdges(topDecoder: topDecoder).map { LatentEdge(parent: 12 + $0.parent, child: $0.child) })
-        let childrenOnly = GroundTruthScoring.Dictionary(directions: bottomDecoder, isTop: Array(repeating: false, count: 12), edges: nil)
+            directions: .concatenatingRows([bottomDecoder, u]), layerLatents: [12, 4], parentLayers: [1],
+            edges: DictionaryGeometry.predictedEdges(edgeWeights: edgeWeights).map { LatentEdge(parent: 12 + $0.parent, child: $0.child) })
+        let childrenOnly = GroundTruthScoring.Dictionary(directions: bottomDecoder, layerLatents: [12], edges: nil)
         var models: [GroundTruthScores] = []
         for (name, dictionary, code) in [("hsae", hsae, Matrix.concatenatingColumns([z1, z2])), ("baseline", childrenOnly, z1)] {
             let firing = CorrelationAccumulator(p: 16, q: dictionary.directions.rows)
@@ -144,7 +144,7 @@ final class EvalReportTests: XCTestCase {
             XCTAssertEqual(Set(map.columnLabels[3 * r ..< 3 * r + 3].map { Int($0)! / 3 }), [j])
             XCTAssertGreaterThan(map.values[r][3 * r ..< 3 * r + 3].min()!, map.values[r].enumerated().filter { $0.offset / 3 != r }.map(\.element).max()!)
         }
-        XCTAssertEqual(HierarchySummary.heatmapColumns(topDecoder: EvalFixture().topDecoder, rows: [2, 0], limit: 4), [6, 7, 8, 0])
+        XCTAssertEqual(HierarchySummary.heatmapColumns(edgeWeights: EvalFixture().edgeWeights, rows: [2, 0], limit: 4), [6, 7, 8, 0])
     }
 
     func testJSONRoundTripIsExactWithSortedSnakeCaseKeysAndSchemaVersion() throws {

@@ -77,8 +77,8 @@ final class HarvestedFeaturesTests: XCTestCase {
         XCTAssertEqual(ids, data.labels(kind: tokenKind, rows: rows), "explain tokenises and windows the text as the harvest did")
 
         let model = try ModelFile.load(path: path("run/model.safetensors"))
-        let batch = BatchRunner(model: model).hsae(try data.read(rows: rows))
-        for (level, codes) in [("bottom", batch.z1), ("top", batch.z2)] {
+        let batch = BatchRunner(model: model).run(try data.read(rows: rows))
+        for (level, codes) in zip(model.config.layers.map(\.name), batch.codes) {
             let explained = try XCTUnwrap(json[level] as? [[[Double]]])
             XCTAssertEqual(explained.count, rows.count)
             for t in rows.indices {

@@ -1,8 +1,9 @@
 /// Geometry of dictionaries: cosines between directions, and what they say about recovery,
 /// redundancy and the learned hierarchy. Inputs are plain matrices whose rows are directions.
 ///
-/// Legend: G (n×d) true directions, D (f×d) decoder rows, W² (m2×m1) the top decoder over
-/// bottom features, u_j = W²[j] · D¹ (m2×d) a top feature's direction in input space.
+/// Legend: G (n×d) true directions, D (f×d) decoder rows, W (p×c) an edge's weights from the
+/// parent layer's p latents to the child layer's c (the HSAE: W² = top.W_dec, m2×m1), D_c (c×d)
+/// the child's directions in input space, u_j = W[j] · D_c (p×d) a parent's direction there.
 public enum DictionaryGeometry {
     /// Rows scaled to unit length (zero rows stay zero).
     public static func unitRows(_ a: Matrix<Double>) -> Matrix<Double> {
@@ -20,9 +21,9 @@ public enum DictionaryGeometry {
         return Matrix.product(unitRows(a), .none, unitRows(b), .transposed)
     }
 
-    /// u = W² · D¹: each top feature's direction in input space (m2×d).
-    public static func topDirections(topDecoder: Matrix<Double>, bottomDecoder: Matrix<Double>) -> Matrix<Double> {
-        Matrix.product(topDecoder, bottomDecoder)
+    /// u = W · D_c: each parent latent's direction in input space (p×d; the HSAE: W² D¹, m2×d).
+    public static func parentDirections(edgeWeights: Matrix<Double>, childDirections: Matrix<Double>) -> Matrix<Double> {
+        Matrix.product(edgeWeights, childDirections)
     }
 
     /// MMCS = mean over the given rows n (true features) of max_f cos(G_n, D_f); signed cosine,
@@ -78,12 +79,12 @@ public enum DictionaryGeometry {
         return best.reduce(0, +) / Double(f)
     }
 
-    /// The learned hierarchy: top latent j → bottom latent i when W²[j, i] > 0 and
-    /// W²[j, i] ≥ `relativeThreshold` · max_i W²[j, i] (default 0.25; DESIGN keeps W² ≥ 0).
-    public static func predictedEdges(topDecoder: Matrix<Double>, relativeThreshold: Double = 0.25) -> [LatentEdge] {
+    /// The learned hierarchy of an edge: parent latent j → child latent i when W[j, i] > 0 and
+    /// W[j, i] ≥ `relativeThreshold` · max_i W[j, i] (default 0.25; DESIGN keeps the HSAE's W² ≥ 0).
+    public static func predictedEdges(edgeWeights: Matrix<Double>, relativeThreshold: Double = 0.25) -> [LatentEdge] {
         var edges: [LatentEdge] = []
-        for j in 0..<topDecoder.rows {
-            let row = topDecoder.row(j)
+        for j in 0..<edgeWeights.rows {
+            let row = edgeWeights.row(j)
             guard let peak = row.max(), peak > 0 else { continue }
             for (i, w) in row.enumerated() where w > 0 && w >= relativeThreshold * peak {
                 edges.append(LatentEdge(parent: j, child: i))
@@ -94,8 +95,9 @@ public enum DictionaryGeometry {
 
     /// The parent/child diagnostic of DESIGN §3: mean over learned edges of
     /// cos(d_child − u_parent, u_parent) (≈ 0 when a parent is orthogonal to child − parent).
-    public static func parentChildGeometry(edges: [LatentEdge], topDirections u: Matrix<Double>,
-                                           bottomDecoder d: Matrix<Double>) -> Double? {
+    /// - Parameters: u (p×d) the parents' directions, d (c×d) the children's, both in input space.
+    public static func parentChildGeometry(edges: [LatentEdge], parentDirections u: Matrix<Double>,
+                                           childDirections d: Matrix<Double>) -> Double? {
         precondition(u.cols == d.cols, "parent/child geometry: u has width \(u.cols), D \(d.cols)")
         let values: [Double] = edges.compactMap { e in
             let parent = u.row(e.parent)

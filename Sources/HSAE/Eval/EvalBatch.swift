@@ -1,21 +1,12 @@
-/// One batch of evaluation rows through the models, at inference (batchtopk uses its learned
-/// threshold). Legend: B rows, d input width, m1/m2 latents, mB the baseline's latents.
+/// One batch of evaluation rows through a model, at inference (batchtopk uses its learned
+/// threshold). Legend: B rows, d input width, m_l latents of layer l.
 ///
 /// Each model sees its own scaled input c·x (c is per model), so every quantity below lives in
 /// that model's space; FVU and cosines do not depend on c.
-struct HSAEBatch {
-    let x: Matrix<Float>         // B×d   c·x
-    let z1: Matrix<Float>        // B×m1
-    let z2: Matrix<Float>        // B×m2
-    let full: Matrix<Float>      // B×d   X̂ with the model's gate
-    let skipOnly: Matrix<Float>  // B×d   X̂ with g ≡ 1: the bottom layer alone
-    let topOnly: Matrix<Float>   // B×d   X̂ with g ≡ 0: through the top layer only
-}
-
-struct BaselineBatch {
-    let x: Matrix<Float>     // B×d   c_B·x
-    let z: Matrix<Float>     // B×mB
-    let xhat: Matrix<Float>  // B×d
+struct ModelBatch {
+    let x: Matrix<Float>         // B×d    c·x
+    let codes: [Matrix<Float>]   // per layer, B×m_l, of the first path's pass (the full model)
+    let paths: [Matrix<Float>]   // per path run, B×d: X̂ through it (the HSAE: full, skip_only, top_only)
 }
 
 /// Runs batches through a model, reusing one workspace per batch size.
@@ -36,54 +27,89 @@ final class BatchRunner {
         return w
     }
 
-    func hsae(_ raw: Matrix<Float>) -> HSAEBatch {
+    /// One forward pass per path of `paths` (default: the paths report.json lists), the first
+    /// "full": the layers' codes are that pass's.
+    func run(_ raw: Matrix<Float>, paths: [ReconstructionPath]? = nil) -> ModelBatch {
         let w = load(raw)
         let architecture = model.config.architecture
-        model.forward(w, ForwardOptions(path: architecture.path("full")))
-        let (z1, z2, full) = (w.z1.matrix(), w.z2.matrix(), w.xhat.matrix())
-        model.forward(w, ForwardOptions(path: architecture.path("skip_only")))
-        let skip = w.xhat.matrix()
-        model.forward(w, ForwardOptions(path: architecture.path("top_only")))
-        return HSAEBatch(x: w.x.matrix(), z1: z1, z2: z2, full: full, skipOnly: skip, topOnly: w.xhat.matrix())
+        var codes: [Matrix<Float>] = [], reconstructions: [Matrix<Float>] = []
+        for (k, path) in (paths ?? architecture.reportedPaths).enumerated() {
+            model.forward(w, ForwardOptions(path: path))
+            if k == 0 { codes = architecture.layers.map { w.z(layer: $0.index).matrix() } }
+            reconstructions.append(w.xhat.matrix())
+        }
+        return ModelBatch(x: w.x.matrix(), codes: codes, paths: reconstructions)
     }
 
-    func baseline(_ raw: Matrix<Float>) -> BaselineBatch {
-        let w = load(raw)
-        model.forward(w, ForwardOptions(path: model.config.architecture.path("full")))
-        return BaselineBatch(x: w.x.matrix(), z: w.z1.matrix(), xhat: w.xhat.matrix())
-    }
+    /// The comparator's batch: its full path alone.
+    func comparator(_ raw: Matrix<Float>) -> ModelBatch { run(raw, paths: [model.config.architecture.path("full")]) }
 }
 
 /// The model's tensors the evaluation needs, in Double.
 struct ModelGeometry {
-    let bottomDecoder: Matrix<Double>  // m1×d  D¹ = bottom.W_dec
-    let topDecoder: Matrix<Double>?    // m2×m1 W² = top.W_dec
-    let gate: [Double]?                // m1    g = σ(gate.logits), 0.5 for a fixed gate
-    let centre: [Double]               // d     bottom.b_dec
+    let architecture: any SAEArchitecture
+    let decoders: [Matrix<Double>]        // per layer: W_dec, m_l × its inputs (the HSAE: D¹ m1×d, W² m2×m1)
+    let edgeWeights: [Matrix<Double>?]    // per edge: m_parent × m_child (the HSAE: top.W_dec = W²)
+    let gate: [Double]?                   // per child latent: g of the full path (nil: no gate)
+    let centre: [Double]                  // d: where x̂ is centred (bottom.b_dec)
 
     init(_ model: HierarchicalSAE<Float>) {
-        bottomDecoder = model.view(.bottomWDec).matrix().converted(to: Double.self)
-        centre = model.view(.bottomBDec).array.map(Double.init)
-        if model.config.isBaseline {
-            topDecoder = nil
-            gate = nil
-        } else {
-            topDecoder = model.view(.topWDec).matrix().converted(to: Double.self)
-            let buffer = TensorBuffer<Float>(count: model.config.m1)  // owns the view's memory: keep it alive
-            model.gateValues(.model, into: buffer.view(rows: 1, cols: model.config.m1))
-            gate = buffer.array.map(Double.init)
+        let architecture = model.config.architecture
+        var converted: [TensorID: Matrix<Double>] = [:]
+        func matrix(_ id: TensorID) -> Matrix<Double> {
+            if let m = converted[id] { return m }
+            let m = model.view(id).matrix().converted(to: Double.self)
+            converted[id] = m
+            return m
+        }
+        self.architecture = architecture
+        decoders = architecture.layers.map { matrix($0.decoder) }
+        edgeWeights = architecture.edges.map { $0.weights.map(matrix) }
+        centre = model.view(architecture.centre).array.map(Double.init)
+        gate = architecture.edges.isEmpty ? nil : model.fullPathGate()
+    }
+
+    var layerCount: Int { decoders.count }
+
+    /// The first edge that has weights, its index and its weights (the hierarchy section's edge).
+    var firstWeightedEdge: (index: Int, edge: LayerEdge, weights: Matrix<Double>)? {
+        for (k, edge) in architecture.edges.enumerated() { if let w = edgeWeights[k] { return (k, edge, w) } }
+        return nil
+    }
+
+    /// Each layer's latents as directions in input space (m_l×d): a layer reading x, its decoder
+    /// rows; an edge's parent, the edge's weights times the child's directions (the HSAE's top:
+    /// u = W² D¹).
+    var inputDirections: [Matrix<Double>] {
+        throughEdges { w, child in DictionaryGeometry.parentDirections(edgeWeights: w, childDirections: child) }
+    }
+
+    /// Each layer's effective directions (m_l×d): how X̂ of the full path moves per unit of a
+    /// latent, for zero-ablation. A layer reading x: its decoder rows; an edge's parent:
+    /// ((1 − g) ⊙ W) times the child's effective directions (the HSAE's top: ((1 − g) ⊙ W²) D¹).
+    var effectiveDirections: [Matrix<Double>] {
+        throughEdges { weights, child in
+            var w = weights
+            if let gate { for j in 0..<w.rows { for i in 0..<w.cols { w[j, i] *= 1 - gate[i] } } }
+            return Matrix.product(w, child)
         }
     }
 
-    /// u = W² D¹: each top feature's direction in input space (m2×d).
-    var topDirections: Matrix<Double>? {
-        topDecoder.map { DictionaryGeometry.topDirections(topDecoder: $0, bottomDecoder: bottomDecoder) }
+    /// Per layer: its decoder for a layer that is no edge's parent, else `parent(edge weights,
+    /// the child's result)`.
+    private func throughEdges(_ parent: (_ weights: Matrix<Double>, _ child: Matrix<Double>) -> Matrix<Double>) -> [Matrix<Double>] {
+        var out = [Matrix<Double>?](repeating: nil, count: layerCount)
+        func directions(_ l: Int) -> Matrix<Double> {
+            if let d = out[l] { return d }
+            let d = weighted(fromParent: l).map { parent($0.1, directions($0.0.child)) } ?? decoders[l]
+            out[l] = d
+            return d
+        }
+        return (0..<layerCount).map(directions)
     }
 
-    /// e_j = ((1 − g) ⊙ W²[j]) D¹: how X̂ moves per unit of z2_j (m2×d), for zero-ablation.
-    var topEffectiveDirections: Matrix<Double>? {
-        guard var w = topDecoder, let gate else { return nil }
-        for j in 0..<w.rows { for i in 0..<w.cols { w[j, i] *= 1 - gate[i] } }
-        return Matrix.product(w, bottomDecoder)
+    private func weighted(fromParent layer: Int) -> (LayerEdge, Matrix<Double>)? {
+        guard let k = architecture.edges.firstIndex(where: { $0.parent == layer }), let w = edgeWeights[k] else { return nil }
+        return (architecture.edges[k], w)
     }
 }

@@ -34,10 +34,10 @@ public enum EvalDriver {
         let clock = Date()
         let geometry = ModelGeometry(inputs.model)
         let geometryB = inputs.baseline.map(ModelGeometry.init)
-        let truth = inputs.truth.map { GroundTruthSetup(truth: $0, model: geometry, baseline: geometryB) }
-        let acc = EvalAccumulators(model: geometry, baseline: geometryB, groundTruth: truth)
-        let hsae = BatchRunner(model: inputs.model)
-        let baseline = inputs.baseline.map(BatchRunner.init)
+        let truth = inputs.truth.map { GroundTruthSetup(truth: $0, model: geometry, comparator: geometryB) }
+        let acc = EvalAccumulators(model: geometry, comparator: geometryB, groundTruth: truth)
+        let model = BatchRunner(model: inputs.model)
+        let comparator = inputs.baseline.map(BatchRunner.init)
 
         let mine = inputs.batches(rank: comm.rank, size: comm.size, batchRows: options.batchRows)
         let mineRows = mine.reduce(0) { $0 + $1.count }
@@ -51,7 +51,7 @@ public enum EvalDriver {
                 let rows = Array(batch)
                 let raw = try inputs.data.read(rows: rows)
                 exact.beginBatch()
-                acc.add(rows: rows, hsae: hsae.hsae(raw), baseline: baseline?.baseline(raw))
+                acc.add(rows: rows, model: model.run(raw), comparator: comparator?.comparator(raw))
                 exact.endBatch()
                 done += rows.count
                 log.progress("eval: \(done)/\(mineRows) rows of this rank")
@@ -69,13 +69,14 @@ public enum EvalDriver {
             let probeClock = Date()
             let rows = EvalProbes.subsample(inputs.rows, count: options.probes.rows)
             let codes = try comm.agreeing {
-                try EvalProbes.codes(rows: rows, data: inputs.data, hsae: hsae, baseline: baseline, batchRows: options.batchRows)
+                try EvalProbes.codes(rows: rows, data: inputs.data, model: model, comparator: comparator, batchRows: options.batchRows)
             }
-            probing = try EvalProbes.run(comm: comm, data: inputs.data, rows: rows, codes: codes, options: options.probes)
+            probing = try EvalProbes.run(comm: comm, data: inputs.data, rows: rows, codes: codes,
+                                         levels: EvalProbes.levelCodes(of: geometry.architecture), options: options.probes)
             log.info(String(format: "eval: probes on %d rows done in %.1f s", rows.count, Date().timeIntervalSince(probeClock)))
         }
         let spliced = try options.splice.flatMap {
-            try SplicedFidelity.run(inputs, options: $0, hsae: hsae, baseline: baseline, comm: comm, log: log)
+            try SplicedFidelity.run(inputs, options: $0, model: model, comparator: comparator, comm: comm, log: log)
         }
         guard comm.isRoot else { return nil }
         var builder = ReportBuilder(inputs: inputs, geometry: geometry, geometryB: geometryB, acc: acc, options: options)

@@ -1,10 +1,14 @@
-/// DESIGN §7.7 for `hsae eval`: the true hierarchy of a synthetic data set against the HSAE and
-/// the baseline. Geometry (cosines, matchings, the latent standing for each true parent) is fixed
+/// DESIGN §7.7 for `hsae eval`: the true hierarchy of a synthetic data set against the model and
+/// the comparator. Geometry (cosines, matchings, the latent standing for each true parent) is fixed
 /// before the data pass; the pass only counts (`GroundTruthAccumulators`).
 ///
 /// Legend: F true features (parents, children, singletons in `SyntheticLayout` order), d input
-/// width, m1/m2 HSAE latents, mB baseline latents, B rows of a batch.
+/// width, m_l latents of the model's layer l (all of them laid end to end: m), mB the comparator's
+/// latents, B rows of a batch.
 ///
+/// The model's dictionary is every layer's latents as directions in input space, layer after
+/// layer (the HSAE: [D¹; u], u = W² D¹); its parent level ("top") is the layers that are an edge's
+/// parent, and the learned edges are every edge's, in those latent indices.
 /// True directions G (F×d): a child's or singleton's g_f; a parent's g_r under geometry A. Under
 /// geometry B a parent has no direction of its own (it is the OR of its children), so it stands
 /// for the unit mean of its children's directions — the direction a top feature u_j = W²[j]·D¹
@@ -14,29 +18,43 @@ struct GroundTruthSetup {
     let truth: GroundTruth
     let tree: GroundTruthTree
     let g: Matrix<Double>  // F×d
-    let hsae: GroundTruthScoring.Dictionary
-    let baseline: GroundTruthScoring.Dictionary?
-    let hsaeParentLatents: [Int]       // per true edge, an index into [Z1 Z2]
-    let baselineParentLatents: [Int]?  // per true edge, a baseline latent
+    let model: GroundTruthScoring.Dictionary
+    let comparator: GroundTruthScoring.Dictionary?
+    let modelParentLatents: [Int]        // per true edge, an index into the model's latents
+    let comparatorParentLatents: [Int]?  // per true edge, a comparator latent
+    /// The layers whose activity the parent detection reads: the first edge's parent and child.
+    let detectionLayers: (parent: Int, child: Int)
+    let layerLatents: [Int]  // m_l
 
-    init(truth: GroundTruth, model: ModelGeometry, baseline: ModelGeometry?) {
+    init(truth: GroundTruth, model geometry: ModelGeometry, comparator: ModelGeometry?) {
         self.truth = truth
         let layout = truth.layout
         tree = GroundTruthTree(parentOf: (0..<layout.featureCount).map { layout.parentOf($0) })
         g = Self.directions(truth)
-        let (m1, m2) = (model.bottomDecoder.rows, model.topDecoder!.rows)
-        let edges = DictionaryGeometry.predictedEdges(topDecoder: model.topDecoder!)
-        hsae = GroundTruthScoring.Dictionary(
-            directions: .concatenatingRows([model.bottomDecoder, model.topDirections!]),
-            isTop: [Bool](repeating: false, count: m1) + [Bool](repeating: true, count: m2),
-            edges: edges.map { LatentEdge(parent: m1 + $0.parent, child: $0.child) })
-        let flat = baseline.map {
-            GroundTruthScoring.Dictionary(directions: $0.bottomDecoder, isTop: [Bool](repeating: false, count: $0.bottomDecoder.rows), edges: nil)
+        let architecture = geometry.architecture, latents = geometry.decoders.map(\.rows)
+        layerLatents = latents
+        let offsets = latents.indices.map { l in latents[..<l].reduce(0, +) }
+        let parents = Set(architecture.edges.map(\.parent))
+        var learned: [LatentEdge] = []
+        for (k, edge) in architecture.edges.enumerated() {
+            guard let w = geometry.edgeWeights[k] else { continue }
+            learned += DictionaryGeometry.predictedEdges(edgeWeights: w).map {
+                LatentEdge(parent: offsets[edge.parent] + $0.parent, child: offsets[edge.child] + $0.child)
+            }
         }
-        let (tree, g) = (tree, g)
-        self.baseline = flat
-        hsaeParentLatents = GroundTruthScoring.parentLatents(tree: tree, truth: g, dictionary: hsae)
-        baselineParentLatents = flat.map { GroundTruthScoring.parentLatents(tree: tree, truth: g, dictionary: $0) }
+        model = GroundTruthScoring.Dictionary(
+            directions: .concatenatingRows(geometry.inputDirections),
+            layerLatents: latents, parentLayers: parents,
+            edges: architecture.edges.isEmpty ? nil : learned)
+        let flat = comparator.map {
+            GroundTruthScoring.Dictionary(directions: $0.decoders[0], layerLatents: [$0.decoders[0].rows], edges: nil)
+        }
+        let (tree, g, own) = (tree, g, model)
+        self.comparator = flat
+        modelParentLatents = GroundTruthScoring.parentLatents(tree: tree, truth: g, dictionary: own)
+        comparatorParentLatents = flat.map { GroundTruthScoring.parentLatents(tree: tree, truth: g, dictionary: $0) }
+        let first = architecture.edges.first
+        detectionLayers = (first?.parent ?? 0, first?.child ?? 0)
     }
 
     /// G: unit true directions, F×d (geometry-B parents: the unit mean of their children's).
@@ -59,14 +77,15 @@ struct GroundTruthSetup {
 
     /// The §7.7 section from the reduced accumulators.
     func section(_ acc: GroundTruthAccumulators) -> GroundTruthSection {
-        var models = [GroundTruthScoring.score(model: "hsae", tree: tree, truth: g, dictionary: hsae,
-                                               firing: acc.hsaeFiring, absorption: acc.hsaeAbsorption)]
-        if let baseline, let firing = acc.baselineFiring, let absorption = acc.baselineAbsorption {
-            models.append(GroundTruthScoring.score(model: "baseline", tree: tree, truth: g, dictionary: baseline,
+        var models = [GroundTruthScoring.score(model: "hsae", tree: tree, truth: g, dictionary: model,
+                                               firing: acc.modelFiring, absorption: acc.modelAbsorption)]
+        if let comparator, let firing = acc.comparatorFiring, let absorption = acc.comparatorAbsorption {
+            models.append(GroundTruthScoring.score(model: "baseline", tree: tree, truth: g, dictionary: comparator,
                                                    firing: firing, absorption: absorption))
         }
-        let detection = GroundTruthScoring.parentDetection(tree: tree, top: acc.activityTop.pearson(), bottom: acc.activityBottom.pearson(),
-                                                           baseline: acc.activityBaseline?.pearson())
+        let detection = GroundTruthScoring.parentDetection(tree: tree, top: acc.activity[detectionLayers.parent].pearson(),
+                                                           bottom: acc.activity[detectionLayers.child].pearson(),
+                                                           baseline: acc.comparatorActivity?.pearson())
         return GroundTruthSection(tree: tree, models: models, parentDetection: detection)
     }
 }
@@ -75,49 +94,48 @@ struct GroundTruthSetup {
 /// each code, absorption counts — all sums, reduced with the other accumulators.
 final class GroundTruthAccumulators {
     let setup: GroundTruthSetup
-    let hsaeFiring: CorrelationAccumulator          // F × (m1 + m2), indicators
-    let baselineFiring: CorrelationAccumulator?     // F × mB, indicators
-    let activityTop: CorrelationAccumulator         // F × m2, magnitudes against Z2
-    let activityBottom: CorrelationAccumulator      // F × m1
-    let activityBaseline: CorrelationAccumulator?   // F × mB
-    let hsaeAbsorption: AbsorptionAccumulator
-    let baselineAbsorption: AbsorptionAccumulator?
+    let modelFiring: CorrelationAccumulator         // F × m, indicators
+    let comparatorFiring: CorrelationAccumulator?   // F × mB, indicators
+    let activity: [CorrelationAccumulator]          // per layer: F × m_l, magnitudes against its code
+    let comparatorActivity: CorrelationAccumulator? // F × mB
+    let modelAbsorption: AbsorptionAccumulator
+    let comparatorAbsorption: AbsorptionAccumulator?
 
     init(setup: GroundTruthSetup) {
         self.setup = setup
-        let f = setup.tree.count, m = setup.hsae.directions.rows
-        let m2 = setup.hsae.isTop.filter { $0 }.count
-        hsaeFiring = CorrelationAccumulator(p: f, q: m)
-        activityTop = CorrelationAccumulator(p: f, q: m2)
-        activityBottom = CorrelationAccumulator(p: f, q: m - m2)
-        hsaeAbsorption = AbsorptionAccumulator(edges: setup.tree.edges, parentLatent: setup.hsaeParentLatents)
-        let mB = setup.baseline?.directions.rows
-        baselineFiring = mB.map { CorrelationAccumulator(p: f, q: $0) }
-        activityBaseline = mB.map { CorrelationAccumulator(p: f, q: $0) }
-        baselineAbsorption = setup.baselineParentLatents.map { AbsorptionAccumulator(edges: setup.tree.edges, parentLatent: $0) }
+        let f = setup.tree.count, m = setup.model.directions.rows
+        modelFiring = CorrelationAccumulator(p: f, q: m)
+        activity = setup.layerLatents.map { CorrelationAccumulator(p: f, q: $0) }
+        modelAbsorption = AbsorptionAccumulator(edges: setup.tree.edges, parentLatent: setup.modelParentLatents)
+        let mB = setup.comparator?.directions.rows
+        comparatorFiring = mB.map { CorrelationAccumulator(p: f, q: $0) }
+        comparatorActivity = mB.map { CorrelationAccumulator(p: f, q: $0) }
+        comparatorAbsorption = setup.comparatorParentLatents.map { AbsorptionAccumulator(edges: setup.tree.edges, parentLatent: $0) }
     }
 
     var all: [any SumAccumulator] {
-        var parts: [any SumAccumulator] = [hsaeFiring, activityTop, activityBottom, hsaeAbsorption]
-        if let baselineFiring, let activityBaseline, let baselineAbsorption {
-            parts += [baselineFiring, activityBaseline, baselineAbsorption] as [any SumAccumulator]
+        var parts: [any SumAccumulator] = [modelFiring]
+        parts += activity as [any SumAccumulator]
+        parts.append(modelAbsorption)
+        if let comparatorFiring, let comparatorActivity, let comparatorAbsorption {
+            parts += [comparatorFiring, comparatorActivity, comparatorAbsorption] as [any SumAccumulator]
         }
         return parts
     }
 
     /// Adds the batch of global rows `rows`.
-    func add(rows: [Int], hsae: HSAEBatch, baseline: BaselineBatch?) {
+    func add(rows: [Int], model: ModelBatch, comparator: ModelBatch?) {
         let activity = setup.truth.magnitudes(rows: rows)  // B×F
         let on = Firing.indicators(activity)
-        let both = Matrix.concatenatingColumns([hsae.z1, hsae.z2])
-        hsaeFiring.add(on, Firing.indicators(both))
-        activityTop.add(activity, hsae.z2)
-        activityBottom.add(activity, hsae.z1)
-        hsaeAbsorption.add(truth: activity, code: both)
-        if let baseline {
-            baselineFiring?.add(on, Firing.indicators(baseline.z))
-            activityBaseline?.add(activity, baseline.z)
-            baselineAbsorption?.add(truth: activity, code: baseline.z)
+        let all = Matrix.concatenatingColumns(model.codes)
+        modelFiring.add(on, Firing.indicators(all))
+        for (stats, z) in zip(self.activity, model.codes) { stats.add(activity, z) }
+        modelAbsorption.add(truth: activity, code: all)
+        if let comparator {
+            let z = comparator.codes[0]
+            comparatorFiring?.add(on, Firing.indicators(z))
+            comparatorActivity?.add(activity, z)
+            comparatorAbsorption?.add(truth: activity, code: z)
         }
     }
 }

@@ -30,7 +30,7 @@ public struct EvalInputs {
     ///     included; the feature browser's `--all-rows`), instead of its evaluation split.
     public init(run: String, model: HierarchicalSAE<Float>, baselineRun: String? = nil, baseline: HierarchicalSAE<Float>? = nil,
                 dataPath: String? = nil, tensor: String? = nil, allRows: Bool = false) throws {
-        guard !model.config.isBaseline else {
+        guard !model.config.architecture.edges.isEmpty else {  // eval scores the hierarchy of the model's edges
             throw HSAEError.badConfig(option: "--run", message: "\(run) is a single-layer baseline (no top layer); "
                 + "pass it as --baseline, and an HSAE run as --run")
         }
@@ -65,7 +65,7 @@ public struct EvalInputs {
 
         if let baseline {
             let name = baselineRun ?? "baseline"
-            guard baseline.config.isBaseline else {
+            guard baseline.config.architecture.edges.isEmpty else {  // the comparator is scored on its full path alone
                 throw HSAEError.badConfig(option: "--baseline", message: "\(name) has a top layer; a baseline is a single-layer "
                     + "run (hsae train --baseline)")
             }

@@ -29,28 +29,42 @@ enum EvalProbes {
         return (0..<count).map { range.lowerBound + $0 * range.count / count }
     }
 
-    /// The probed codes of `rows`: Z1, Z2, Z1+Z2, x (the scaled input) and the baseline's code;
-    /// for a Matryoshka baseline also its first group and the rest (`ProbeSuite.matryoshkaLevels`).
-    static func codes(rows: [Int], data: ActivationDataset, hsae: BatchRunner, baseline: BatchRunner?,
+    /// The probed codes of `rows`: each layer's (Z1, Z2, …), all of them side by side (Z1+Z2)
+    /// when the model has more than one, x (the scaled input) and the comparator's code; for a
+    /// comparator with prefix paths (Matryoshka) also its first prefix and the rest
+    /// (`ProbeSuite.matryoshkaLevels`).
+    static func codes(rows: [Int], data: ActivationDataset, model: BatchRunner, comparator: BatchRunner?,
                       batchRows: Int) throws -> [(name: String, features: Matrix<Double>)] {
-        var z1: [Matrix<Float>] = [], z2: [Matrix<Float>] = [], x: [Matrix<Float>] = [], zb: [Matrix<Float>] = []
+        let layers = model.model.config.layers
+        var z = [[Matrix<Float>]](repeating: [], count: layers.count), x: [Matrix<Float>] = [], zb: [Matrix<Float>] = []
         for start in stride(from: 0, to: rows.count, by: batchRows) {
             let raw = try data.read(rows: Array(rows[start ..< min(rows.count, start + batchRows)]))
-            let b = hsae.hsae(raw)
-            z1.append(b.z1); z2.append(b.z2); x.append(b.x)
-            if let baseline { zb.append(baseline.baseline(raw).z) }
+            let b = model.run(raw)
+            for l in layers.indices { z[l].append(b.codes[l]) }
+            x.append(b.x)
+            if let comparator { zb.append(comparator.comparator(raw).codes[0]) }
         }
         func stacked(_ parts: [Matrix<Float>]) -> Matrix<Double> { Matrix.concatenatingRows(parts).converted(to: Double.self) }
-        let (bottom, top) = (stacked(z1), stacked(z2))
-        var codes = [("Z1", bottom), ("Z2", top), ("Z1+Z2", Matrix.concatenatingColumns([bottom, top])), ("x", stacked(x))]
-        if let baseline {
+        let own = z.map(stacked)
+        var codes = zip(layers, own).map { ($0.codeName, $1) }
+        if layers.count > 1 { codes.append((layers.map(\.codeName).joined(separator: "+"), Matrix.concatenatingColumns(own))) }
+        codes.append(("x", stacked(x)))
+        if let comparator {
             let code = stacked(zb)
             codes.append(("baseline", code))
-            if let levels = ProbeSuite.matryoshkaLevels(code, groups: baseline.model.config.matryoshkaGroups) {
+            let prefix = comparator.model.config.architecture.paths.lazy.compactMap(\.prefix).first
+            if let levels = ProbeSuite.matryoshkaLevels(code, prefix: prefix) {
                 codes += [(ProbeSuite.prefixCode, levels.prefix), (ProbeSuite.restCode, levels.rest)]
             }
         }
         return codes.map { (name: $0.0, features: $0.1) }
+    }
+
+    /// The level index's codes for a model: its first edge's parent and child layers (the HSAE:
+    /// Z2 and Z1).
+    static func levelCodes(of architecture: any SAEArchitecture) -> (top: String, bottom: String) {
+        guard let edge = architecture.edges.first else { return ("", "") }
+        return (architecture.layers[edge.parent].codeName, architecture.layers[edge.child].codeName)
     }
 
     /// One fit: a label kind, a code, all features (k nil) or the k most separating.
@@ -64,8 +78,10 @@ enum EvalProbes {
     }
 
     /// Every probe result, complete on rank 0 (other ranks return []). Collective.
-    static func run(comm: Communicator, data: ActivationDataset, rows: [Int],
-                    codes: [(name: String, features: Matrix<Double>)], options: ProbeOptions) throws -> [ProbeLabelResult] {
+    /// - Parameter levels: the codes of the level index, acc(top) − acc(bottom): an edge's parent
+    ///   and child layers (`levelCodes(of:)`).
+    static func run(comm: Communicator, data: ActivationDataset, rows: [Int], codes: [(name: String, features: Matrix<Double>)],
+                    levels: (top: String, bottom: String), options: ProbeOptions) throws -> [ProbeLabelResult] {
         let kinds = data.labelKinds.indices.compactMap { i -> LabelKind? in
             let kind = data.labelKinds[i]
             guard kind.name != "doc_id", kind.classes != nil || options.frequent > 0 else { return nil }
@@ -105,7 +121,7 @@ enum EvalProbes {
         return kinds.enumerated().map { l, kind in
             let own = tasks.indices.filter { tasks[$0].label == l }.map { all[$0]! }
             return ProbeSuite.assemble(label: kind.name, level: kind.level, labels: kind.labels, split: split,
-                                       scores: own, ks: options.ks)
+                                       scores: own, top: levels.top, bottom: levels.bottom, ks: options.ks)
         }
     }
 

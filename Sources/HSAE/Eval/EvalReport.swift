@@ -14,13 +14,14 @@ public struct EvalReport: Codable, Equatable, Sendable {
     /// Evaluation rows (tokens) and where they came from ("evaluation split" or "--data").
     public var rows: Int
     public var rowsSource: String
-    /// Model facts a reader needs beside the numbers: d, m1, m2, activations, targets.
+    /// Model facts a reader needs beside the numbers: d, per layer its width (m1, m2, …),
+    /// activation and target, the model type's own facts.
     public var model: [String: String] = [:]
 
-    /// §7.1: "full", "skip_only", "top_only", "baseline".
+    /// §7.1: the model's reported paths (the HSAE: "full", "skip_only", "top_only"), then "baseline".
     public var reconstruction: [ReconstructionSummary] = []
     public var gate: GateSummary?
-    /// §7.2: "bottom", "top", "baseline".
+    /// §7.2: the model's layers (the HSAE: "bottom", "top"), then "baseline".
     public var sparsity: [CodeSummary] = []
     /// §7.3
     public var hierarchy: HierarchySection?
@@ -52,6 +53,28 @@ public struct EvalReport: Codable, Equatable, Sendable {
     public func fvu(_ name: String) -> Double? { reconstruction.first { $0.name == name }?.fvu }
     /// The sparsity summary of a code, if reported.
     public func code(_ name: String) -> CodeSummary? { sparsity.first { $0.name == name } }
+
+    /// The comparator's name in every section: a run's role, not a layer.
+    public static let comparatorName = "baseline"
+
+    /// The evaluated model's layer codes, bottom first (`sparsity` without the comparator's).
+    public var layerCodes: [CodeSummary] { sparsity.filter { $0.name != Self.comparatorName } }
+
+    /// The model's L0 over all its layers (the L0 a token of the full path spends); nil without layer codes.
+    public var layersMeanL0: Double? {
+        let codes = layerCodes
+        return codes.isEmpty ? nil : codes.reduce(0) { $0 + $1.meanL0 }
+    }
+
+    /// The fraction of the model's latents, over all its layers, dead on these rows.
+    public var layersDeadFraction: Double? {
+        let codes = layerCodes
+        let latents = codes.reduce(0) { $0 + $1.latents }
+        return latents > 0 ? Double(codes.reduce(0) { $0 + $1.dead }) / Double(latents) : nil
+    }
+
+    /// The layers' names joined for a label: "bottom + top".
+    public var layerNamesJoined: String { layerCodes.map(\.name).joined(separator: " + ") }
 }
 
 /// The gate g = σ(gate.logits) over bottom features.

@@ -16,36 +16,37 @@ struct ReportBuilder {
         report = EvalReport(run: inputs.run, baseline: inputs.baselineRun, data: inputs.data.path, rows: inputs.rows.count,
                             rowsSource: inputs.rowsSource)
         report.model = modelFacts()
-        let mc = inputs.model.config
-        report.reconstruction = [acc.full.summary(name: "full"), acc.skipOnly.summary(name: "skip_only"),
-                                 acc.topOnly.summary(name: "top_only")] + (acc.baseline.map { [$0.summary(name: "baseline")] } ?? [])
+        let mc = inputs.model.config, architecture = geometry.architecture, layers = architecture.layers
+        let paths = architecture.reportedPaths
+        report.reconstruction = zip(paths, acc.paths).map { $1.summary(name: $0.name) }
+            + (acc.comparator.map { [$0.summary(name: "baseline")] } ?? [])
         report.gate = geometry.gate.map { GateSummary(gate: $0) }
-        let bottom = acc.bottom.summary(name: "bottom", targetSparsity: 1 - mc.bottom.target.density(latents: mc.m1))
-        let top = acc.top.summary(name: "top", targetSparsity: mc.top.map { 1 - $0.target.density(latents: mc.m2) })
-        let base = inputs.baseline.flatMap { b in
-            acc.baselineCode?.summary(name: "baseline", targetSparsity: 1 - b.config.bottom.target.density(latents: b.config.m1))
+        let codes = zip(layers, acc.codes).map { layer, stats in
+            stats.summary(name: layer.name, targetSparsity: 1 - layer.spec.target.density(latents: layer.latents))
         }
-        report.sparsity = [bottom, top] + (base.map { [$0] } ?? [])
+        let base = inputs.baseline.flatMap { b in
+            acc.comparatorCode?.summary(name: "baseline", targetSparsity: 1 - b.config.layers[0].spec.target.density(latents: b.config.layers[0].latents))
+        }
+        report.sparsity = codes + (base.map { [$0] } ?? [])
         report.hierarchy = hierarchy()
-        report.compression = [
-            CompressionPoint(name: "full", codes: [(bottom.meanL0, mc.m1), (top.meanL0, mc.m2)], d: mc.d, fvu: acc.full.fvu),
-            CompressionPoint(name: "skip_only", codes: [(bottom.meanL0, mc.m1)], d: mc.d, fvu: acc.skipOnly.fvu),
-            CompressionPoint(name: "top_only", codes: [(top.meanL0, mc.m2)], d: mc.d, fvu: acc.topOnly.fvu),
-        ] + (base.map { [CompressionPoint(name: "baseline", codes: [($0.meanL0, $0.latents)], d: mc.d, fvu: acc.baseline?.fvu)] } ?? [])
+        report.compression = zip(paths, acc.paths).map { path, stats in
+            CompressionPoint(name: path.name, codes: path.codes.map { (codes[$0].meanL0, layers[$0].latents) }, d: mc.d, fvu: stats.fvu)
+        } + (base.map { [CompressionPoint(name: "baseline", codes: [($0.meanL0, $0.latents)], d: mc.d, fvu: acc.comparator?.fvu)] } ?? [])
         report.ablations = ablations(listed: options.ablationsListed)
     }
 
-    /// Facts a reader needs beside the numbers (strings, as the schema has them).
+    /// Facts a reader needs beside the numbers (strings, as the schema has them): per layer its
+    /// width (m1, m2, …), activation and target; the model type's own facts (`reportFacts`).
     func modelFacts() -> [String: String] {
         let mc = inputs.model.config
-        var facts = ["d": "\(mc.d)", "m1": "\(mc.m1)", "m2": "\(mc.m2)", "gate": mc.gate.rawValue,
-                     "bottom_activation": mc.bottom.activation.rawValue, "bottom_target": mc.bottom.target.description,
-                     "input_scale": "\(inputs.model.inputScale)", "top_decoder_non_negative": "\(mc.topDecoderNonNegative)",
+        var facts = ["d": "\(mc.d)", "input_scale": "\(inputs.model.inputScale)",
                      "evaluation_rows": "\(inputs.rows.lowerBound)..<\(inputs.rows.upperBound)"]
-        if let top = mc.top {
-            facts["top_activation"] = top.activation.rawValue
-            facts["top_target"] = top.target.description
+        for layer in mc.layers {
+            facts["m\(layer.index + 1)"] = "\(layer.latents)"
+            facts["\(layer.name)_activation"] = layer.spec.activation.rawValue
+            facts["\(layer.name)_target"] = layer.spec.target.description
         }
+        facts.merge(mc.architecture.reportFacts) { own, _ in own }
         if let record = try? RunRecord.read(run: inputs.run) {
             let c = record.config
             facts["steps"] = c.phaseSteps.map(String.init).joined(separator: ",")
@@ -54,38 +55,47 @@ struct ReportBuilder {
             facts["seed"] = "\(c.seed)"
             facts["lr"] = "\(c.lr)"
         }
-        if let b = inputs.baseline?.config {
-            facts["baseline_latents"] = "\(b.m1)"
-            facts["baseline_activation"] = b.bottom.activation.rawValue
-            facts["baseline_target"] = b.bottom.target.description
-            facts["baseline_input_scale"] = "\(inputs.baseline!.inputScale)"
+        if let b = inputs.baseline {
+            let layer = b.config.layers[0]
+            facts["baseline_latents"] = "\(layer.latents)"
+            facts["baseline_activation"] = layer.spec.activation.rawValue
+            facts["baseline_target"] = layer.spec.target.description
+            facts["baseline_input_scale"] = "\(b.inputScale)"
         }
         return facts
     }
 
-    func hierarchy() -> HierarchySection {
-        let w2 = geometry.topDecoder!
-        var redundancy = [NamedValue(name: "bottom/decoder", value: DictionaryGeometry.decoderRedundancy(geometry.bottomDecoder)),
-                          NamedValue(name: "bottom/firing", value: DictionaryGeometry.offDiagonalMeanMax(acc.bottomSelf.pearson())),
-                          NamedValue(name: "top/decoder", value: DictionaryGeometry.decoderRedundancy(w2)),
-                          NamedValue(name: "top/firing", value: DictionaryGeometry.offDiagonalMeanMax(acc.topSelf.pearson()))]
-        if let geometryB, let firing = acc.baselineSelf {
-            redundancy += [NamedValue(name: "baseline/decoder", value: DictionaryGeometry.decoderRedundancy(geometryB.bottomDecoder)),
+    /// Redundancy per layer (its decoder's, its firing's), the comparator's, and the first
+    /// weighted edge's hierarchy (HierarchySummary).
+    func hierarchy() -> HierarchySection? {
+        let layers = geometry.architecture.layers
+        var redundancy: [NamedValue] = []
+        for (l, layer) in layers.enumerated() {
+            redundancy += [NamedValue(name: "\(layer.name)/decoder", value: DictionaryGeometry.decoderRedundancy(geometry.decoders[l])),
+                           NamedValue(name: "\(layer.name)/firing", value: DictionaryGeometry.offDiagonalMeanMax(acc.selfFiring[l].pearson()))]
+        }
+        if let geometryB, let firing = acc.comparatorSelf {
+            redundancy += [NamedValue(name: "baseline/decoder", value: DictionaryGeometry.decoderRedundancy(geometryB.decoders[0])),
                            NamedValue(name: "baseline/firing", value: DictionaryGeometry.offDiagonalMeanMax(firing.pearson()))]
         }
-        return HierarchySummary.section(correlation: acc.correlation.pearson(), firing: acc.firing, topDecoder: w2,
-                                        bottomDecoder: geometry.bottomDecoder, topFrequencies: acc.top.frequencies, redundancy: redundancy)
+        guard let first = geometry.firstWeightedEdge else { return nil }
+        let (k, edge, w) = first
+        return HierarchySummary.section(correlation: acc.correlation[k].pearson(), firing: acc.firing[k], edgeWeights: w,
+                                        childDirections: geometry.inputDirections[edge.child],
+                                        parentFrequencies: acc.codes[edge.parent].frequencies, redundancy: redundancy,
+                                        names: HierarchySummary.Names(parent: layers[edge.parent], child: layers[edge.child]))
     }
 
-    /// Layer ablations against the full model, and the latents whose zero-ablation costs most.
+    /// Each other path's ablation against the full model, and the latents whose zero-ablation costs most.
     func ablations(listed: Int) -> AblationSection {
         var section = AblationSection()
-        let full = acc.full.fvu
+        let full = acc.paths[0].fvu, sst = acc.paths[0].sst
         func delta(_ stats: ReconstructionStats) -> Double? { stats.fvu.flatMap { a in full.map { a - $0 } } }
-        section.layers = [NamedValue(name: "skip_only", value: delta(acc.skipOnly)), NamedValue(name: "top_only", value: delta(acc.topOnly))]
-        var latents = acc.ablateBottom.strongest(listed, sst: acc.full.sst, layer: "bottom")
-            + acc.ablateTop.strongest(listed, sst: acc.full.sst, layer: "top")
-        if let ablate = acc.ablateBaseline, let stats = acc.baseline {
+        section.layers = zip(geometry.architecture.reportedPaths, acc.paths).dropFirst().map { NamedValue(name: $0.name, value: delta($1)) }
+        var latents = zip(geometry.architecture.layers, acc.ablations).flatMap { layer, ablate in
+            ablate.strongest(listed, sst: sst, layer: layer.name)
+        }
+        if let ablate = acc.ablateComparator, let stats = acc.comparator {
             latents += ablate.strongest(listed, sst: stats.sst, layer: "baseline")
         }
         section.latents = Array(latents.sorted {

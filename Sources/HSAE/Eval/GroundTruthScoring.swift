@@ -1,32 +1,41 @@
 /// Assembles one model's ground-truth scores (DESIGN §7.7) from geometry and streamed counts,
 /// so the eval driver only feeds accumulators and calls this once per model.
 ///
-/// A model's dictionary is given as rows in input space with a level per row: for the HSAE
-/// [D¹; u] (bottom rows, then top directions u = W² D¹), for the baseline its decoder rows,
-/// all "bottom". Latent indices in every accumulator follow the same row order.
+/// A model's dictionary is given as rows in input space, layer after layer, with the layer of
+/// each row: for the HSAE [D¹; u] (bottom rows, then top directions u = W² D¹), for the baseline
+/// its decoder rows, one layer. The parent level ("top" in the report) is the latents of the
+/// layers that are an edge's parent, the child level ("bottom") the others. Latent indices in
+/// every accumulator follow the same row order.
 public enum GroundTruthScoring {
     public struct Dictionary {
         public var directions: Matrix<Double>  // f×d
-        public var isTop: [Bool]               // f
+        /// The layer of each latent (row), f.
+        public var layerOf: [Int]
+        /// The layers that are an edge's parent (none: a single-level dictionary).
+        public var parentLayers: Set<Int>
         /// Learned parent→child edges in latent indices of `directions` (nil: no hierarchy).
         public var edges: [LatentEdge]?
 
-        public init(directions: Matrix<Double>, isTop: [Bool], edges: [LatentEdge]?) {
-            precondition(isTop.count == directions.rows, "dictionary: \(directions.rows) rows, \(isTop.count) levels")
+        /// - Parameter layerLatents: the latents of each layer, in row order (they add up to f).
+        public init(directions: Matrix<Double>, layerLatents: [Int], parentLayers: Set<Int> = [], edges: [LatentEdge]?) {
+            let layerOf = layerLatents.indices.flatMap { [Int](repeating: $0, count: layerLatents[$0]) }
+            precondition(layerOf.count == directions.rows, "dictionary: \(directions.rows) rows, layers of \(layerLatents) latents")
             self.directions = directions
-            self.isTop = isTop
+            self.layerOf = layerOf
+            self.parentLayers = parentLayers
             self.edges = edges
         }
 
-        var topLatents: [Int] { isTop.indices.filter { isTop[$0] } }
-        var bottomLatents: [Int] { isTop.indices.filter { !isTop[$0] } }
+        var parentLevelLatents: [Int] { layerOf.indices.filter { parentLayers.contains(layerOf[$0]) } }
+        var childLevelLatents: [Int] { layerOf.indices.filter { !parentLayers.contains(layerOf[$0]) } }
     }
 
     /// Per true edge, the latent standing for its parent: the latent of largest cos with G_parent
     /// among the top latents when the model has them, else among all. Call before the data pass.
     public static func parentLatents(tree: GroundTruthTree, truth g: Matrix<Double>, dictionary: Dictionary) -> [Int] {
         let cos = DictionaryGeometry.cosines(g, dictionary.directions)
-        let candidates = dictionary.topLatents.isEmpty ? Array(0..<dictionary.directions.rows) : dictionary.topLatents
+        let parents = dictionary.parentLevelLatents
+        let candidates = parents.isEmpty ? Array(0..<dictionary.directions.rows) : parents
         return tree.edges.map { e in candidates.max { cos[e.parent, $0] < cos[e.parent, $1] }! }
     }
 
@@ -40,7 +49,7 @@ public enum GroundTruthScoring {
         precondition(g.rows == tree.count && firing.p == tree.count && firing.q == dictionary.directions.rows,
                      "ground truth: G \(g.rows) rows, tree \(tree.count), firing \(firing.p)×\(firing.q), dictionary \(dictionary.directions.rows)")
         let cos = DictionaryGeometry.cosines(g, dictionary.directions)  // n×f
-        let top = dictionary.topLatents, bottom = dictionary.bottomLatents
+        let top = dictionary.parentLevelLatents, bottom = dictionary.childLevelLatents
         let parentLevel = top.isEmpty ? bottom : top
         let (mcc, matches) = DictionaryGeometry.matchedMeanCosine(cos)
         let firingScores = GroundTruthMetrics.firingScores(cooccurrence: firing, matches: matches)

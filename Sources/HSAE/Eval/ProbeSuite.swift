@@ -16,12 +16,13 @@ public enum ProbeSuite {
     /// The probed code of a Matryoshka baseline's first group, and of its other latents.
     public static let prefixCode = "baseline prefix", restCode = "baseline rest"
 
-    /// A Matryoshka code split into its first group (`groups[0]` columns) and the rest; nil
-    /// when there is nothing to split (no groups, or one group).
-    public static func matryoshkaLevels(_ code: Matrix<Double>, groups: [Int]?) -> (prefix: Matrix<Double>, rest: Matrix<Double>)? {
-        guard let groups, groups.count > 1 else { return nil }
-        precondition(groups.reduce(0, +) == code.cols, "Matryoshka groups \(groups) do not add up to the code's \(code.cols) latents")
-        return (code.selecting(columns: Array(0..<groups[0])), code.selecting(columns: Array(groups[0]..<code.cols)))
+    /// A Matryoshka code split into its first group (latents 0 ..< `prefix`: the model's first
+    /// prefix path, `ReconstructionPath.prefix`) and the rest; nil when there is nothing to split
+    /// (no prefix path: a flat model, or a Matryoshka model of one group).
+    public static func matryoshkaLevels(_ code: Matrix<Double>, prefix: Int?) -> (prefix: Matrix<Double>, rest: Matrix<Double>)? {
+        guard let prefix else { return nil }
+        precondition(prefix > 0 && prefix < code.cols, "Matryoshka prefix \(prefix) outside the code's \(code.cols) latents")
+        return (code.selecting(columns: Array(0..<prefix)), code.selecting(columns: Array(prefix..<code.cols)))
     }
 
     /// The labels of a kind without a class list (token ids): the `count` most frequent values

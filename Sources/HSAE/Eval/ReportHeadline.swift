@@ -17,9 +17,8 @@ enum ReportHeadline {
         add("FVU (full model / baseline)", r.fvu("full"), r.fvu("baseline"))
         add("FVU top-only (g ≡ 0)", r.fvu("top_only"), nil)
         add("FVU skip-only (g ≡ 1)", r.fvu("skip_only"), nil)
-        let l0 = [r.code("bottom"), r.code("top")].compactMap { $0?.meanL0 }
-        add("L0 (bottom + top / baseline)", l0.isEmpty ? nil : l0.reduce(0, +), r.code("baseline")?.meanL0)
-        add("dead latents (fraction)", deadFraction(r, ["bottom", "top"]), r.code("baseline")?.deadFraction)
+        add("L0 (\(r.layerNamesJoined) / baseline)", r.layersMeanL0, r.code("baseline")?.meanL0)
+        add("dead latents (fraction)", r.layersDeadFraction, r.code("baseline")?.deadFraction)
         if let s = r.splicedFidelity {
             add("spliced: sentence-embedding cosine", s.score("full")?.cosine, s.score("baseline")?.cosine)
             add("spliced: top-1 retrieval agreement", s.score("full")?.retrievalAgreement, s.score("baseline")?.retrievalAgreement)
@@ -43,12 +42,6 @@ enum ReportHeadline {
             add("mean absorption gap", h?.meanAbsorptionGap, b?.meanAbsorptionGap)
         }
         return rows
-    }
-
-    static func deadFraction(_ r: EvalReport, _ names: [String]) -> Double? {
-        let codes = names.compactMap { r.code($0) }
-        let latents = codes.reduce(0) { $0 + $1.latents }
-        return latents > 0 ? Double(codes.reduce(0) { $0 + $1.dead }) / Double(latents) : nil
     }
 
     static func mean(_ values: [Double?]) -> Double? {

@@ -17,15 +17,15 @@ public enum ReportSummary {
 
     static func reconstruction(_ r: EvalReport) -> String? {
         guard let full = r.fvu("full") else { return nil }
-        let l0 = [r.code("bottom"), r.code("top")].compactMap { $0?.meanL0 }.reduce(0, +)
+        let l0 = r.layersMeanL0 ?? 0, layers = r.layerNamesJoined
         guard let base = r.fvu("baseline"), base > 0 else {
-            return "The HSAE leaves \(percent(full)) of the held-out variance unexplained (FVU \(n(full)), L0 \(n(l0)) bottom + top)."
+            return "The HSAE leaves \(percent(full)) of the held-out variance unexplained (FVU \(n(full)), L0 \(n(l0)) \(layers))."
         }
         let relative = (full - base) / base
         let verdict = abs(relative) < sameFVU ? "about as well as" : relative < 0 ? "better than" : "less well than"
         let difference = abs(relative) < sameFVU ? "" : " (\(percent(abs(relative))) \(relative < 0 ? "lower" : "higher"))"
         return "The HSAE reconstructs the held-out activations \(verdict) the single-layer baseline: FVU \(n(full)) against \(n(base))"
-            + "\(difference), at L0 \(n(l0)) (bottom + top) against \(n(r.code("baseline")?.meanL0))."
+            + "\(difference), at L0 \(n(l0)) (\(layers)) against \(n(r.code("baseline")?.meanL0))."
     }
 
     static func layers(_ r: EvalReport) -> String? {
@@ -37,7 +37,7 @@ public enum ReportSummary {
     }
 
     static func dead(_ r: EvalReport) -> String? {
-        guard let hsae = ReportHeadline.deadFraction(r, ["bottom", "top"]) else { return nil }
+        guard let hsae = r.layersDeadFraction else { return nil }
         let base = r.code("baseline")?.deadFraction
         if hsae == 0 && (base ?? 0) == 0 { return "No latent is dead on these rows." }
         return "\(percent(hsae)) of the HSAE's latents" + (base.map { " and \(percent($0)) of the baseline's" } ?? "") + " are dead on these rows."

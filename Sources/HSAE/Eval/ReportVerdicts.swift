@@ -6,7 +6,8 @@ public enum ReportVerdicts {
     public static let bottomLevels: Set<String> = ["child", "lexical", "token"]
 
     /// For each label kind with a stated level: does the level index at k ≤ 2 have the expected sign?
-    /// Child/lexical labels: acc(Z1) > acc(Z2). Parent/topic labels: acc(Z2) ≥ acc(Z1).
+    /// Child/lexical labels: acc(child code) > acc(parent code). Parent/topic labels: acc(parent) ≥
+    /// acc(child) (the HSAE: Z2 and Z1; the codes each LevelIndex names).
     public static func levelIndex(_ results: [ProbeLabelResult]) -> [String] {
         results.compactMap { p in
             guard let level = p.level else { return nil }
@@ -21,7 +22,7 @@ public enum ReportVerdicts {
             let values = small.map { "\(ReportHeadline.kName($0.k)) \(ReportHeadline.number($0.value))" }.joined(separator: ", ")
             let ok = small.allSatisfy { wantTop ? $0.value >= 0 : $0.value < 0 }
             let expected = wantTop ? "≥ 0 (top holds it at least as well)" : "< 0 (bottom holds it better)"
-            return "'\(p.label)' (\(level)): level index acc(Z2) − acc(Z1) at \(values); expected \(expected): "
+            return "'\(p.label)' (\(level)): level index acc(\(small[0].top)) − acc(\(small[0].bottom)) at \(values); expected \(expected): "
                 + (ok ? "as expected." : "NOT as expected.")
         }
     }

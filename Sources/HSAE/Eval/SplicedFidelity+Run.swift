@@ -25,7 +25,11 @@ public struct SpliceOptions: Sendable {
 /// (`ExactAccumulation`). Collectives, in order: agree (setup), agree (the pass), allreduce
 /// (embeddings), allreduce max, allreduce (fixed-point sums) — the same on every rank.
 extension SplicedFidelity {
-    static let variantNames = ["original", "full", "skip_only", "top_only", "baseline", "zero_ablation", "mean_ablation"]
+    /// The variants spliced, in report order: the original rows, the model's reported paths (the
+    /// HSAE: full, skip_only, top_only), the comparator's reconstruction ("baseline"), the two ablations.
+    static func variantNames(model: any SAEArchitecture, comparator: Bool) -> [String] {
+        ["original"] + model.reportedPaths.map(\.name) + (comparator ? ["baseline"] : []) + ["zero_ablation", "mean_ablation"]
+    }
 
     struct Setup {
         let harvest: SpliceWindows.Harvest
@@ -36,11 +40,11 @@ extension SplicedFidelity {
         let mean: [Float]  // d: the mean row of the spliced tokens (mean ablation)
     }
 
-    static func run(_ inputs: EvalInputs, options: SpliceOptions, hsae: BatchRunner, baseline: BatchRunner?,
+    static func run(_ inputs: EvalInputs, options: SpliceOptions, model: BatchRunner, comparator: BatchRunner?,
                     comm: Communicator, log: Logger) throws -> SplicedFidelitySection? {
         let clock = Date()
         let setup = try comm.agreeing { try prepare(inputs, options: options) }
-        let names = variantNames.filter { $0 != "baseline" || baseline != nil }
+        let names = variantNames(model: model.model.config.architecture, comparator: comparator != nil)
         let n = setup.windows.count, d = inputs.data.d
         var embeddings = [Float](repeating: 0, count: (names.count + 1) * n * d)  // slot 0: the model's own; (V+1)×n×d
         var deviation = 0.0
@@ -55,7 +59,7 @@ extension SplicedFidelity {
             for k in mine {
                 let chunk = k * options.windowsPerBatch ..< min(n, (k + 1) * options.windowsPerBatch)
                 let result = try spliceBatch(Array(setup.windows[chunk]), setup: setup, names: names, data: inputs.data,
-                                             hsae: hsae, baseline: baseline)
+                                             model: model, comparator: comparator)
                 deviation = max(deviation, result.deviation)
                 exact.beginBatch()
                 sums.sums[0] += result.sumSquares
@@ -130,7 +134,7 @@ extension SplicedFidelity {
     /// One batch of windows: layer L from the ids, the data set's rows beside it, then each
     /// variant's rows spliced in at the content positions and the rest of the model run.
     static func spliceBatch(_ windows: [SpliceWindow], setup: Setup, names: [String], data: ActivationDataset,
-                            hsae: BatchRunner, baseline: BatchRunner?) throws -> BatchResult {
+                            model: BatchRunner, comparator: BatchRunner?) throws -> BatchResult {
         let L = setup.harvest.layer, encoder = setup.encoder, d = data.d
         let batch = TokenBatch(sequences: windows.map { [setup.tokenizer.cls] + $0.ids + [setup.tokenizer.sep] })
         let hL = encoder.hiddenStates(batch, layer: L)[0]                 // N × d
@@ -152,15 +156,14 @@ extension SplicedFidelity {
                 + "\(setup.modelPath) recomputed from their token ids by up to \(ReportHeadline.number(deviation)) (row RMS "
                 + "\(ReportHeadline.number(rms))); was the data set harvested with this model and layer?")
         }
-        let hb = hsae.hsae(raw)
-        let c = hsae.model.inputScale
+        let hb = model.run(raw)
+        let paths = model.model.config.architecture.reportedPaths.map(\.name)
+        let c = model.model.inputScale
         func replacement(_ name: String) -> Matrix<Float> {
+            if let k = paths.firstIndex(of: name) { return scaled(hb.paths[k], by: 1 / c) }
             switch name {
             case "original": return raw
-            case "full": return scaled(hb.full, by: 1 / c)
-            case "skip_only": return scaled(hb.skipOnly, by: 1 / c)
-            case "top_only": return scaled(hb.topOnly, by: 1 / c)
-            case "baseline": return scaled(baseline!.baseline(raw).xhat, by: 1 / baseline!.model.inputScale)
+            case "baseline": return scaled(comparator!.comparator(raw).paths[0], by: 1 / comparator!.model.inputScale)
             case "zero_ablation": return Matrix(rows: raw.rows, cols: d)
             case "mean_ablation": return Matrix(rows: raw.rows, cols: d, storage: Array((0..<raw.rows).map { _ in setup.mean }.joined()))
             default: preconditionFailure("unknown splice variant \(name)")

@@ -59,8 +59,8 @@ public struct SweepTable: Codable, Equatable, Sendable {
             v["fvu"] = r.fvu("full")
             v["fvu_skip_only"] = r.fvu("skip_only")
             v["fvu_top_only"] = r.fvu("top_only")
-            v["l0"] = [r.code("bottom"), r.code("top")].compactMap { $0?.meanL0 }.reduce(0, +)
-            v["dead_fraction"] = ReportHeadline.deadFraction(r, ["bottom", "top"])
+            v["l0"] = r.layersMeanL0 ?? 0
+            v["dead_fraction"] = r.layersDeadFraction
             v["gate_mean"] = r.gate?.mean
             v["hierarchy_consistency"] = r.hierarchy?.hierarchyConsistency?.mean
             v["edge_f1"] = model?.edgeRecovery?.f1
