@@ -77,6 +77,10 @@ struct TrainCommand: ParsableCommand, TrainingFlags {
     func applyBeforeModel(to c: inout TrainConfig) throws {
         if baseline || baselineKind != nil { c.baseline = true }
         if modelName == HierarchicalArchitecture.name { c.baseline = false }
+        if let modelName, !ModelRegistry.unnamed.contains(modelName) {
+            c.baseline = false
+            c.model.modelType = modelName
+        }
     }
 
     func applyAfterModel(to c: inout TrainConfig) throws {

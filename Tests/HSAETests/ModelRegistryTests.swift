@@ -44,6 +44,20 @@ final class ModelRegistryTests: XCTestCase {
         XCTAssertEqual(config(top: false, matryoshka: true).architecture.paths.map(\.name), ["full", "prefix_4"])
     }
 
+    /// A configuration that names a model type (`ModelConfig.model`, what a fourth type writes) is
+    /// none of the first three's, and theirs stay unnamed in files.
+    func testANamedConfigurationIsNoneOfTheFirstThree() throws {
+        for var c in [config(top: false), config(top: false, matryoshka: true), config(top: true)] {
+            XCTAssertFalse(String(decoding: try JSONFormat.encoder(.pretty).encode(c), as: UTF8.self).contains("\"model\""))
+            c.model = "forest"
+            XCTAssertEqual(ModelRegistry.all.filter { $0.init(config: c) != nil }.map { $0.name }, [])
+        }
+        XCTAssertEqual(ModelRegistry.unnamed, Set(ModelRegistry.names))
+        var options = ModelOptions()
+        options.modelType = "flat"  // an unnamed type: the fields say which model it is
+        XCTAssertEqual(options.modelConfig(d: 5), ModelOptions().modelConfig(d: 5))
+    }
+
     func testThePhasesAreTodays() {
         var train = TrainConfig()
         train.phaseSteps = [20, 10, 5]

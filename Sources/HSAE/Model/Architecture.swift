@@ -11,6 +11,10 @@ public protocol SAEArchitecture: Sendable {
     /// The phases a run of this model trains in (DESIGN §4 for the HSAE; one for single-layer models).
     static func phases(_ train: TrainConfig) -> [TrainingPhase]
 
+    /// The configuration `hsae train --model NAME` trains, for data of width d; nil: the first three
+    /// types, which ModelOptions.modelConfig builds from its fields. A new type sets `model` to its name.
+    static func modelConfig(_ options: ModelOptions, d: Int) -> ModelConfig?
+
     /// The model this configuration describes, or nil when it is another type's (ModelRegistry).
     init?(config: ModelConfig)
     var config: ModelConfig { get }
@@ -35,6 +39,8 @@ public protocol SAEArchitecture: Sendable {
 
 extension SAEArchitecture {
     public var name: String { Self.name }
+
+    public static func modelConfig(_ options: ModelOptions, d: Int) -> ModelConfig? { nil }
 
     /// The path named `name` (a precondition: the caller knows the model's paths).
     public func path(_ name: String) -> ReconstructionPath {
@@ -116,6 +122,10 @@ public enum ModelRegistry {
 
     /// `--model`'s values, as `--help` lists them.
     public static var names: [String] { all.map { $0.name } }
+
+    /// The types whose ModelConfig carries no name (their fields say which they are): `--model`
+    /// selects them through ModelOptions' fields (`baseline`, `matryoshkaGroups`), not `modelType`.
+    public static let unnamed: Set<String> = [FlatArchitecture.name, MatryoshkaArchitecture.name, HierarchicalArchitecture.name]
 
     public static func type(named name: String) -> (any SAEArchitecture.Type)? { all.first { $0.name == name } }
 

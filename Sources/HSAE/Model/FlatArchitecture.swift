@@ -6,7 +6,7 @@ public struct FlatArchitecture: SAEArchitecture {
     public let config: ModelConfig
 
     public init?(config: ModelConfig) {
-        guard config.top == nil, config.matryoshkaGroups == nil else { return nil }
+        guard config.model == nil, config.top == nil, config.matryoshkaGroups == nil else { return nil }
         self.config = config
     }
 

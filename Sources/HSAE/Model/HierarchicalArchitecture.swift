@@ -8,7 +8,7 @@ public struct HierarchicalArchitecture: SAEArchitecture {
     public let top: LayerSpec
 
     public init?(config: ModelConfig) {
-        guard let top = config.top else { return nil }
+        guard config.model == nil, let top = config.top else { return nil }
         self.config = config
         self.top = top
     }

@@ -7,7 +7,7 @@ public struct MatryoshkaArchitecture: SAEArchitecture {
     public let matryoshkaGroups: [Int]
 
     public init?(config: ModelConfig) {
-        guard config.top == nil, let groups = config.matryoshkaGroups else { return nil }
+        guard config.model == nil, config.top == nil, let groups = config.matryoshkaGroups else { return nil }
         self.config = config
         matryoshkaGroups = groups
     }

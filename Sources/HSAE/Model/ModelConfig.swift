@@ -80,9 +80,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// k_z of a k-sparse top reconstruction Ẑ1 = ReLU(TopK_kz(Z2 W_dec² + b_dec²)) (TopDecodeK.swift,
     /// `--top-decode-k`, docs/DECISIONS.md); nil (the default, and files written before it): DESIGN's dense ReLU.
     public var topDecodeK: Int?
+    /// The model type's registry name (ModelRegistry), for every type but the first three, whose
+    /// fields say which they are (`top`, `matryoshkaGroups`): nil for them, absent from their files.
+    public var model: String?
 
     public init(d: Int, bottom: LayerSpec, top: LayerSpec?, gate: GateMode = .learned, topDecoderNonNegative: Bool = true,
-                matryoshkaGroups: [Int]? = nil, topInput: TopInput? = nil, topDecodeK: Int? = nil) {
+                matryoshkaGroups: [Int]? = nil, topInput: TopInput? = nil, topDecodeK: Int? = nil, model: String? = nil) {
         self.d = d
         self.bottom = bottom
         self.top = top
@@ -91,6 +94,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.matryoshkaGroups = matryoshkaGroups
         self.topInput = topInput
         self.topDecodeK = topDecodeK
+        self.model = model
     }
 
     public var m1: Int { bottom.latents }

@@ -25,17 +25,21 @@ public struct ModelOptions: Codable, Equatable, Sendable {
     public var topInput: TopInput?
     /// k_z of a k-sparse top reconstruction (`--top-decode-k`, ModelConfig.topDecodeK); nil: DESIGN's dense ReLU.
     public var topDecodeK: Int?
+    /// A model type beyond the first three (`hsae train --model NAME`, ModelRegistry), which builds
+    /// its configuration itself (`SAEArchitecture.modelConfig`); nil: the fields above say the type.
+    public var modelType: String?
 
     public init() {}
 
     /// The optional keys: absent from an encoded default configuration, still known to a
     /// `--config` file (TrainConfig.load).
-    public static let optionalKeys = ["m2", "baselineL0", "matryoshkaGroups", "topInput", "topDecodeK"]
+    public static let optionalKeys = ["m2", "baselineL0", "matryoshkaGroups", "topInput", "topDecodeK", "modelType"]
 
     public var resolvedM2: Int { m2 ?? max(1, m1 / 4) }
 
     /// The architecture for data of width d.
     public func modelConfig(d: Int) -> ModelConfig {
+        if let modelType, let type = ModelRegistry.type(named: modelType), let config = type.modelConfig(self, d: d) { return config }
         if baseline {
             let m = m1 + resolvedM2
             let l0 = baselineL0 ?? bottomTarget.l0(latents: m1)
