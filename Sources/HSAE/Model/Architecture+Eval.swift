@@ -20,19 +20,13 @@ extension SAEArchitecture {
     /// layer 0 in every model so far.
     public var centre: TensorID { layers[0].decoderBias }
 
-    /// Facts of this model type that report.json's `model` lists besides the per-layer ones.
-    public var reportFacts: [String: String] { (self as? any ArchitectureReportFacts)?.typeFacts ?? [:] }
+    /// None by default (SAEArchitecture.reportFacts).
+    public var reportFacts: [String: String] { [:] }
 }
 
-/// A model type with report facts of its own (to join SAEArchitecture's requirements when
-/// Architecture.swift is next edited).
-public protocol ArchitectureReportFacts: SAEArchitecture {
-    var typeFacts: [String: String] { get }
-}
-
-extension HierarchicalArchitecture: ArchitectureReportFacts {
+extension HierarchicalArchitecture {
     /// How the gate mixes, and whether the top decoder (the edge's weights) is kept ≥ 0.
-    public var typeFacts: [String: String] {
+    public var reportFacts: [String: String] {
         ["gate": config.gate.rawValue, "top_decoder_non_negative": "\(config.topDecoderNonNegative)"]
     }
 }

@@ -43,20 +43,15 @@ public struct LoggedValue: Sendable {
     public static let noGate = LoggedValue(key: "gate_mean", progressLabel: "gate", digits: 3, layer: nil, idle: 1) { _ in 1 }
 }
 
-/// A model type with logged values of its own (`LoggedValue`); the others log `LoggedValue.noGate`.
-public protocol LogsTrainingValues: SAEArchitecture {
-    var loggedValues: [LoggedValue] { get }
-}
-
 extension SAEArchitecture {
-    /// The values the trainer logs for this model type.
-    public var trainingLog: [LoggedValue] { (self as? any LogsTrainingValues)?.loggedValues ?? [.noGate] }
+    /// `LoggedValue.noGate` by default (SAEArchitecture.trainingLog).
+    public var trainingLog: [LoggedValue] { [.noGate] }
 }
 
-extension HierarchicalArchitecture: LogsTrainingValues {
+extension HierarchicalArchitecture {
     /// `gate_mean`: mean σ(ℓ) over bottom latents in phases that run the top layer (0.5 for a fixed
     /// gate), 1 in the others.
-    public var loggedValues: [LoggedValue] {
+    public var trainingLog: [LoggedValue] {
         [LoggedValue(key: "gate_mean", progressLabel: "gate", digits: 3, layer: 1, idle: 1) { model in
             guard model.config.gate == .learned else { return 0.5 }
             let l = model.view(.gateLogits)

@@ -35,6 +35,11 @@ public protocol SAEArchitecture: Sendable {
     func fileMetadata(thresholds: [Float]) -> [String: String]
     /// What `hsae export` writes (ExportPlan.swift), or why this model cannot be exported.
     func exportPlan(_ model: HierarchicalSAE<Float>) throws -> ExportPlan
+    /// Values the trainer logs besides the layers' (metrics.jsonl, the progress line; Architecture+Logged.swift).
+    /// Default: `gate_mean` 1, the key every model's records have carried.
+    var trainingLog: [LoggedValue] { get }
+    /// Facts of this model type in report.json's `model` besides the per-layer ones (default: none).
+    var reportFacts: [String: String] { get }
 }
 
 extension SAEArchitecture {
