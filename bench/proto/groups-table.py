@@ -1,6 +1,6 @@
 """bench/proto/groups-table.py — the Markdown tables of issue 28 session 3 from bench/proto/groups-final.sh's output:
 per code kind (matbtk = Matryoshka BatchTopK on the 200 k-row sets, matbtk1M = on the 1 M-row sets, matbtkS = the same as
-matbtk with the counts taken during training, nopool = mfh without pooling) and cell, per rule: mean ± sd over the seeds
+matbtk with the counts taken during training, nopool = mfh without pooling, matbtkroom = Matryoshka at budget 2) and cell, per rule: mean ± sd over the seeds
 found of purity, sibling-pair precision / recall, edge F1, ρ top (first 128 latents + pooled units) and ρ all (all
 latents + pooled units); the first line of each block is the code's own "any latent" and "first prefix" ρ.
   $PY bench/proto/groups-table.py [DIR=bench/proto/results-issue28/groups]
