@@ -29,6 +29,8 @@ on the evaluation rows (never counted on). Rules (label-free unless said):
   two-sided           excl-sum's groups and pos-sum's (positive departures only, exclusivity neutral) kept apart:
                       "forest" = groups in order of within-group LLR per member, a latent kept by the first that
                       takes it (each latent ≤ 1 parent); "union" = both sets of units (not a forest)
+  nested              positive groups collapsed into OR-units first, counts redone over the units, ρ0 recalibrated
+                      over them, then exclusive groups of units (sum linkage, cap 4 × --cap); a forest
   (b) profile         conditional exclusivity: cosine of two latents' rows of max(L, 0) (they are exclusive with
                       the same partners), average linkage at cos ≥ 0.3 with the same veto
   (c) decoder-cos     average linkage on decoder-row cosines ≥ 0.3 (geometry only)
@@ -60,6 +62,10 @@ ap.add_argument("--strong", type=float, default=0.0, help="count a firing only w
                 "quantile of the latent's non-zero activations (on the first 50 000 training rows): drops weak, spurious\n"
                 "firings that make siblings co-fire in the code although they never co-fire in the data")
 ap.add_argument("--top", type=int, default=128)
+ap.add_argument("--row-top", type=int, default=0, help="count only each row's N largest activations (after --strong):\n"
+                "at a loose budget about half of a row's firings are not features of the row")
+ap.add_argument("--strata", type=int, default=0, help="expected co-firing conditional on the row's activity: rows\n"
+                "stratified by their number of strong firings (capped at this), E = Σ_s n_i^s n_j^s / N_s (0: E = n_i n_j / N)")
 ap.add_argument("--stream", type=int, default=0, help="use the counts the training accumulated (train.py --stream-count 1)\n"
                 "instead of a pass over the training rows; T tokens drawn with replacement from U unique rows hold\n"
                 "U(1 − e^(−T/U)) distinct rows, so counts and N are divided by the duplication T / distinct")
@@ -89,9 +95,22 @@ if args.strong > 0:
     qv = np.array([np.quantile(Z0[Z0[:, i] > 0, i], args.strong) if (Z0[:, i] > 0).sum() >= 10 else 1e-30
                    for i in range(M)], np.float32)
 C = np.zeros((M, M), np.float64)
+Sn = np.zeros((max(args.strata, 0) + 1, M)); SN = np.zeros(max(args.strata, 0) + 1)
+def strong_firing(Xr):
+    Z_ = codes(Xr); F_ = Z_ >= qv
+    if args.row_top > 0:
+        kth = -np.partition(-Z_, args.row_top - 1, axis=1)[:, args.row_top - 1:args.row_top]
+        F_ &= Z_ >= np.maximum(kth, 1e-30)
+    return F_.astype(np.float32)
+
+
 for a0 in range(0, 0 if args.stream else ntr, 50000):
-    F_ = (codes(X[a0:min(ntr, a0 + 50000)]) >= qv).astype(np.float32)
+    F_ = strong_firing(X[a0:min(ntr, a0 + 50000)])
     C += F_.T @ F_
+    if args.strata > 0:
+        st_ = np.minimum(F_.sum(1).astype(int), args.strata)
+        for q in range(args.strata + 1):
+            Sn[q] += F_[st_ == q].sum(0); SN[q] += (st_ == q).sum()
 N = float(ntr)
 if args.stream:
     T_, U_ = float(S["stream_T"]), float(S["stream_unique"])
@@ -99,6 +118,8 @@ if args.stream:
     C = S["stream_C"].astype(np.float64) / dup; N = T_ / dup; ntr = int(round(N))
 n = np.diag(C).copy()
 E = np.outer(n, n) / N
+if args.strata > 0 and not args.stream:
+    E = sum(np.outer(Sn[q], Sn[q]) / SN[q] for q in range(args.strata + 1) if SN[q] > 0)
 with np.errstate(divide="ignore", invalid="ignore"):
     lift = np.where(E > 0, C / np.maximum(E, 1e-12), 1.0)
 big = (E >= 50) & ~np.eye(M, dtype=bool)
@@ -120,7 +141,7 @@ cs = (W_dec / np.linalg.norm(W_dec, axis=1, keepdims=True)) @ G.T
 mp = np.where(cs.max(1) >= 0.5, cs.argmax(1), -1)
 cp = data["child_parent"]; nch = len(cp)
 root = np.array([int(cp[f - R]) if R <= f < R + nch else -1 for f in mp])     # root of a child-mapped latent
-print(json.dumps(dict(data=args.data, saved=args.saved, count_rows=int(ntr), strong=args.strong, stream=args.stream, rho0=round(rho0, 4), eps=eps,
+print(json.dumps(dict(data=args.data, saved=args.saved, count_rows=int(ntr), strong=args.strong, stream=args.stream, strata=args.strata, row_top=args.row_top, rho0=round(rho0, 4), eps=eps,
                       tau=args.tau, tau_pos=round(tau_pos, 2), lift_pos=args.lift_pos, veto=args.veto, child_mapped=int((root >= 0).sum()),
                       rho_any=round(parent_rho(Ze, data), 4), rho_prefix=round(parent_rho(Ze[:, :args.top], data), 4))),
       flush=True)
@@ -258,6 +279,33 @@ if want("two-sided"):
         print(json.dumps(dict(rule=f"two-sided union tau={t:g}{lx}", groups=len(ge) + len(gp),
                               rho_top=round(parent_rho(np.concatenate([Ze[:, :args.top], units], 1), data), 4),
                               rho_all=round(parent_rho(np.concatenate([Ze, units], 1), data), 4))), flush=True)
+# (a) nested: collapse the positive groups (latents that co-fire: in B-independent siblings, at a loose budget the
+# several latents that carry one child) into units firing as the OR of their members, recount, recalibrate ρ0 over
+# the units, and grow exclusive groups of units; the positive groups not taken stay groups of their own
+if want("nested") and not args.stream:
+    L_p1 = np.where(lift > lifts[0], L_pos, np.minimum(L_ex, 0)); np.fill_diagonal(L_p1, 0)
+    gp = linkage(L_p1, "sum", taus[0], L_p1, args.veto, active=active)
+    inpos = np.zeros(M, bool)
+    for g in gp: inpos[g] = True
+    U = gp + [[i] for i in range(M) if not inpos[i]]
+    A_ = np.zeros((M, len(U)), np.float32)
+    for k, g in enumerate(U): A_[g, k] = 1
+    Cu = np.zeros((len(U), len(U)))
+    for a0 in range(0, ntr, 50000):
+        Fu = ((strong_firing(X[a0:min(ntr, a0 + 50000)]) @ A_) > 0).astype(np.float32)
+        Cu += Fu.T @ Fu
+    nu = np.diag(Cu).copy(); Eu = np.outer(nu, nu) / N
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lu = np.where(Eu > 0, Cu / np.maximum(Eu, 1e-12), 1.0)
+    bu = (Eu >= 50) & ~np.eye(len(U), dtype=bool)
+    r0u = float(np.median(lu[bu])) if bu.any() else 1.0
+    Lu = Cu * np.log(eps / r0u) + (r0u - eps) * Eu; np.fill_diagonal(Lu, 0)
+    gu = linkage(Lu, "sum", taus[0], Lu, args.veto, cap=4 * args.cap, active=nu >= 5)
+    used = np.zeros(len(U), bool); final = []
+    for g in gu:
+        final.append([i for k in g for i in U[k]]); used[g] = True
+    final += [U[k] for k in range(len(gp)) if not used[k]]
+    score("nested", final, dict(rho0_units=round(r0u, 4), positive_groups=len(gp)))
 ctrl = best_two if want("two-sided") else (best_ex or groups_sig)
 if want("random") and ctrl:
     rng = np.random.default_rng(0)
