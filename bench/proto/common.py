@@ -99,3 +99,21 @@ def edge_f1(dirs_top, dirs_bottom, edges, data, thr=0.5):
     r = len(hit) / len(true_edges)
     f = 2 * p * r / (p + r) if edges and p + r > 0 else 0.0
     return dict(precision=p, recall=r, f1=f, learned=len(edges))
+
+
+def union_find_groups(M, ii, jj, order, cap=8):
+    """Union-find over the pairs (ii[o], jj[o]) taken in `order`, a union only while the merged size ≤ cap;
+    returns the groups of ≥ 2 (forest-offline.py's co-firing clusters, group-offline.py's uf-z3-excl)."""
+    uf = list(range(M)); size = [1] * M
+    def find(a):
+        while uf[a] != a:
+            uf[a] = uf[uf[a]]; a = uf[a]
+        return a
+    for o in order:
+        a, b = find(int(ii[o])), find(int(jj[o]))
+        if a != b and size[a] + size[b] <= cap:
+            uf[b] = a; size[a] += size[b]
+    groups = {}
+    for q in range(M):
+        groups.setdefault(find(q), []).append(q)
+    return [v for v in groups.values() if len(v) >= 2]

@@ -7,7 +7,7 @@ the pooled top Z2 = own + Σ_children z (w = 1) on the evaluation rows (no retra
 import sys, os, json
 import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
-from common import load_data, parent_rho, edge_f1
+from common import load_data, parent_rho, edge_f1, union_find_groups
 
 data = load_data(sys.argv[1]); S = dict(np.load(sys.argv[2]))
 if "W_dec" in S:  # a saved Matryoshka (train.py --model mat-btk --save): first group (128) as "top", the rest as "bottom"
@@ -138,18 +138,7 @@ for zthr, mode in [(5, "both"), (5, "excl"), (3, "excl"), (5, "pos")]:
     else: sig = (z > zthr) & (lift > 1.5)
     np.fill_diagonal(sig, False); sig = np.triu(sig, 1)
     ii, jj = np.nonzero(sig); order = np.argsort(-np.abs(z[ii, jj]))
-    M_ = len(nall); uf = list(range(M_)); size = [1] * M_
-    def find(a):
-        while uf[a] != a:
-            uf[a] = uf[uf[a]]; a = uf[a]
-        return a
-    for o in order:
-        a, b_ = find(int(ii[o])), find(int(jj[o]))
-        if a != b_ and size[a] + size[b_] <= 8:
-            uf[b_] = a; size[a] += size[b_]
-    cls = {}
-    for q in range(M_): cls.setdefault(find(q), []).append(q)
-    cls = [v for v in cls.values() if len(v) >= 2]
+    cls = union_find_groups(len(nall), ii, jj, order, 8)
     score_clusters(f"cofire-all z>{zthr} {mode} (union-find, cap 8)", cls)
     if mode == "pos":  # control: random clusters of the same sizes over the same latents
         rng = np.random.default_rng(0); perm = rng.permutation(np.concatenate(cls)); k0 = 0; rc = []

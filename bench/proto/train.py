@@ -58,6 +58,11 @@ ap.add_argument("--gate", type=int, default=0, help="a child may fire only if it
 ap.add_argument("--orth", type=float, default=0.0, help="children's D_i pushed ⟂ their parent's V_j")
 ap.add_argument("--log", default=None)
 ap.add_argument("--tag", default="")
+ap.add_argument("--stream-count", type=int, default=0, help="baselines: count strong co-firing of the TRAINING code from\n"
+                "--count-from (fraction of the steps) on (the first 50 of those steps only estimate each latent's --strong\n"
+                "quantile); saved with --save for bench/proto/group-offline.py --stream (no extra pass over the data)")
+ap.add_argument("--count-from", type=float, default=0.5)
+ap.add_argument("--strong", type=float, default=0.15)
 ap.add_argument("--save", default=None, help="write the trained tensors (and eval codes' firing) to this .npz")
 args = ap.parse_args()
 t0 = time.time()
@@ -172,6 +177,7 @@ if args.model in ("flat", "mat-btk", "mat-topk"):
     thr = 0.0
     since = torch.zeros(M)
     window = max(1, args.dead_window // B)
+    s0 = int(args.count_from * args.steps); sC = torch.zeros(M, M); sT = 0; svals = []; sq = None
     for s, x in batches(args.steps, args.seed):
         for gp in opt.param_groups: gp["lr"] = sched(s)
         xc = x - b_dec
@@ -186,6 +192,19 @@ if args.model in ("flat", "mat-btk", "mat-topk"):
             loss = loss + ((xh - x) ** 2).sum(1).mean()
         loss = loss / len(ends)
         fired = (Z > 0).any(0)
+        if args.stream_count and s >= s0:
+            with torch.no_grad():
+                Zd = Z.detach()
+                if s < s0 + 50:
+                    svals.append(Zd)
+                else:
+                    if sq is None:
+                        A_ = torch.cat(svals); sq = torch.full((M,), 1e-30)
+                        for i in range(M):
+                            v_ = A_[:, i][A_[:, i] > 0]
+                            if v_.numel() >= 10: sq[i] = torch.quantile(v_, args.strong)
+                        svals = None
+                    Fs = ((Zd >= sq) & (Zd > 0)).float(); sC += Fs.t() @ Fs; sT += Fs.shape[0]
         since = torch.where(fired, torch.zeros_like(since), since + 1)
         dead = since >= window
         loss = loss + aux_loss(P, dead, L["W_dec"], xh - x)
@@ -205,7 +224,8 @@ if args.model in ("flat", "mat-btk", "mat-topk"):
                    dead=float(((Z > 0).sum(0) == 0).float().mean()))
     if args.save:
         np.savez_compressed(args.save, W_enc=L["W_enc"].detach().numpy(), b_enc=L["b_enc"].detach().numpy(),
-                            W_dec=L["W_dec"].detach().numpy(), b_dec=b_dec.detach().numpy(), thr=thr, c=c, Z=Zn)
+                            W_dec=L["W_dec"].detach().numpy(), b_dec=b_dec.detach().numpy(), thr=thr, c=c, Z=Zn,
+                            **(dict(stream_C=sC.numpy(), stream_T=sT, stream_unique=first) if args.stream_count else {}))
     result(out)
     sys.exit(0)
 
