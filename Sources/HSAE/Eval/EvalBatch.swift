@@ -35,7 +35,7 @@ final class BatchRunner {
         var codes: [Matrix<Float>] = [], reconstructions: [Matrix<Float>] = []
         for (k, path) in (paths ?? architecture.reportedPaths).enumerated() {
             model.forward(w, ForwardOptions(path: path))
-            if k == 0 { codes = architecture.layers.map { w.z(layer: $0.index).matrix() } }
+            if k == 0 { codes = architecture.layers.map { model.denseCode(layer: $0.index, in: w).matrix() } }
             reconstructions.append(w.xhat.matrix())
         }
         return ModelBatch(x: w.x.matrix(), codes: codes, paths: reconstructions)

@@ -8,8 +8,8 @@ extension ModelLayer {
 }
 
 extension HierarchicalSAE {
-    /// Layer `index`'s code after `forward`, dense (rows × the layer's latents, row-major): the
-    /// browser's scan and explain read every entry of a row.
+    /// Layer `index`'s code after `forward`, dense (rows × the layer's latents, row-major): eval,
+    /// the browser's scan and explain read every entry of a row.
     public func denseCode(layer index: Int, in ws: Workspace<T>) -> View<T> {
         precondition(index < config.layers.count, "layer \(index) of a model with \(config.layers.count)")
         return index == 0 ? ws.z1 : ws.z2

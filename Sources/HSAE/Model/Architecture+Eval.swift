@@ -31,11 +31,6 @@ extension HierarchicalArchitecture {
     }
 }
 
-extension Workspace {
-    /// Layer `index`'s code (dense, b × its latents) after `forward`.
-    public func z(layer index: Int) -> View<T> { index == 0 ? z1 : z2 }
-}
-
 extension HierarchicalSAE where T == Float {
     /// The gate g of the full path (GateSource.model) per latent of an edge's child: the child's
     /// own code enters x̂ with weight g, its reconstruction through the edge with 1 − g (the HSAE:

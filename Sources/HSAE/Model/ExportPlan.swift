@@ -10,7 +10,7 @@ public struct ExportPlan {
 
     /// A single-layer model's export: its layer as a stock SAELens SAE on raw x.
     public static func singleLayer(_ model: HierarchicalSAE<Float>) -> ExportPlan {
-        ExportPlan(layers: [.reading(model, layer: 0, group: 0)], files: [],
+        ExportPlan(layers: [.reading(model, layer: 0)], files: [],
                    manifest: ["m1": model.config.m1, "recipe": ["single-layer model: x_hat = bottom.decode(bottom.encode(x))"]])
     }
 }
@@ -35,12 +35,26 @@ public struct ExportLayer {
     /// cfg.json's metadata entries besides SAELens's and hsae_version.
     public let metadata: [String: Any]
 
-    /// Layer `layer` (group `group`) of a model, reading x.
-    public static func reading(_ model: HierarchicalSAE<Float>, layer: Int, group: Int) -> ExportLayer {
-        let l = model.config.layers[layer]
-        return ExportLayer(directory: l.name, spec: l.spec, dIn: model.config.d, dSae: l.latents, group: group, layer: layer,
-                           readsInput: true, architecturePrefix: "",
-                           metadata: ["hsae_layer": l.name, "hsae_input_scale_folded": Double(model.inputScale),
+    /// Layer `index` of `model`: its name, width and activation, its parameter group, and d_in
+    /// from its encoder's shape (W_enc is d_in × d_sae in files).
+    public init(_ model: HierarchicalSAE<Float>, layer index: Int, readsInput: Bool, architecturePrefix: String, metadata: [String: Any]) {
+        let l = model.config.layers[index]
+        directory = l.name
+        spec = l.spec
+        group = l.encoderBias.group
+        dIn = model.layout.entry(TensorID(group: group, role: .wEnc)).fileShape[0]
+        dSae = l.latents
+        layer = index
+        self.readsInput = readsInput
+        self.architecturePrefix = architecturePrefix
+        self.metadata = metadata
+    }
+
+    /// Layer `index` of a model, reading x: a stock SAELens SAE with c folded in.
+    public static func reading(_ model: HierarchicalSAE<Float>, layer index: Int) -> ExportLayer {
+        let name = model.config.layers[index].name
+        return ExportLayer(model, layer: index, readsInput: true, architecturePrefix: "",
+                           metadata: ["hsae_layer": name, "hsae_input_scale_folded": Double(model.inputScale),
                                       "hsae_input": "raw activations (the input scale c is folded into W_enc, W_dec, b_dec)"])
     }
 }
@@ -60,7 +74,8 @@ extension SAEArchitecture {
     public func legacyFileMetadata(thresholds: [Float]) -> [String: String] {
         var m = ["m1": String(config.m1), "m2": String(config.m2), "bottom_activation": config.bottom.activation.rawValue,
                  "top_activation": config.top?.activation.rawValue ?? "none", "gate": config.gate.rawValue]
-        for (i, key) in ["bottom_threshold", "top_threshold"].enumerated() { m[key] = String(i < thresholds.count ? thresholds[i] : 0) }
+        for i in layers.indices { m[thresholdKey(layer: i)] = String(thresholds[i]) }
+        if m["top_threshold"] == nil { m["top_threshold"] = String(Float(0)) }  // a single-layer model's legacy key
         return m
     }
 

@@ -17,8 +17,7 @@ extension HierarchicalArchitecture {
                 + "so this model cannot be exported (only a model trained without --top-decode-k can)")
         }
         let m1 = config.m1
-        let topLayer = ExportLayer(directory: "top", spec: top, dIn: m1, dSae: top.latents, group: 1, layer: 1, readsInput: false,
-                                   architecturePrefix: "hsae_top_",
+        let topLayer = ExportLayer(model, layer: 1, readsInput: false, architecturePrefix: "hsae_top_",
                                    metadata: ["hsae_layer": "top", "hsae_decoder_output": "relu",
                                               "hsae_input": "the bottom SAE's feature activations z1 (d_in = m1)",
                                               "hsae_load": "import hsae_sae_lens (next to this directory) before SAE.load_from_disk: "
@@ -26,7 +25,7 @@ extension HierarchicalArchitecture {
         let logits = config.gate == .fixed ? [Float](repeating: 0, count: m1) : model.view(.gateLogits).array
         let gate = ExportFile(name: Self.gateFile, metadata: ["format": "pt", "gate_mode": config.gate.rawValue],
                               tensors: [("gate.logits", [m1], logits)])
-        return ExportPlan(layers: [.reading(model, layer: 0, group: 0), topLayer], files: [gate],
+        return ExportPlan(layers: [.reading(model, layer: 0), topLayer], files: [gate],
                           manifest: ["m1": m1, "m2": top.latents, "recipe": Self.recipe,
                                      "gate": ["file": Self.gateFile, "tensor": "gate.logits", "mode": config.gate.rawValue,
                                               "g": config.gate == .fixed ? "0.5 (fixed gate; the logits are written as 0)" : "sigmoid(gate.logits)"]])

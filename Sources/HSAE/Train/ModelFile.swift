@@ -38,7 +38,7 @@ public enum ModelFile {
             memory.withUnsafeBufferPointer { (model.params.base + e.offset).update(from: $0.baseAddress!, count: e.count) }
         }
         let architecture = config.architecture
-        let thresholds = config.layers.indices.map { file.metadata[architecture.thresholdKey(layer: $0)].flatMap(Float.init) }
+        let thresholds = architecture.layers.indices.map { file.metadata[architecture.thresholdKey(layer: $0)].flatMap(Float.init) }
         guard let scale = file.metadata["input_scale"].flatMap(Float.init), thresholds.allSatisfy({ $0 != nil }) else {
             throw bad("model metadata lacks input_scale or thresholds")
         }
