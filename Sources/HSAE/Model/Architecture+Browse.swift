@@ -12,6 +12,6 @@ extension HierarchicalSAE {
     /// the browser's scan and explain read every entry of a row.
     public func denseCode(layer index: Int, in ws: Workspace<T>) -> View<T> {
         precondition(index < config.layers.count, "layer \(index) of a model with \(config.layers.count)")
-        return index == 0 ? ws.z1 : ws.z2
+        return ws.layers[index].z
     }
 }

@@ -2,7 +2,9 @@
 /// the resolved ModelConfig that declares what the model is — its parameter groups, layers, edges,
 /// reconstruction paths, step counts and training phases (docs/MODEL-PROTOCOL.md §1.1). The
 /// declarations are plain data, so the trainer, checkpoints, eval, browser and export read them
-/// without knowing the model. The math still lives in HierarchicalSAE (steps 5–7 move it here).
+/// without knowing the model. The math is the type's too: HierarchicalSAE's `forward`,
+/// `dataTerms`, `initialise` and constraints call its implementations, which compose the term
+/// kernels of Model/ (Forward.swift, Backward.swift, …).
 public protocol SAEArchitecture: Sendable {
     /// Registry name: `hsae train --model NAME`, config.json's "modelName".
     static var name: String { get }
@@ -40,12 +42,36 @@ public protocol SAEArchitecture: Sendable {
     var trainingLog: [LoggedValue] { get }
     /// Facts of this model type in report.json's `model` besides the per-layer ones (default: none).
     var reportFacts: [String: String] { get }
+    /// The workspace's buffers in allocation order (Workspace.swift). Default: a single layer's.
+    var workspaceBuffers: [WorkspaceBuffer] { get }
+
+    // The math, generic in the scalar (Float in training, Double in the finite-difference checks).
+    // Each implementation is marked @_specialize(where T == Float), or calls only functions that
+    // are (the defaults): a call through the existential would otherwise run the generic body.
+    /// DESIGN §4's initialisation of every parameter; `mean`: a data sample's mean, already scaled.
+    func initialise<T: BLASScalar>(_ model: HierarchicalSAE<T>, seed: UInt64, mean: [T])
+    /// The forward pass on `ws.x` (already scaled by c), filling the workspace.
+    func forward<T: BLASScalar>(_ model: HierarchicalSAE<T>, _ ws: Workspace<T>, _ options: ForwardOptions) -> BatchThresholds
+    /// One microbatch's data terms after `forward`, and their gradients when `request.grads` is given.
+    func dataTerms<T: BLASScalar>(_ model: HierarchicalSAE<T>, _ ws: Workspace<T>, _ request: DataTermRequest<T>) -> LossParts
+    /// The constraints that act entry by entry (the HSAE's top.W_dec ≥ 0) on the groups a step
+    /// `updated`, within `ranges` of the parameter buffer (nil: all): each rank projects its slice.
+    func projectEntries<T: BLASScalar>(_ model: HierarchicalSAE<T>, updated: GroupSet, within ranges: [Range<Int>]?)
+    /// The constraints that act on whole rows, on every rank after the gather, every step. Default:
+    /// unit bottom decoder rows where the bottom activation asks for them (HierarchicalSAE.renormaliseBottomDecoder).
+    func renormaliseRows<T: BLASScalar>(_ model: HierarchicalSAE<T>)
+    /// The values of `stepCounts` counted by the last `forward` (0 where it did not run their layer).
+    func stepCounts<T: BLASScalar>(_ ws: Workspace<T>) -> [Double]
 }
 
 extension SAEArchitecture {
     public var name: String { Self.name }
 
     public static func modelConfig(_ options: ModelOptions, d: Int) -> ModelConfig? { nil }
+
+    public var workspaceBuffers: [WorkspaceBuffer] { WorkspaceBuffer.singleLayer }
+
+    public func renormaliseRows<T: BLASScalar>(_ model: HierarchicalSAE<T>) { model.renormaliseBottomDecoder() }
 
     /// The path named `name` (a precondition: the caller knows the model's paths).
     public func path(_ name: String) -> ReconstructionPath {

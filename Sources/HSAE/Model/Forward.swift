@@ -66,36 +66,68 @@ public struct BatchThresholds: Equatable, Sendable {
 }
 
 extension HierarchicalSAE {
-    /// Runs the forward pass on `ws.x` (already scaled by c), filling every intermediate.
+    /// Runs the forward pass on `ws.x` (already scaled by c), filling every intermediate: the
+    /// model type's (`SAEArchitecture.forward`).
     @discardableResult
-    public func forward(_ ws: Workspace<T>, _ options: ForwardOptions) -> BatchThresholds {
+    public func forward(_ ws: Workspace<T>, _ options: ForwardOptions) -> BatchThresholds { architecture.forward(self, ws, options) }
+
+    /// The bottom layer's linear part: Xc = X − b_dec into ws.xc, P1 = Xc W_enc¹ (W_enc¹ held
+    /// transposed, m1 × d) into ws.z1, and the dead latents' pre-activations for AuxK.
+    func encodeBottom(_ ws: Workspace<T>) {
         precondition(ws.x.cols == config.d, "workspace width \(ws.x.cols) vs model d \(config.d)")
-        var seen = BatchThresholds()
-        ws.sparseMix.active = false
-        ws.zhatPositive = 0
         let bDec = view(.bottomBDec)
         for i in 0..<ws.b {
             let (x, xc) = (ws.x.row(i), ws.xc.row(i))
             for j in 0..<config.d { xc[j] = x[j] - bDec[j] }
         }
-        // P1 = Xc W_enc¹, W_enc¹ held transposed (m1 × d).
         Kernels.gemm(ws.xc, .none, view(.bottomWEnc), .transposed, ws.z1)
         captureDeadPreActivations(ws)
-        if options.usesTop, topReadsPreActivations { keepPreActivations(ws) }
+    }
+
+    /// Z1 = act₁(P1 + b_enc¹) in place in ws.z1, and its sparse rows in ws.code1; the batch's
+    /// threshold where batchtopk selected one.
+    func activateBottom(_ ws: Workspace<T>, _ options: ForwardOptions) -> Double? {
         let bottom = config.bottom
         let t1 = Activation.apply(bottom.activation, ws.z1, bias: view(.bottomBEnc).base, into: ws.z1, code: ws.code1,
                                   k: bottom.target.k(latents: config.m1), threshold: options.training ? nil : thresholds[0],
                                   scratch: &ws.scratch)
-        seen.bottom = t1.map { Double($0) }
+        return t1.map { Double($0) }
+    }
 
-        guard options.usesTop, let top = config.top else {
-            // X̂ = Z1 W_dec¹ + b_dec
-            if kernels.usesSparse(ws.code1) {
-                SparseKernels.decodeByLatent(ws.code1, view(.bottomWDec), bias: bDec.base, into: ws.xhat)
-            } else {
-                Kernels.gemm(ws.z1, .none, view(.bottomWDec), .none, ws.xhat)
-                Kernels.addRow(ws.xhat, bDec.base)
-            }
+    /// X̂ = Z1 W_dec¹ + b_dec: the bottom layer alone.
+    func decodeBottom(_ ws: Workspace<T>) {
+        let bDec = view(.bottomBDec)
+        if kernels.usesSparse(ws.code1) {
+            SparseKernels.decodeByLatent(ws.code1, view(.bottomWDec), bias: bDec.base, into: ws.xhat)
+        } else {
+            Kernels.gemm(ws.z1, .none, view(.bottomWDec), .none, ws.xhat)
+            Kernels.addRow(ws.xhat, bDec.base)
+        }
+    }
+
+    /// A single layer's forward pass (flat, Matryoshka): X̂ = act₁(P1 + b_enc¹) W_dec¹ + b_dec.
+    /// (Specialised: SingleLayerArchitecture's default `forward` calls it from a generic context.)
+    @_specialize(where T == Float)
+    func singleLayerForward(_ ws: Workspace<T>, _ options: ForwardOptions) -> BatchThresholds {
+        encodeBottom(ws)
+        let t1 = activateBottom(ws, options)
+        decodeBottom(ws)
+        return BatchThresholds(bottom: t1, top: nil)
+    }
+
+    /// The HSAE's forward pass (DESIGN §2; `top` its top layer): the bottom layer, then, when
+    /// `options` runs both layers, the top code, Ẑ1, the mix M, X̂ = M W_dec¹ + b_dec and the
+    /// top path T = R W_dec¹.
+    func hierarchicalForward(_ ws: Workspace<T>, _ options: ForwardOptions, top: LayerSpec) -> BatchThresholds {
+        var seen = BatchThresholds()
+        ws.sparseMix.active = false
+        ws.zhatPositive = 0
+        encodeBottom(ws)
+        if options.usesTop, topReadsPreActivations { keepPreActivations(ws) }
+        seen.bottom = activateBottom(ws, options)
+
+        guard options.usesTop else {
+            decodeBottom(ws)
             return seen
         }
         if topReadsPreActivations {
@@ -123,7 +155,7 @@ extension HierarchicalSAE {
     /// Ẑ1 = ReLU(Z2 W_dec² + b_dec²) (DESIGN §2), the gate values, and in the same pass over the
     /// b × m1 entries the mix M = g Z1 + (1 − g) Ẑ1, the residual R = Z1 − Ẑ1 and the number of
     /// Ẑ1's positive entries (ws.zhatPositive, a logged statistic).
-    private func topReconstructionDense(_ ws: Workspace<T>, gate: GateSource) {
+    func topReconstructionDense(_ ws: Workspace<T>, gate: GateSource) {
         if kernels.usesSparse(ws.code2) {
             SparseKernels.product(ws.code2, values: ws.code2.value, view(.topWDec), into: ws.q)
         } else {
@@ -149,7 +181,7 @@ extension HierarchicalSAE {
 
     /// Row i of the mix M = g Z1 + (1 − g) Ẑ1 and the residual R = Z1 − Ẑ1, from ws.zhat and ws.gate.
     @inline(__always)
-    private func mixRow(_ ws: Workspace<T>, _ i: Int) {
+    func mixRow(_ ws: Workspace<T>, _ i: Int) {
         let (g, z1, zh, m, r) = (ws.gate.base, ws.z1.row(i), ws.zhat.row(i), ws.mix.row(i), ws.r.row(i))
         for j in 0..<config.m1 {
             m[j] = g[j] * z1[j] + (1 - g[j]) * zh[j]
@@ -158,7 +190,7 @@ extension HierarchicalSAE {
     }
 
     /// X̂ = M W_dec¹ + b_dec.
-    private func decode(_ ws: Workspace<T>) {
+    func decode(_ ws: Workspace<T>) {
         Kernels.gemm(ws.mix, .none, view(.bottomWDec), .none, ws.xhat)
         Kernels.addRow(ws.xhat, view(.bottomBDec).base)
     }

@@ -46,6 +46,31 @@ public struct HierarchicalArchitecture: SAEArchitecture {
 
     /// Ẑ1's positive entries (`density_zhat`, per bottom latent and token), in phases that run the top layer.
     public var stepCounts: [StepCount] { [StepCount(key: "density_zhat", layer: 1, perToken: config.m1)] }
+
+    /// The bottom layer, then the top layer mirrored over the bottom code (HierarchicalSAE.initialiseTop).
+    @_specialize(where T == Float)
+    public func initialise<T: BLASScalar>(_ model: HierarchicalSAE<T>, seed: UInt64, mean: [T]) {
+        var rng = model.initialiseBottom(seed: seed, mean: mean)
+        model.initialiseTop(rng: &rng)
+    }
+
+    @_specialize(where T == Float)
+    public func forward<T: BLASScalar>(_ model: HierarchicalSAE<T>, _ ws: Workspace<T>, _ options: ForwardOptions) -> BatchThresholds {
+        model.hierarchicalForward(ws, options, top: top)
+    }
+
+    @_specialize(where T == Float)
+    public func dataTerms<T: BLASScalar>(_ model: HierarchicalSAE<T>, _ ws: Workspace<T>, _ request: DataTermRequest<T>) -> LossParts {
+        model.hierarchicalDataTerms(ws, request)
+    }
+
+    /// top.W_dec ≥ 0 (where configured) when the step changed the top layer.
+    @_specialize(where T == Float)
+    public func projectEntries<T: BLASScalar>(_ model: HierarchicalSAE<T>, updated: GroupSet, within ranges: [Range<Int>]?) {
+        if updated.contains(.top) { model.clampTopDecoder(within: ranges) }
+    }
+
+    public func stepCounts<T: BLASScalar>(_ ws: Workspace<T>) -> [Double] { [Double(ws.zhatPositive)] }
 }
 
 extension TrainingPhase {

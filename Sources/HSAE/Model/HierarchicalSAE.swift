@@ -9,6 +9,8 @@ import CKernels
 ///     X̂  = M W_dec¹ + b_dec
 public final class HierarchicalSAE<T: BLASScalar> {
     public let config: ModelConfig
+    /// The model type: its declarations and its math (`config.architecture`, looked up once).
+    public let architecture: any SAEArchitecture
     public let layout: ParameterLayout
     public let params: TensorBuffer<T>
     /// c: inputs are multiplied by it before encoding so that E‖c·x‖² = d.
@@ -20,9 +22,10 @@ public final class HierarchicalSAE<T: BLASScalar> {
 
     public init(config: ModelConfig) {
         self.config = config
+        architecture = config.architecture
         layout = ParameterLayout(config)
         params = TensorBuffer(count: layout.count)
-        thresholds = [T](repeating: 0, count: config.layers.count)
+        thresholds = [T](repeating: 0, count: architecture.layers.count)
     }
 
     /// Tensor `id` in memory orientation (bottom.W_enc is m1 × d here; see ParameterLayout).
@@ -43,22 +46,30 @@ public final class HierarchicalSAE<T: BLASScalar> {
         return m
     }
 
-    /// DESIGN §4 initialisation: bottom.W_dec rows random unit vectors × 0.1,
-    /// bottom.W_enc = bottom.W_decᵀ (in memory: equal to W_dec, being held transposed), bottom.b_dec = `mean` (of a data sample, already scaled),
-    /// other biases 0, gate.logits 0. The top layer mirrors it over the bottom code with a
-    /// non-negative dictionary when that constraint is on: top.W_dec rows |unit| × 0.1,
-    /// top.W_enc = top.W_decᵀ.
-    public func initialise(seed: UInt64, mean: [T]) {
+    /// DESIGN §4 initialisation: the model type's (`SAEArchitecture.initialise`).
+    public func initialise(seed: UInt64, mean: [T]) { architecture.initialise(self, seed: seed, mean: mean) }
+
+    /// The bottom layer's DESIGN §4 initialisation: every parameter 0, then bottom.W_dec rows
+    /// random unit vectors × 0.1, bottom.W_enc = bottom.W_decᵀ (in memory: equal to W_dec, being
+    /// held transposed), bottom.b_dec = `mean` (of a data sample, already scaled). Returns the
+    /// generator for the layers above, which draw after it.
+    @_specialize(where T == Float)
+    func initialiseBottom(seed: UInt64, mean: [T]) -> SplitMix64 {
         precondition(mean.count == config.d, "mean has \(mean.count) entries, d = \(config.d)")
         params.zero()
         var rng = SplitMix64(seed: seed)
         initialiseTied(dec: view(.bottomWDec), enc: view(.bottomWEnc), rng: &rng, nonNegative: false, encTransposed: true)
         let bDec = view(.bottomBDec)
         for j in 0..<config.d { bDec[j] = mean[j] }
-        if !config.isBaseline {
-            initialiseTied(dec: view(.topWDec), enc: view(.topWEnc), rng: &rng, nonNegative: config.topDecoderNonNegative,
-                           encTransposed: false)
-        }
+        return rng
+    }
+
+    /// The HSAE's top layer mirrors the bottom one over the bottom code, with a non-negative
+    /// dictionary when that constraint is on: top.W_dec rows |unit| × 0.1, top.W_enc = top.W_decᵀ;
+    /// its biases and gate.logits stay 0.
+    func initialiseTop(rng: inout SplitMix64) {
+        initialiseTied(dec: view(.topWDec), enc: view(.topWEnc), rng: &rng, nonNegative: config.topDecoderNonNegative,
+                       encTransposed: false)
     }
 
     private func initialiseTied(dec: View<T>, enc: View<T>, rng: inout SplitMix64, nonNegative: Bool, encTransposed: Bool) {
@@ -97,12 +108,12 @@ public final class HierarchicalSAE<T: BLASScalar> {
     /// `updated`, within `ranges` of the parameter buffer (nil: all): each rank of a shared update
     /// projects its own slice, before the slices are gathered.
     public func projectEntries(updated: GroupSet, within ranges: [Range<Int>]? = nil) {
-        if updated.contains(.top) { clampTopDecoder(within: ranges) }
+        architecture.projectEntries(self, updated: updated, within: ranges)
     }
 
     /// The constraints that act on whole rows (unit bottom decoder rows), on every rank after the
     /// gather, every step (see `applyConstraints`).
-    public func renormaliseRows() { renormaliseBottomDecoder() }
+    public func renormaliseRows() { architecture.renormaliseRows(self) }
 
     /// The top decoder's non-negativity (where the model asks for it), on the positions of the
     /// parameter buffer in `ranges` that belong to top.W_dec (all of it by default): each rank
@@ -121,7 +132,9 @@ public final class HierarchicalSAE<T: BLASScalar> {
         }
     }
 
-    /// Unit-norm rows of the bottom decoder, for activations that ask for them.
+    /// Unit-norm rows of the bottom decoder, for activations that ask for them (specialised: the
+    /// default `SAEArchitecture.renormaliseRows` calls it from a generic context).
+    @_specialize(where T == Float)
     public func renormaliseBottomDecoder() {
         guard config.bottom.activation.traits.decoderRows == .unitNorm else { return }
         let w = view(.bottomWDec)

@@ -1,6 +1,6 @@
 /// The Matryoshka baseline: a single layer whose latents come in nested groups; each prefix of
 /// groups reconstructs x in the training loss (Matryoshka.swift).
-public struct MatryoshkaArchitecture: SAEArchitecture {
+public struct MatryoshkaArchitecture: SingleLayerArchitecture {
     public static let name = "matryoshka"
     public static let summary = "a single layer whose nested latent groups each reconstruct x (--baseline matryoshka)"
     public let config: ModelConfig
@@ -14,9 +14,6 @@ public struct MatryoshkaArchitecture: SAEArchitecture {
 
     public static func phases(_ train: TrainConfig) -> [TrainingPhase] { FlatArchitecture.phases(train) }
 
-    public var groups: [ParameterGroup] { [.layer("bottom", inputs: config.d, latents: config.m1, transposedEncoder: true)] }
-    public var layers: [ModelLayer] { [.bottom(config)] }
-    public var edges: [LayerEdge] { [] }
 
     /// The full reconstruction, then one per group boundary inside the layer (`prefix_<latents>`),
     /// not in report.json.
@@ -27,7 +24,8 @@ public struct MatryoshkaArchitecture: SAEArchitecture {
             + boundaries.map { ReconstructionPath(name: "prefix_\($0)", prefix: $0, codes: [0], reported: false) }
     }
 
-    public var stepCounts: [StepCount] { [] }
-    public func fileMetadata(thresholds: [Float]) -> [String: String] { legacyFileMetadata(thresholds: thresholds) }
-    public func exportPlan(_ model: HierarchicalSAE<Float>) throws -> ExportPlan { .singleLayer(model) }
+    @_specialize(where T == Float)
+    public func dataTerms<T: BLASScalar>(_ model: HierarchicalSAE<T>, _ ws: Workspace<T>, _ request: DataTermRequest<T>) -> LossParts {
+        model.matryoshkaDataTerms(ws, request, groups: matryoshkaGroups)
+    }
 }

@@ -51,13 +51,11 @@ extension HierarchicalSAE {
     /// Layer `index`'s code after `forward` (sparse rows).
     public func code(layer index: Int, in ws: Workspace<T>) -> SparseCode<T> {
         precondition(index < config.layers.count, "layer \(index) of a model with \(config.layers.count)")
-        return index == 0 ? ws.code1 : ws.code2
+        return ws.layers[index].code
     }
 
     /// The values of `config.stepCounts` counted by the last `forward` (0 where it did not run the layer).
-    public func stepCounts(_ ws: Workspace<T>) -> [Double] {
-        config.top == nil ? [] : [Double(ws.zhatPositive)]
-    }
+    public func stepCounts(_ ws: Workspace<T>) -> [Double] { architecture.stepCounts(ws) }
 }
 
 extension BatchThresholds {
