@@ -50,6 +50,15 @@ final class LossTermTests: XCTestCase {
     /// defaults in the previous format's form (sorted keys, as JSONEncoder.sorted writes them; β_top's
     /// default is 0.1 since session 11, docs/DECISIONS.md "The defaults"), and a round trip through an
     /// old file is exact.
+    /// A pass's terms (`LossTerms.active`): top_only goes at weight 0 and stays above it; a term
+    /// not marked skippedAtZeroWeight (mi) stays at weight 0.
+    func testActiveTermsDropOnlyTheMarkedTermsAtWeightZero() {
+        let terms: LossTerms = [.reconstruction, .topOnly, .mutualInformation]
+        XCTAssertEqual(terms.active(LossWeights([.topOnly: 0, .mutualInformation: 0])), [.reconstruction, .mutualInformation])
+        XCTAssertEqual(terms.active(LossWeights([.topOnly: 0.5, .mutualInformation: 0])), terms)
+        XCTAssertEqual(LossTerm.all.filter(\.skippedAtZeroWeight).map(\.name), ["top_only"])
+    }
+
     func testWeightsKeepTheirOnDiskForm() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -13,6 +13,7 @@ public struct MicrobatchWeights: Sendable {
 /// What one `dataTerms` call computes: the terms and their weights, the microbatch's place in the
 /// global batch, the layers the phase runs, and, with `grads`, the groups whose gradients are wanted.
 public struct DataTermRequest<T: BLASScalar> {
+    /// The terms to compute (`LossTerms.active`: the kernels test membership, never a weight).
     public var terms: LossTerms
     public var weights: LossWeights
     public var microbatch: MicrobatchWeights
@@ -38,7 +39,7 @@ extension HierarchicalSAE {
     @discardableResult
     public func dataTerms(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, microbatch mw: MicrobatchWeights,
                           layers: Int, trainable: Trainable, grads: TensorBuffer<T>?) -> LossParts {
-        architecture.dataTerms(self, ws, DataTermRequest(terms: terms, weights: weights, microbatch: mw, layers: layers,
+        architecture.dataTerms(self, ws, DataTermRequest(terms: terms.active(weights), weights: weights, microbatch: mw, layers: layers,
                                                          trainable: trainable, grads: grads))
     }
 
@@ -113,7 +114,7 @@ extension HierarchicalSAE {
             parts[.l1Bottom] = Double(l1.value)
             if trainsBottom {
                 if dzActive != nil {
-                    for e in 0..<ws.code1.count { dzActive![e] += l1.perLatent[Int(ws.code1.index[e])] }
+                    ws.code1.addPerLatent(l1.perLatent, into: &dzActive!)
                 } else {
                     Kernels.addRow(ws.dz1, l1.perLatent)
                 }

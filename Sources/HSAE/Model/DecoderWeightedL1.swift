@@ -21,4 +21,24 @@ extension HierarchicalSAE {
         let value = lambda * w * zip(colSum, norms).reduce(0) { $0 + $1.0 * $1.1 }
         return (value, norms.map { lambda * w * $0 })
     }
+
+    /// The top layer's L1 term, λ2 w Σ z2_j ‖W_dec²[j]‖ (`decoderWeightedL1` over Z2 and W_dec²), where
+    /// the top activation takes the adaptive penalty and `terms` has it: its value into `parts`,
+    /// ∂L/∂W_dec² into `dW` when given; returns ∂L/∂Z2 per latent, or nil where the term is off. The
+    /// dense, sparse and sparse-mix backward passes all take it from here.
+    func l1Top(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, rowWeight w: T, dW: View<T>?,
+               parts: inout LossParts) -> [T]? {
+        guard terms.contains(.l1Top), config.top?.activation.traits.penalty == .adaptiveL1 else { return nil }
+        let l1 = decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights[.l1Top]), rowWeight: w, dW: dW)
+        parts[.l1Top] = Double(l1.value)
+        return l1.perLatent
+    }
+}
+
+extension SparseCode {
+    /// values[e] += perLatent[latent of entry e], for every entry (a per-latent gradient, such as an
+    /// L1 term's, added where the code keeps ∂L/∂Z at its entries).
+    func addPerLatent(_ perLatent: [T], into values: inout [T]) {
+        for e in 0..<count { values[e] += perLatent[Int(index[e])] }
+    }
 }

@@ -18,6 +18,10 @@ public struct LossTerm: Hashable, Sendable, CustomStringConvertible {
     public let phases: Set<Int>
     /// Where its value and gradient come from.
     public let math: LossMath
+    /// Left out of a pass whose weight for it is 0 (`LossTerms.active`): top_only, whose presence
+    /// decides in which pass the backward applies Ẑ1's ReLU mask. Other terms at weight 0 still run
+    /// (they add zeros, and skipping them could flip the sign of a zero gradient entry).
+    public var skippedAtZeroWeight = false
 
     public var description: String { name }
     public static func == (a: LossTerm, b: LossTerm) -> Bool { a.id == b.id }
@@ -54,7 +58,7 @@ public struct LossTerm: Hashable, Sendable, CustomStringConvertible {
     /// bottom dictionary (the Matryoshka idea across layers); 0, the default, is DESIGN's model.
     public static let topOnly = LossTerm(
         id: 7, name: "top_only", weight: LossWeight(key: "betaTopOnly", option: "--beta-top-only", defaultValue: 0, whenAbsent: 0),
-        phases: [2, 3], math: .topPath)
+        phases: [2, 3], math: .topPath, skippedAtZeroWeight: true)
     /// α · AuxK: the dead bottom latents reconstruct the residual (AuxK.swift; not in DESIGN §3).
     /// Default 1/32 as Gao et al. 2024; 0 restores DESIGN's loss (docs/DECISIONS.md).
     public static let auxK = LossTerm(
@@ -142,6 +146,14 @@ public struct LossTerms: SetAlgebra, Hashable, Sendable, Codable {
     public func contains(_ term: LossTerm) -> Bool { rawValue & (1 << term.id) != 0 }
     public func union(_ other: LossTerms) -> LossTerms { LossTerms(rawValue: rawValue | other.rawValue) }
     public func intersection(_ other: LossTerms) -> LossTerms { LossTerms(rawValue: rawValue & other.rawValue) }
+
+    /// The terms a pass computes with `weights`: these, less those skipped at weight 0
+    /// (`LossTerm.skippedAtZeroWeight`). The kernels read the set alone, never a weight.
+    public func active(_ weights: LossWeights) -> LossTerms {
+        var out = self
+        for term in members where term.skippedAtZeroWeight && !(weights[term] > 0) { out.remove(term) }
+        return out
+    }
     public func symmetricDifference(_ other: LossTerms) -> LossTerms { LossTerms(rawValue: rawValue ^ other.rawValue) }
     public mutating func formUnion(_ other: LossTerms) { rawValue |= other.rawValue }
     public mutating func formIntersection(_ other: LossTerms) { rawValue &= other.rawValue }

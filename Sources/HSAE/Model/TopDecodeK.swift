@@ -66,12 +66,10 @@ extension HierarchicalSAE {
                                                                                  gradients: grads != nil, dz2: &dz2, dr: &dr))
         }
         if grads == nil {
-            if terms.contains(.topOnly), weights[.topOnly] > 0 {
+            if terms.contains(.topOnly) {
                 parts[.topOnly] = Double(topOnlySparse(ws, weight: w * T(weights[.topOnly])))
             }
-            if terms.contains(.l1Top), config.top?.activation.traits.penalty == .adaptiveL1 {
-                parts[.l1Top] = Double(decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights[.l1Top]), rowWeight: w, dW: nil).value)
-            }
+            _ = l1Top(ws, terms: terms, weights: weights, rowWeight: w, dW: nil, parts: &parts)
             return nil
         }
 
@@ -92,7 +90,7 @@ extension HierarchicalSAE {
         }
 
         // Top-only reconstruction Y = Ẑ1 W_dec¹ + b_dec − X (in ws.dt, free once T is done).
-        if terms.contains(.topOnly), weights[.topOnly] > 0 {
+        if terms.contains(.topOnly) {
             parts[.topOnly] = Double(topOnlySparse(ws, weight: w * T(weights[.topOnly])))
             T.scal(b * d, 2 * w * T(weights[.topOnly]), ws.dt.base)
             if trainsBottom { Kernels.columnSums(ws.dt, into: layout.view(.bottomBDec, in: g).base) }
@@ -107,11 +105,9 @@ extension HierarchicalSAE {
             SparseKernels.columnSums(code, values: dzhat, into: layout.view(.topBDec, in: g).base)
         }
         for (e, v) in SparseKernels.rowDotsOfCodes(ws.code2, code, values: dzhat, view(.topWDec)).enumerated() { dz2[e] += v }
-        if terms.contains(.l1Top), config.top?.activation.traits.penalty == .adaptiveL1 {
-            let l1 = decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights[.l1Top]), rowWeight: w,
-                                       dW: trainsTop ? layout.view(.topWDec, in: g) : nil)
-            parts[.l1Top] = Double(l1.value)
-            if trainsTop { for e in 0..<dz2.count { dz2[e] += l1.perLatent[Int(ws.code2.index[e])] } }
+        if let perLatent = l1Top(ws, terms: terms, weights: weights, rowWeight: w, dW: trainsTop ? layout.view(.topWDec, in: g) : nil,
+                                 parts: &parts), trainsTop {
+            ws.code2.addPerLatent(perLatent, into: &dz2)
         }
         // Through act₂ and the top encoder (Z2 sparse, Z1 sparse).
         if trainsTop {

@@ -50,7 +50,7 @@ extension HierarchicalSAE {
         // pass applies the ReLU's mask (dQ = dẐ1 ⊙ [Ẑ1 > 0]) and adds b_dec²'s gradient (Σ_rows dQ).
         let gv = ws.gate.base
         let learnsGate = grads != nil && trainable.contains(.gate) && config.gate == .learned
-        let masksInMix = !(terms.contains(.topOnly) && weights[.topOnly] > 0)
+        let masksInMix = !terms.contains(.topOnly)
         let dBDec2 = masksInMix && trainsTop ? layout.view(.topBDec, in: g).base : nil
         var dGate = [T](repeating: 0, count: learnsGate ? m1 : 0)
         for i in 0..<b {
@@ -76,7 +76,7 @@ extension HierarchicalSAE {
         }
 
         // Top-only reconstruction (ws.dt is free once the top path is done).
-        if terms.contains(.topOnly), weights[.topOnly] > 0 {
+        if terms.contains(.topOnly) {
             parts[.topOnly] = Double(topOnlyReconstruction(ws, weight: w * T(weights[.topOnly]), into: ws.dt))
             T.scal(b * d, 2 * w * T(weights[.topOnly]), ws.dt.base)
             if trainsBottom {
@@ -102,14 +102,9 @@ extension HierarchicalSAE {
             Kernels.gemm(ws.dzhat, .none, wDec2, .transposed, ws.dz2, beta: 1)
         }
 
-        if terms.contains(.l1Top), config.top?.activation.traits.penalty == .adaptiveL1 {
-            let l1 = decoderWeightedL1(code: ws.code2, decoder: .topWDec, lambda: T(weights[.l1Top]), rowWeight: w,
-                                       dW: trainsTop ? layout.view(.topWDec, in: g) : nil)
-            parts[.l1Top] = Double(l1.value)
-            if trainsTop {
-                if sparseTop { for e in 0..<dz2.count { dz2[e] += l1.perLatent[Int(ws.code2.index[e])] } }
-                else { Kernels.addRow(ws.dz2, l1.perLatent) }
-            }
+        if let perLatent = l1Top(ws, terms: terms, weights: weights, rowWeight: w, dW: trainsTop ? layout.view(.topWDec, in: g) : nil,
+                                 parts: &parts), trainsTop {
+            if sparseTop { ws.code2.addPerLatent(perLatent, into: &dz2) } else { Kernels.addRow(ws.dz2, perLatent) }
         }
 
         // Through act₂ (dP2 = dZ2 at Z2 > 0) and the top encoder.
