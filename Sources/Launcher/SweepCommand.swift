@@ -79,9 +79,7 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
                 for v in variants where !v.isComparator {
                     BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
                     let run = runPath(v, seed), reportPath = "\(out)/reports/\(v.name)-seed\(seed)"
-                    let inputs = try comm.onEveryRank {
-                        try EvalInputs(run: run, model: try loadModel(run, log: log), baselineRun: baseline, baseline: try baseline.map { try loadModel($0, log: log) })
-                    }
+                    let inputs = try comm.onEveryRank { try EvalInputs(opening: Run(run), baseline: baseline.map(Run.init), log: log) }
                     let report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
                     try comm.onRoot { try report!.write(to: reportPath) }  // collective: every rank calls it
                     log.info("wrote \(reportPath)")
@@ -123,7 +121,7 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
 
     /// The trainer for one run, or nil when the run is finished and reused; no collectives.
     func makeTrainer(_ c: TrainConfig, run: String, comm: Communicator, log: Logger) throws -> Trainer? {
-        let finished = RunDirectory(run).isFinished
+        let finished = Run(run).isFinished
         let opened: (trainer: Trainer, resumed: Checkpoint.Loaded?)
         do {
             opened = try TrainingRun.open(run: run, policy: .resumeOrStart, comm: comm, log: log, beforeStart: {

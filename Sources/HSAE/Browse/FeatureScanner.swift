@@ -5,7 +5,8 @@ import Foundation
 /// reduction (`FeatureScan.reduce`) gives rank 0 the global scan.
 ///
 /// Rows are cut into fixed chunks of `chunkRows` from the first evaluation row, the same for any
-/// rank count, and rank r of W takes chunks [n·r/W, n·(r+1)/W). A chunk is computed with up to w
+/// rank count, and rank r of W takes chunks [n·r/W, n·(r+1)/W): eval's grid of batches
+/// (`EvalInputs.batches`), so both passes share one partition of the rows. A chunk is computed with up to w
 /// extra rows on each side (the context of its first and last rows), so each row's code is
 /// computed in the same batch, bit for bit, whatever W is.
 public enum FeatureScanner {
@@ -33,15 +34,13 @@ public enum FeatureScanner {
                                labelKinds: kinds, classCounts: kinds.map { data.labelKinds[$0].classes!.count },
                                trueFeatures: inputs.truth?.layout.featureCount ?? 0)
         let rows = inputs.rows
-        let chunks = (rows.count + options.chunkRows - 1) / options.chunkRows
-        let mine = chunks * comm.rank / comm.size ..< chunks * (comm.rank + 1) / comm.size
+        let chunks = inputs.batchCount(batchRows: options.chunkRows)
+        let mine = inputs.batches(rank: comm.rank, size: comm.size, batchRows: options.chunkRows)
         var workspace: Workspace<Float>?
         var readSinceDrop = 0
         let clock = Date()
         try comm.agreeing {
-            for chunk in mine {
-                let start = rows.lowerBound + chunk * options.chunkRows
-                let scanned = start ..< min(rows.upperBound, start + options.chunkRows)
+            for (done, scanned) in mine.enumerated() {
                 let computed = max(rows.lowerBound, scanned.lowerBound - w) ..< min(rows.upperBound, scanned.upperBound + w)
                 let raw = try data.read(rows: Array(computed))
                 if workspace?.b != computed.count { workspace = Workspace(config: model.config, rows: computed.count) }
@@ -64,7 +63,7 @@ public enum FeatureScanner {
                     data.dropResidentPages()
                     readSinceDrop = 0
                 }
-                log.progress("features: \(chunk - mine.lowerBound + 1)/\(mine.count) chunks of this rank")
+                log.progress("features: \(done + 1)/\(mine.count) chunks of this rank")
             }
         }
         let memory = ProcessMemory.summary  // before the gathers: what the pass itself holds on this rank

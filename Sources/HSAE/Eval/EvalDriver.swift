@@ -41,9 +41,9 @@ public enum EvalDriver {
 
         let mine = inputs.batches(rank: comm.rank, size: comm.size, batchRows: options.batchRows)
         let mineRows = mine.reduce(0) { $0 + $1.count }
-        log.info("evaluating \(inputs.run) on \(inputs.rows.count) rows (\(inputs.rowsSource) of \(inputs.data.path), "
+        log.info("evaluating \(inputs.run.path) on \(inputs.rows.count) rows (\(inputs.rowsSource) of \(inputs.data.path), "
                  + "rows \(inputs.rows.lowerBound)..<\(inputs.rows.upperBound)) on \(comm.size) rank(s)"
-                 + (inputs.baselineRun.map { ", baseline \($0)" } ?? "") + (truth == nil ? "" : ", with ground truth"))
+                 + (inputs.baselineRun.map { ", baseline \($0.path)" } ?? "") + (truth == nil ? "" : ", with ground truth"))
         let exact = ExactAccumulation(acc.all, ranks: comm.size)
         try comm.agreeing {
             var done = 0
@@ -60,7 +60,7 @@ public enum EvalDriver {
         do {
             try exact.allreduce(over: comm)
         } catch let error as ExactAccumulation.RangeError {
-            throw HSAEError.badInput(path: inputs.run, message: error.description)
+            throw HSAEError.badInput(path: inputs.run.path, message: error.description)
         }
         log.info(String(format: "eval: pass over %d rows done in %.1f s", inputs.rows.count, Date().timeIntervalSince(clock)))
 
