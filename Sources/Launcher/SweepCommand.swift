@@ -81,14 +81,17 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
                     let run = runPath(v, seed), reportPath = "\(out)/reports/\(v.name)-seed\(seed)"
                     let inputs = try comm.onEveryRank { try EvalInputs(opening: Run(run), baseline: baseline.map(Run.init), log: log) }
                     let report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
-                    try comm.onRoot { try report!.write(to: reportPath) }  // collective: every rank calls it
-                    log.info("wrote \(reportPath)")
+                    let isFull = v.name == TrainingVariant.full.name
+                    if !isFull {  // the full run's report is written once, with the table (below)
+                        try comm.onRoot { try report!.write(to: reportPath) }  // collective: every rank calls it
+                        log.info("wrote \(reportPath)")
+                    }
                     guard let report else { continue }  // rank 0 keeps the table
                     table.rows.append(SweepTable.row(variant: v.name, seed: seed, run: run, report: report))
                     if baselineRow == nil, let baseline {  // the baseline's numbers, from the first report that evaluates it
                         baselineRow = SweepTable.row(variant: "baseline", seed: seed, run: baseline, report: report, baseline: true)
                     }
-                    if v.name == TrainingVariant.full.name { fullReports.append((reportPath, report)) }
+                    if isFull { fullReports.append((reportPath, report)) }
                 }
                 if let baselineRow { table.rows.append(baselineRow) }
             }
@@ -103,6 +106,7 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
                     try withTable.write(to: path)
                 }
             }
+            for (path, _) in fullReports { log.info("wrote \(path)") }  // rank 0's list; the others' is empty
             log.info("wrote \(out)/sweep.md and \(out)/sweep.json")
             if comm.isRoot { print(table.markdown()) }
         }
