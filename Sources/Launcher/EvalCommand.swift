@@ -58,8 +58,8 @@ struct EvalCommand: ParsableCommand {
                     .init("--run", runPath, isRun: true), baseline.map { .init("--baseline", $0, isRun: true) },
                     data.map { .init("--data", $0) }, languageModel.map { .init("--model", $0) },
                 ].compactMap { $0 })
-                return (output, try EvalInputs(run: runPath, model: try loadModel(runPath, log: log), baselineRun: baseline,
-                               baseline: try baseline.map { try loadModel($0, log: log) }, dataPath: data, tensor: tensor))
+                return (output, try EvalInputs(opening: Run(runPath), baseline: baseline.map(Run.init), log: log,
+                                               dataPath: data, tensor: tensor))
             }
             var options = evaluation.options
             if let languageModel {
@@ -67,7 +67,7 @@ struct EvalCommand: ParsableCommand {
                 options.splice?.maxWindows = spliceWindows
             }
             var report = try EvalDriver.evaluate(inputs, options: options, comm: comm, log: log)
-            report?.browser = BrowserLink.index(of: runPath, from: out)  // hsae features' default site
+            report?.browser = inputs.run.browserIndex(from: out)  // hsae features' default site
             try comm.onRoot {
                 try output.prepare()
                 try report!.write(to: output.path)

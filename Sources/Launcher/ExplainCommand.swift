@@ -41,11 +41,12 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         Session.run { comm, log in
-            let sae = try loadModel(runPath, log: log)
+            let run = Run(runPath)
+            let sae = try run.loadModel(log: log)
             guard !sae.config.architecture.edges.isEmpty else {  // a single-layer model: no tree to explain
                 throw HSAEError.badConfig(option: "--run", message: "\(runPath) is a single-layer baseline; explain needs an HSAE run")
             }
-            let recorded = Explainer.harvestSettings(run: runPath)
+            let recorded = Explainer.harvestSettings(of: run)
             guard let layer = layer ?? recorded.layer else {
                 throw HSAEError.badConfig(option: "--layer", message: "\(runPath) does not record the harvest layer of its data set; give --layer")
             }

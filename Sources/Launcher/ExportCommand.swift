@@ -27,13 +27,13 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         Session.run { comm, log in
             // The output rule first: an --out that is, contains or holds the run is refused before the model is read.
-            let inputs = [OutputDirectory.Input("--run", runPath, isRun: true)]
+            let run = Run(runPath), inputs = [OutputDirectory.Input("--run", runPath, isRun: true)]
             let (output, model) = try comm.onEveryRank {
                 (try OutputDirectory(out, command: .export, intent: force ? .replace : .create, inputs: inputs),
-                 try loadModel(runPath, log: log))
+                 try run.loadModel(log: log))
             }
             guard comm.isRoot else { return }
-            var provenance = SAELensExport.provenance(forRun: runPath)
+            var provenance = SAELensExport.provenance(of: run)
             if let modelName { provenance["model_name"] = modelName }
             if let hookName { provenance["hook_name"] = hookName }
             if let hookLayer { provenance["hook_layer"] = String(hookLayer) }

@@ -47,9 +47,8 @@ struct FeaturesCommand: ParsableCommand {
     }
 
     func run() throws {
-        var isRunDirectory: ObjCBool = false
-        _ = FileManager.default.fileExists(atPath: runPath, isDirectory: &isRunDirectory)
-        let out = self.out ?? (isRunDirectory.boolValue ? BrowserLink.defaultSite(run: runPath) : "site")
+        let run = Run(runPath)
+        let out = self.out ?? (run.isDirectory ? run.site : "site")
         Session.run { comm, log in
             // One BLAS thread per rank: each chunk's codes must not depend on the thread count.
             BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
@@ -58,7 +57,7 @@ struct FeaturesCommand: ParsableCommand {
                                     inputs: [.init("--run", runPath, isRun: true)] + (data.map { [.init("--data", $0)] } ?? []))
             }
             try comm.onRoot { try output.prepare() }  // marks the directory before the scan writes into it
-            let inputs = try EvalInputs(run: runPath, model: try loadModel(runPath, log: log), dataPath: data, allRows: allRows)
+            let inputs = try EvalInputs(opening: run, log: log, dataPath: data, allRows: allRows)
             var options = FeatureScanner.Options()
             options.examples = examples
             options.samples = samples

@@ -30,9 +30,3 @@ enum Session {
         }
     }
 }
-
-/// A model from a run directory (final model, else newest valid checkpoint; RunDirectory) or a
-/// file; checkpoints skipped on the way are warned about, naming each and why.
-func loadModel(_ path: String, log: Logger) throws -> HierarchicalSAE<Float> {
-    try RunDirectory.loadModel(path) { log.warning($0.description) }
-}

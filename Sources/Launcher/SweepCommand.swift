@@ -79,18 +79,19 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
                 for v in variants where !v.isComparator {
                     BLASRuntime.configure(ranksOnNode: BLASRuntime.ranksOnNode(), exact: true)
                     let run = runPath(v, seed), reportPath = "\(out)/reports/\(v.name)-seed\(seed)"
-                    let inputs = try comm.onEveryRank {
-                        try EvalInputs(run: run, model: try loadModel(run, log: log), baselineRun: baseline, baseline: try baseline.map { try loadModel($0, log: log) })
-                    }
+                    let inputs = try comm.onEveryRank { try EvalInputs(opening: Run(run), baseline: baseline.map(Run.init), log: log) }
                     let report = try EvalDriver.evaluate(inputs, options: evaluation.options, comm: comm, log: log)
-                    try comm.onRoot { try report!.write(to: reportPath) }  // collective: every rank calls it
-                    log.info("wrote \(reportPath)")
+                    let isFull = v.name == TrainingVariant.full.name
+                    if !isFull {  // the full run's report is written once, with the table (below)
+                        try comm.onRoot { try report!.write(to: reportPath) }  // collective: every rank calls it
+                        log.info("wrote \(reportPath)")
+                    }
                     guard let report else { continue }  // rank 0 keeps the table
                     table.rows.append(SweepTable.row(variant: v.name, seed: seed, run: run, report: report))
                     if baselineRow == nil, let baseline {  // the baseline's numbers, from the first report that evaluates it
                         baselineRow = SweepTable.row(variant: "baseline", seed: seed, run: baseline, report: report, baseline: true)
                     }
-                    if v.name == TrainingVariant.full.name { fullReports.append((reportPath, report)) }
+                    if isFull { fullReports.append((reportPath, report)) }
                 }
                 if let baselineRow { table.rows.append(baselineRow) }
             }
@@ -105,6 +106,7 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
                     try withTable.write(to: path)
                 }
             }
+            for (path, _) in fullReports { log.info("wrote \(path)") }  // rank 0's list; the others' is empty
             log.info("wrote \(out)/sweep.md and \(out)/sweep.json")
             if comm.isRoot { print(table.markdown()) }
         }
@@ -123,7 +125,7 @@ struct SweepCommand: ParsableCommand, TrainingFlags {
 
     /// The trainer for one run, or nil when the run is finished and reused; no collectives.
     func makeTrainer(_ c: TrainConfig, run: String, comm: Communicator, log: Logger) throws -> Trainer? {
-        let finished = RunDirectory(run).isFinished
+        let finished = Run(run).isFinished
         let opened: (trainer: Trainer, resumed: Checkpoint.Loaded?)
         do {
             opened = try TrainingRun.open(run: run, policy: .resumeOrStart, comm: comm, log: log, beforeStart: {

@@ -58,13 +58,13 @@ enum TrainingRun {
         // own run (marked, or with checkpoints from before markers) is continued only by resume.
         _ = try OutputDirectory(run, command: .train, intent: policy == .start ? .create : .continueOwn, inputs: inputs,
                                 option: policy == .resume ? "--resume" : "--out")
-        let directory = RunDirectory(run)
+        let opened = Run(run)
         var skipped = 0
-        let loaded = policy == .start ? nil : directory.newestValidCheckpoint { log.warning($0.description); skipped += 1 }
+        let loaded = policy == .start ? nil : opened.newestValidCheckpoint { log.warning($0.description); skipped += 1 }
         guard let loaded else {
             if policy == .resume {
                 throw HSAEError.badInput(path: run, message: skipped > 0 ? "no valid checkpoint to resume from (all were skipped, see above)"
-                                         : "has no checkpoints to resume from (expected \(directory.checkpoints)/<phase>-<step>/)")
+                                         : "has no checkpoints to resume from (expected \(opened.directory.checkpoints)/<phase>-<step>/)")
             }
             try beforeStart()
             let data = try dataset(nil)

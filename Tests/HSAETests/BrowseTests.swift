@@ -63,14 +63,14 @@ final class BrowseTests: XCTestCase {
     }
 
     func testRelativeLinkFromReportToBrowser() throws {
-        XCTAssertEqual(BrowserLink.relativePath(to: "/a/run/site/index.html", from: "/a/report"), "../run/site/index.html")
-        XCTAssertEqual(BrowserLink.relativePath(to: "/a/run/site/index.html", from: "/a/run"), "site/index.html")
+        XCTAssertEqual(Run.relativePath(to: "/a/run/site/index.html", from: "/a/report"), "../run/site/index.html")
+        XCTAssertEqual(Run.relativePath(to: "/a/run/site/index.html", from: "/a/run"), "site/index.html")
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("hsae-link-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/run/site", withIntermediateDirectories: true)
-        XCTAssertNil(BrowserLink.index(of: root + "/run", from: root + "/report"), "no site yet")
+        XCTAssertNil(Run(root + "/run").browserIndex(from: root + "/report"), "no site yet")
         try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/run/site/index.html"))
-        XCTAssertEqual(BrowserLink.index(of: root + "/run", from: root + "/report"), "../run/site/index.html")
+        XCTAssertEqual(Run(root + "/run").browserIndex(from: root + "/report"), "../run/site/index.html")
     }
 
     func testHTMLEscapesEveryMarkupCharacter() {

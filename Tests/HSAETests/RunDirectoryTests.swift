@@ -2,7 +2,7 @@ import Foundation
 import HSAE
 import XCTest
 
-/// RunDirectory: the order in which checkpoints are tried, and model loading that names every
+/// RunDirectory: the order in which checkpoints are tried; Run: model loading that names every
 /// checkpoint it passes over.
 final class RunDirectoryTests: XCTestCase {
     func testCheckpointsAreTriedNewestFirstByStepThenPhaseAndOthersIgnored() throws {
@@ -21,7 +21,7 @@ final class RunDirectoryTests: XCTestCase {
             write(Data("{}".utf8), run.checkpoint(name) + "/state.json")
         }
         var skipped: [RunDirectory.Skipped] = []
-        XCTAssertThrowsError(try RunDirectory.loadModel(run.path) { skipped.append($0) }) { error in
+        XCTAssertThrowsError(try Run(run.path).loadModel { skipped.append($0) }) { error in
             XCTAssertEqual("\(error)", "\(run.path): has no model.safetensors and no valid checkpoint (2 skipped, see above)")
         }
         XCTAssertEqual(skipped.map(\.name), ["1-0000020", "1-0000010"])
@@ -32,9 +32,9 @@ final class RunDirectoryTests: XCTestCase {
                                  top: LayerSpec(latents: 2, activation: .relu, target: .sparsity(0.7)))
         write(try ModelFile.serialize(HierarchicalSAE<Float>(config: config)), run.model)
         skipped = []
-        let model = try RunDirectory.loadModel(run.path) { skipped.append($0) }
+        let model = try Run(run.path).loadModel { skipped.append($0) }
         XCTAssertEqual(model.config, config)
         XCTAssertTrue(skipped.isEmpty, "a finished run's model is its final model: no checkpoint is read")
-        XCTAssertEqual(try RunDirectory.loadModel(run.model) { skipped.append($0) }.config, config, "a model file is loaded as it is")
+        XCTAssertEqual(try Run(run.model).loadModel { skipped.append($0) }.config, config, "a model file is loaded as it is")
     }
 }

@@ -40,10 +40,9 @@ public struct Explanation {
 public enum Explainer {
     /// The layer and window of the harvest a run was trained on (from RUN/config.json → the data
     /// set's provenance), each nil when it cannot be found.
-    public static func harvestSettings(run: String) -> (layer: Int?, window: Int?) {
-        guard let record = try? RunRecord.read(run: run),
-              let manifest = try? DatasetManifest.read(from: record.dataset) else { return (nil, nil) }
-        return (manifest.provenance?["layer"].flatMap { Int($0) }, manifest.provenance?["window"].flatMap { Int($0) })
+    public static func harvestSettings(of run: Run) -> (layer: Int?, window: Int?) {
+        let provenance = run.datasetProvenance()
+        return (provenance?["layer"].flatMap { Int($0) }, provenance?["window"].flatMap { Int($0) })
     }
 
     public static func explain(_ text: String, languageModel lm: BertModelDirectory, layer: Int, window: Int?,

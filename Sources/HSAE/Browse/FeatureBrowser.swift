@@ -44,7 +44,7 @@ public enum FeatureBrowser {
         let catalog = FeatureCatalog(scan: scan, model: inputs.model, labelNames: kinds.map(\.name),
                                      classNames: kinds.map { $0.classes! })
         var facts: [(String, String)] = [
-            ("run", inputs.run),
+            ("run", inputs.run.path),
             ("data", "\(inputs.data.path) (\(inputs.rowsSource): rows \(inputs.rows.lowerBound)..<\(inputs.rows.upperBound), \(inputs.rows.count) rows)"),
             ("layers", catalog.layers.map { "\($0.name) \(catalog.latents[$0.index].count) latents" }.joined(separator: ", ")),
         ]

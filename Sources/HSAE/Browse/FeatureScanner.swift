@@ -5,9 +5,10 @@ import Foundation
 /// reduction (`FeatureScan.reduce`) gives rank 0 the global scan.
 ///
 /// Rows are cut into fixed chunks of `chunkRows` from the first evaluation row, the same for any
-/// rank count, and rank r of W takes chunks [n·r/W, n·(r+1)/W). A chunk is computed with up to w
-/// extra rows on each side (the context of its first and last rows), so each row's code is
-/// computed in the same batch, bit for bit, whatever W is.
+/// rank count, and rank r of W takes chunks [n·r/W, n·(r+1)/W): eval's pass (`RowStream`), with
+/// chunks for its batches. A chunk is computed with up to w extra rows on each side (the context
+/// of its first and last rows), so each row's code is computed in the same batch, bit for bit,
+/// whatever W is.
 public enum FeatureScanner {
     public struct Options: Sendable {
         public var chunkRows = 1024
@@ -33,39 +34,34 @@ public enum FeatureScanner {
                                labelKinds: kinds, classCounts: kinds.map { data.labelKinds[$0].classes!.count },
                                trueFeatures: inputs.truth?.layout.featureCount ?? 0)
         let rows = inputs.rows
-        let chunks = (rows.count + options.chunkRows - 1) / options.chunkRows
-        let mine = chunks * comm.rank / comm.size ..< chunks * (comm.rank + 1) / comm.size
+        let chunks = inputs.batchCount(batchRows: options.chunkRows)
+        let stream = RowStream(inputs, batchRows: options.chunkRows, context: w, rank: comm.rank, size: comm.size)
         var workspace: Workspace<Float>?
         var readSinceDrop = 0
         let clock = Date()
-        try comm.agreeing {
-            for chunk in mine {
-                let start = rows.lowerBound + chunk * options.chunkRows
-                let scanned = start ..< min(rows.upperBound, start + options.chunkRows)
-                let computed = max(rows.lowerBound, scanned.lowerBound - w) ..< min(rows.upperBound, scanned.upperBound + w)
-                let raw = try data.read(rows: Array(computed))
-                if workspace?.b != computed.count { workspace = Workspace(config: model.config, rows: computed.count) }
-                let ws = workspace!
-                let c = model.inputScale
-                raw.storage.withUnsafeBufferPointer { src in
-                    for i in 0..<src.count { ws.x.base[i] = c * src[i] }
-                }
-                model.forward(ws, ForwardOptions(path: architecture.path("full")))
-                let list = Array(scanned)
-                let classes = kinds.map { data.labels(kind: $0, rows: list) }
-                let codes = architecture.layers.map { UnsafePointer(model.denseCode(layer: $0.index, in: ws).base) }
-                scan.add(codes: codes, computed: computed, scanned: scanned,
-                         classes: classes, truth: inputs.truth?.firing(rows: list))
-                // Rows are read by position (nothing mapped), but labels are read through the label
-                // files' maps: unmap those pages every 256 MiB of rows scanned, so the resident set
-                // does not grow with the rows scanned (they are page cache, but count as RSS).
-                readSinceDrop += computed.count * data.d * MemoryLayout<Float>.size
-                if readSinceDrop >= 256 << 20 {
-                    data.dropResidentPages()
-                    readSinceDrop = 0
-                }
-                log.progress("features: \(chunk - mine.lowerBound + 1)/\(mine.count) chunks of this rank")
+        try stream.forEach(comm: comm) { batch in
+            let computed = batch.computed, scanned = batch.scanned
+            if workspace?.b != computed.count { workspace = Workspace(config: model.config, rows: computed.count) }
+            let ws = workspace!
+            let c = model.inputScale
+            batch.raw.storage.withUnsafeBufferPointer { src in
+                for i in 0..<src.count { ws.x.base[i] = c * src[i] }
             }
+            model.forward(ws, ForwardOptions(path: architecture.path("full")))
+            let list = Array(scanned)
+            let classes = kinds.map { data.labels(kind: $0, rows: list) }
+            let codes = architecture.layers.map { UnsafePointer(model.denseCode(layer: $0.index, in: ws).base) }
+            scan.add(codes: codes, computed: computed, scanned: scanned,
+                     classes: classes, truth: inputs.truth?.firing(rows: list))
+            // Rows are read by position (nothing mapped), but labels are read through the label
+            // files' maps: unmap those pages every 256 MiB of rows scanned, so the resident set
+            // does not grow with the rows scanned (they are page cache, but count as RSS).
+            readSinceDrop += computed.count * data.d * MemoryLayout<Float>.size
+            if readSinceDrop >= 256 << 20 {
+                data.dropResidentPages()
+                readSinceDrop = 0
+            }
+            log.progress("features: \(batch.index + 1)/\(stream.batches.count) chunks of this rank")
         }
         let memory = ProcessMemory.summary  // before the gathers: what the pass itself holds on this rank
         try scan.reduce(over: comm)

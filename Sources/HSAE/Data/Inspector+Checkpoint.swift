@@ -23,9 +23,9 @@ extension Inspector {
     /// A run directory: its files and checkpoints, the final model when there is one, then the
     /// checkpoint a resume would start from (RunDirectory's resolver: the newest that verifies),
     /// after the newer ones it skipped and why. When none verifies, the newest is described as found.
-    static func describeRun(path: String) throws -> [String] {
+    static func describeRun(_ opened: Run) throws -> [String] {
         let fm = FileManager.default
-        let run = RunDirectory(path)
+        let path = opened.path, run = opened.directory
         let dir = run.checkpoints
         let files = try fm.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") && $0 != RunDirectory.checkpointsName }.sorted()
         let entries = try fm.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") && $0 != RunDirectory.latestName }.sorted()
@@ -36,7 +36,7 @@ extension Inspector {
             lines += try describeSafeTensors(path: run.model).map { "  " + $0 }
         }
         var skipped: [RunDirectory.Skipped] = []
-        let valid = run.newestValidCheckpoint { skipped.append($0) }
+        let valid = opened.newestValidCheckpoint { skipped.append($0) }
         lines += skipped.map { "  " + $0.description }
         guard let latest = valid.map({ ($0.directory as NSString).lastPathComponent }) ?? run.checkpointNames().first else { return lines }
         lines.append("  latest: \(latest)" + (valid == nil ? " (does not verify, see above)" : "")

@@ -15,9 +15,10 @@ public enum Inspector {
         }
         guard isDir.boolValue else { return try describeFile(path: path) }
         var checkpointsIsDir: ObjCBool = false
+        let run = Run(path)
         if !fm.fileExists(atPath: path + "/" + DatasetManifest.fileName),
-           fm.fileExists(atPath: RunDirectory(path).checkpoints, isDirectory: &checkpointsIsDir), checkpointsIsDir.boolValue {
-            return try describeRun(path: path)
+           fm.fileExists(atPath: run.directory.checkpoints, isDirectory: &checkpointsIsDir), checkpointsIsDir.boolValue {
+            return try describeRun(run)
         }
         if fm.fileExists(atPath: path + "/model.safetensors") || fm.fileExists(atPath: path + "/state.json") {
             return try describeCheckpoint(path: path)

@@ -3,9 +3,9 @@ import Foundation
 
 /// `hsae eval` (DESIGN §7): one pass over the evaluation rows, data-parallel like training.
 ///
-/// Rank r of W evaluates its share of the rows' batches (`EvalInputs.batches`: one grid of batches
-/// for any W), feeding the accumulators (`EvalAccumulators`) one batch partial at a time; the
-/// partials are summed in fixed point (`ExactAccumulation`) and one allreduce of those integers
+/// Rank r of W evaluates its share of the rows' batches (`RowStream` over `EvalInputs.batches`: one
+/// grid of batches for any W, the pass the feature browser makes too), feeding the accumulators
+/// (`EvalAccumulators`) one batch partial at a time; the partials are summed in fixed point (`ExactAccumulation`) and one allreduce of those integers
 /// gives every rank the global sums, from which rank 0 derives every number of the report —
 /// the same bits for any rank count (on one machine: another CPU's BLAS kernels may round a
 /// batch differently). The probes are the only per-row
@@ -39,28 +39,23 @@ public enum EvalDriver {
         let model = BatchRunner(model: inputs.model)
         let comparator = inputs.baseline.map(BatchRunner.init)
 
-        let mine = inputs.batches(rank: comm.rank, size: comm.size, batchRows: options.batchRows)
-        let mineRows = mine.reduce(0) { $0 + $1.count }
-        log.info("evaluating \(inputs.run) on \(inputs.rows.count) rows (\(inputs.rowsSource) of \(inputs.data.path), "
+        let stream = RowStream(inputs, batchRows: options.batchRows, rank: comm.rank, size: comm.size)
+        log.info("evaluating \(inputs.run.path) on \(inputs.rows.count) rows (\(inputs.rowsSource) of \(inputs.data.path), "
                  + "rows \(inputs.rows.lowerBound)..<\(inputs.rows.upperBound)) on \(comm.size) rank(s)"
-                 + (inputs.baselineRun.map { ", baseline \($0)" } ?? "") + (truth == nil ? "" : ", with ground truth"))
+                 + (inputs.baselineRun.map { ", baseline \($0.path)" } ?? "") + (truth == nil ? "" : ", with ground truth"))
         let exact = ExactAccumulation(acc.all, ranks: comm.size)
-        try comm.agreeing {
-            var done = 0
-            for batch in mine {
-                let rows = Array(batch)
-                let raw = try inputs.data.read(rows: rows)
-                exact.beginBatch()
-                acc.add(rows: rows, model: model.run(raw), comparator: comparator?.comparator(raw))
-                exact.endBatch()
-                done += rows.count
-                log.progress("eval: \(done)/\(mineRows) rows of this rank")
-            }
+        var done = 0
+        try stream.forEach(comm: comm) { batch in
+            exact.beginBatch()
+            acc.add(rows: Array(batch.scanned), model: model.run(batch.raw), comparator: comparator?.comparator(batch.raw))
+            exact.endBatch()
+            done += batch.scanned.count
+            log.progress("eval: \(done)/\(stream.rows) rows of this rank")
         }
         do {
             try exact.allreduce(over: comm)
         } catch let error as ExactAccumulation.RangeError {
-            throw HSAEError.badInput(path: inputs.run, message: error.description)
+            throw HSAEError.badInput(path: inputs.run.path, message: error.description)
         }
         log.info(String(format: "eval: pass over %d rows done in %.1f s", inputs.rows.count, Date().timeIntervalSince(clock)))
 

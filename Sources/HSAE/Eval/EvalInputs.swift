@@ -1,3 +1,4 @@
+import Dist
 import Foundation
 
 /// What `hsae eval` evaluates, checked before any row is read: the HSAE, an optional
@@ -9,9 +10,9 @@ import Foundation
 /// last `evalFraction` of rows, never trained on). With `--data DIR`, every row of DIR (a data
 /// set the model never saw) — unless DIR is the run's own data set, then its evaluation split.
 public struct EvalInputs {
-    public let run: String
+    public let run: Run
     public let model: HierarchicalSAE<Float>
-    public let baselineRun: String?
+    public let baselineRun: Run?
     public let baseline: HierarchicalSAE<Float>?
     public let data: ActivationDataset
     /// Global indices of the evaluation rows.
@@ -22,38 +23,47 @@ public struct EvalInputs {
     /// Things a reader should know that do not stop the evaluation (copied into the report's notes).
     public let warnings: [String]
 
+    /// Opens the models of `run` and `baseline` (each its final model, else its newest valid
+    /// checkpoint; skipped checkpoints are warned about), in that order, then checks as below.
+    public init(opening run: Run, baseline: Run? = nil, log: Logger, dataPath: String? = nil, tensor: String? = nil,
+                allRows: Bool = false) throws {
+        let model = try run.loadModel(log: log)
+        try self.init(run: run, model: model, baselineRun: baseline, baseline: try baseline?.loadModel(log: log),
+                      dataPath: dataPath, tensor: tensor, allRows: allRows)
+    }
+
     /// - Parameters:
-    ///   - model, baseline: loaded from `run` and `baselineRun` by the caller (a run directory's
-    ///     final model, else its newest checkpoint).
+    ///   - model, baseline: the models of `run` and `baselineRun`, already loaded.
     ///   - dataPath: `--data`, or nil for the run's own data set.
     ///   - allRows: every row of the data set even when it is the run's own (training rows
     ///     included; the feature browser's `--all-rows`), instead of its evaluation split.
-    public init(run: String, model: HierarchicalSAE<Float>, baselineRun: String? = nil, baseline: HierarchicalSAE<Float>? = nil,
+    public init(run: Run, model: HierarchicalSAE<Float>, baselineRun: Run? = nil, baseline: HierarchicalSAE<Float>? = nil,
                 dataPath: String? = nil, tensor: String? = nil, allRows: Bool = false) throws {
+        let name = run.path
         guard !model.config.architecture.edges.isEmpty else {  // eval scores the hierarchy of the model's edges
-            throw HSAEError.badConfig(option: "--run", message: "\(run) is a single-layer baseline (no top layer); "
+            throw HSAEError.badConfig(option: "--run", message: "\(name) is a single-layer baseline (no top layer); "
                 + "pass it as --baseline, and an HSAE run as --run")
         }
-        let record = try RunRecord.read(run: run)
+        let record = try run.resolved()
         var warnings: [String] = []
         guard let path = dataPath ?? record?.dataset else {
-            throw HSAEError.badConfig(option: "--data", message: "\(run) has no config.json naming its data set; give --data DIR")
+            throw HSAEError.badConfig(option: "--data", message: "\(name) has no config.json naming its data set; give --data DIR")
         }
         if dataPath == nil, !FileManager.default.fileExists(atPath: path) {
-            throw HSAEError.badInput(path: run + "/" + RunRecord.fileName,
+            throw HSAEError.badInput(path: name + "/" + Run.configName,
                                      message: "names the data set '\(path)', which does not exist here; give --data DIR")
         }
-        let ownData = record.map { dataPath == nil || RunRecord.samePath($0.dataset, path) } ?? false
+        let ownData = record.map { dataPath == nil || Run.samePath($0.dataset, path) } ?? false
         let data = try ActivationDataset(path: path, tensor: tensor ?? (ownData ? record?.datasetTensor : nil))
         guard data.d == model.config.d else {
-            throw HSAEError.badInput(path: path, message: "has d = \(data.d), but the model \(run) has d = \(model.config.d)")
+            throw HSAEError.badInput(path: path, message: "has d = \(data.d), but the model \(name) has d = \(model.config.d)")
         }
         if allRows {
             rows = 0 ..< data.rows
             rowsSource = "every row (--all-rows)"
-        } else if let record, RunRecord.samePath(record.dataset, path) {
+        } else if let record, Run.samePath(record.dataset, path) {
             if record.datasetRows != data.rows {
-                throw HSAEError.badInput(path: path, message: "has \(data.rows) rows, but \(run) was trained on it with "
+                throw HSAEError.badInput(path: path, message: "has \(data.rows) rows, but \(name) was trained on it with "
                     + "\(record.datasetRows); the evaluation split would not be the held-out rows")
             }
             rows = data.evaluationSplit(fraction: record.config.evalFraction)
@@ -64,19 +74,19 @@ public struct EvalInputs {
         }
 
         if let baseline {
-            let name = baselineRun ?? "baseline"
+            let other = baselineRun ?? Run("baseline"), otherName = other.path
             guard baseline.config.architecture.edges.isEmpty else {  // the comparator is scored on its full path alone
-                throw HSAEError.badConfig(option: "--baseline", message: "\(name) has a top layer; a baseline is a single-layer "
+                throw HSAEError.badConfig(option: "--baseline", message: "\(otherName) has a top layer; a baseline is a single-layer "
                     + "run (hsae train --baseline)")
             }
             guard baseline.config.d == model.config.d else {
-                throw HSAEError.badInput(path: name, message: "has d = \(baseline.config.d), but the model \(run) has d = \(model.config.d)")
+                throw HSAEError.badInput(path: otherName, message: "has d = \(baseline.config.d), but the model \(name) has d = \(model.config.d)")
             }
-            if let other = try RunRecord.read(run: name) {
-                if !RunRecord.samePath(other.dataset, path) {
-                    warnings.append("The baseline \(name) was trained on \(other.dataset), not on \(path).")
-                } else if data.evaluationSplit(fraction: other.config.evalFraction).lowerBound > rows.lowerBound {
-                    warnings.append("The baseline \(name) held out fewer rows than \(run): it was trained on some of the evaluation rows.")
+            if let otherRecord = try other.resolved() {
+                if !Run.samePath(otherRecord.dataset, path) {
+                    warnings.append("The baseline \(otherName) was trained on \(otherRecord.dataset), not on \(path).")
+                } else if data.evaluationSplit(fraction: otherRecord.config.evalFraction).lowerBound > rows.lowerBound {
+                    warnings.append("The baseline \(otherName) held out fewer rows than \(name): it was trained on some of the evaluation rows.")
                 }
             }
         }
@@ -92,35 +102,17 @@ public struct EvalInputs {
     /// This rank's batches of the evaluation rows. The rows are cut into batches of `batchRows`
     /// from the first evaluation row — one grid for any rank count — and rank r of W takes batches
     /// [n·r/W, n·(r+1)/W) of the n, so every row is evaluated once, in the same batch whatever W
-    /// is (a batch's numbers then do not depend on W either: `ExactAccumulation`).
+    /// is (a batch's numbers then do not depend on W either: `ExactAccumulation`). Eval's pass and
+    /// the feature browser's (`FeatureScanner`, chunks of `--chunk-rows`) both read this grid.
     public func batches(rank: Int, size: Int, batchRows: Int) -> [Range<Int>] {
         precondition(batchRows > 0 && size > 0 && (0..<size).contains(rank), "batches: rank \(rank) of \(size), \(batchRows) rows")
-        let n = (rows.count + batchRows - 1) / batchRows
+        let n = batchCount(batchRows: batchRows)
         return (n * rank / size ..< n * (rank + 1) / size).map { k in
             let start = rows.lowerBound + k * batchRows
             return start ..< min(rows.upperBound, start + batchRows)
         }
     }
-}
 
-/// RUN/config.json as far as evaluation needs it (the resolved training configuration).
-enum RunRecord {
-    static let fileName = RunDirectory.configName
-
-    /// The record of a run directory; nil for a bare model file or a directory without one.
-    static func read(run: String) throws -> ResolvedRun? {
-        let path = RunDirectory(run).config
-        guard let bytes = FileManager.default.contents(atPath: path) else { return nil }
-        do {
-            return try JSONFormat.decoder().decode(ResolvedRun.self, from: bytes)
-        } catch {
-            throw HSAEError.badInput(path: path, message: "is not a run configuration written by hsae train: \(error)")
-        }
-    }
-
-    /// Whether two paths name the same file or directory (after resolving `.`, `..` and symlinks).
-    static func samePath(_ a: String, _ b: String) -> Bool {
-        func canonical(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
-        return canonical(a) == canonical(b)
-    }
+    /// How many batches of `batchRows` the evaluation rows make (the last may be shorter).
+    public func batchCount(batchRows: Int) -> Int { (rows.count + batchRows - 1) / batchRows }
 }

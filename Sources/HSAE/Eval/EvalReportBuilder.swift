@@ -13,7 +13,7 @@ struct ReportBuilder {
         self.geometry = geometry
         self.geometryB = geometryB
         self.acc = acc
-        report = EvalReport(run: inputs.run, baseline: inputs.baselineRun, data: inputs.data.path, rows: inputs.rows.count,
+        report = EvalReport(run: inputs.run.path, baseline: inputs.baselineRun?.path, data: inputs.data.path, rows: inputs.rows.count,
                             rowsSource: inputs.rowsSource)
         report.model = modelFacts()
         let mc = inputs.model.config, architecture = geometry.architecture, layers = architecture.layers
@@ -47,7 +47,7 @@ struct ReportBuilder {
             facts["\(layer.name)_target"] = layer.spec.target.description
         }
         facts.merge(mc.architecture.reportFacts) { own, _ in own }
-        if let record = try? RunRecord.read(run: inputs.run) {
+        if let record = try? inputs.run.resolved() {
             let c = record.config
             facts["steps"] = c.phaseSteps.map(String.init).joined(separator: ",")
             facts["phased"] = "\(c.phased)"

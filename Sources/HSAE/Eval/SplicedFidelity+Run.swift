@@ -77,7 +77,7 @@ extension SplicedFidelity {
         do {
             try exact.allreduce(over: comm)
         } catch let error as ExactAccumulation.RangeError {
-            throw HSAEError.badInput(path: inputs.run, message: "spliced fidelity: " + error.description)
+            throw HSAEError.badInput(path: inputs.run.path, message: "spliced fidelity: " + error.description)
         }
         let tokens = sums.sums[1], sumSquares = sums.sums[0]
         log.info(String(format: "eval: spliced fidelity over %d windows done in %.1f s", n, Date().timeIntervalSince(clock)))

@@ -121,10 +121,8 @@ public enum SAELensExport {
 
     /// The provenance of the data set a run was trained on (RUN/config.json names it); empty for a
     /// bare model file or when the data set is not readable here.
-    public static func provenance(forRun run: String) -> [String: String] {
-        guard let record = try? RunRecord.read(run: run),
-              let manifest = try? DatasetManifest.read(from: record.dataset) else { return [:] }
-        return provenance(fromDataset: manifest.provenance)
+    public static func provenance(of run: Run) -> [String: String] {
+        provenance(fromDataset: run.datasetProvenance())
     }
 
     static func writeLayer(_ dir: String, spec: LayerSpec, dIn: Int, dSae: Int, tensors: LayerTensors, threshold: Float,
@@ -157,13 +155,4 @@ public enum SAELensExport {
         try AtomicFile.write(w.serialized(), to: dir + "/sae_weights.safetensors")
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: cfg, options: JSONFormat.prettyObject), to: dir + "/cfg.json")
     }
-}
-
-/// The module name of a BERT layer's output in Hugging Face transformers: hsae harvest's layer
-/// L (0 = embeddings, L = output of encoder layer L) is `hidden_states[L]`, the output of module
-/// `encoder.layer.{L-1}`. SAELens's hook_layer is the block index in the hook name (TransformerLens:
-/// `blocks.6.hook_resid_post` → 6), so layer L has hook_layer L − 1 (0 for the embeddings).
-public enum HarvestHook {
-    public static func name(layer: Int) -> String { layer == 0 ? "embeddings" : "encoder.layer.\(layer - 1)" }
-    public static func block(layer: Int) -> Int { max(layer - 1, 0) }
 }

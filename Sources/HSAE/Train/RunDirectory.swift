@@ -9,8 +9,9 @@ import Foundation
 ///     RUN/checkpoints/latest    the newest checkpoint's name (informative only, see below)
 ///     RUN/.lock                 held by the live process (RunLock)
 ///
-/// Which checkpoint counts is decided here once, for resume, sweep, the commands that load a
-/// run's model and `hsae inspect`: the newest (highest global step, then phase) that loads and
+/// The commands that read a run open it as a `Run` (Run.swift), which reads these files through
+/// this layout. Which checkpoint counts is decided here once, for resume, sweep, the commands
+/// that load a run's model (`Run.loadModel`) and `hsae inspect`: the newest (highest global step, then phase) that loads and
 /// verifies. `latest` is not trusted: it may be stale (a crash between the rename of a
 /// checkpoint and the update of `latest`), and the directory names say the same thing.
 public struct RunDirectory: Sendable {
@@ -60,24 +61,5 @@ public struct RunDirectory: Sendable {
             }
         }
         return nil
-    }
-
-    /// The model of a run directory (its final model, else its newest valid checkpoint's) or of a
-    /// model.safetensors file. Checkpoints skipped on the way are passed to `skipped` — a model
-    /// from an older checkpoint than the directory holds is never taken silently.
-    public static func loadModel(_ path: String, skipped: (Skipped) -> Void) throws -> HierarchicalSAE<Float> {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw HSAEError.badInput(path: path, message: "no such run directory or model file")
-        }
-        if !isDir.boolValue { return try ModelFile.load(path: path) }
-        let run = RunDirectory(path)
-        if run.isFinished { return try ModelFile.load(path: run.model) }
-        var passed: [Skipped] = []
-        guard let loaded = run.newestValidCheckpoint(skipped: { passed.append($0); skipped($0) }) else {
-            throw HSAEError.badInput(path: path, message: "has no model.safetensors and no valid checkpoint"
-                                     + (passed.isEmpty ? "" : " (\(passed.count) skipped, see above)"))
-        }
-        return loaded.model
     }
 }

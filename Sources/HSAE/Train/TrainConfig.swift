@@ -138,22 +138,6 @@ public struct TrainingPhase: Codable, Equatable, Sendable {
     public func adaptsLambda(layer index: Int) -> Bool { adaptsLambda[index] }
 }
 
-/// RUN/config.json: the resolved configuration and what it was resolved against.
-public struct ResolvedRun: Codable, Sendable {
-    public var config: TrainConfig
-    public var model: ModelConfig
-    public var dataset: String
-    /// `--tensor` (safetensors shards), nil when the default tensor was read.
-    public var datasetTensor: String?
-    public var datasetRows: Int
-    public var inputScale: Double
-    public var ranks: Int
-    public var hsae: String
-    /// The model type's registry name (ModelRegistry; `hsae train --model`). nil in files written
-    /// before it was recorded: the type is then the one `model` describes.
-    public var modelName: String?
-}
-
 /// Which single-layer baseline `--baseline` trains.
 public enum BaselineKind: String, Codable, Sendable, CaseIterable {
     /// One layer of m1 + m2 latents, the phase-1 objective (DESIGN §4).
