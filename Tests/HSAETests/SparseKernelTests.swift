@@ -1,4 +1,4 @@
-import HSAE
+@testable import HSAE
 import XCTest
 
 /// Every sparse kernel against the dense GEMM it replaces, the top-k threshold against a sort,
@@ -43,6 +43,16 @@ final class SparseKernelTests: XCTestCase {
         SparseKernels.product(code, values: code.value, w, into: out, beta: 0.5)
         Kernels.gemm(z, .none, w, .none, ref, beta: 0.5)
         assertClose(out, ref, "Z W")
+    }
+
+    /// A code as a product's operand (CodeOperand): its sparse rows and its dense matrix give the same Z W.
+    func testCodeOperandFormsAgree() {
+        let (_, z, code) = randomCode(b: b, m: m, perRow: 4, seed: 11)
+        let (_, w) = randomMatrix(m, n, seed: 12)
+        let (_, out) = randomMatrix(b, n, seed: 13), (_, ref) = randomMatrix(b, n, seed: 14)
+        CodeOperand.sparse(code).product(w, into: out)
+        CodeOperand.dense(z).product(w, into: ref)
+        assertClose(out, ref, "Z W, sparse against dense operand")
     }
 
     func testScatterOuterEqualsDenseGEMM() {

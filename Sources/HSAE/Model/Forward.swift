@@ -132,10 +132,8 @@ extension HierarchicalSAE {
         }
         if topReadsPreActivations {
             encodeTopFromPreActivations(ws)
-        } else if kernels.usesSparse(ws.code1) {
-            SparseKernels.product(ws.code1, values: ws.code1.value, view(.topWEnc), into: ws.z2)
         } else {
-            Kernels.gemm(ws.z1, .none, view(.topWEnc), .none, ws.z2)
+            operand(ws.z1, ws.code1).product(view(.topWEnc), into: ws.z2)
         }
         let t2 = Activation.apply(top.activation, ws.z2, bias: view(.topBEnc).base, into: ws.z2, code: ws.code2,
                                   k: top.target.k(latents: config.m2), threshold: options.training ? nil : thresholds[1],
@@ -156,11 +154,7 @@ extension HierarchicalSAE {
     /// b × m1 entries the mix M = g Z1 + (1 − g) Ẑ1, the residual R = Z1 − Ẑ1 and the number of
     /// Ẑ1's positive entries (ws.zhatPositive, a logged statistic).
     func topReconstructionDense(_ ws: Workspace<T>, gate: GateSource) {
-        if kernels.usesSparse(ws.code2) {
-            SparseKernels.product(ws.code2, values: ws.code2.value, view(.topWDec), into: ws.q)
-        } else {
-            Kernels.gemm(ws.z2, .none, view(.topWDec), .none, ws.q)
-        }
+        operand(ws.z2, ws.code2).product(view(.topWDec), into: ws.q)
         gateValues(gate, into: ws.gate)
         let bias = view(.topBDec).base
         var positive = 0

@@ -15,11 +15,7 @@ extension HierarchicalSAE {
     /// sparse, M and R as sparse rows (ws.sparseMix) with X̂ and T. Returns false when the
     /// caller is to form the dense M, R, X̂ and T itself.
     func topReconstructionSparse(_ ws: Workspace<T>, k kz: Int, gate source: GateSource) -> Bool {
-        if kernels.usesSparse(ws.code2) {
-            SparseKernels.product(ws.code2, values: ws.code2.value, view(.topWDec), into: ws.zhat)
-        } else {
-            Kernels.gemm(ws.z2, .none, view(.topWDec), .none, ws.zhat)
-        }
+        operand(ws.z2, ws.code2).product(view(.topWDec), into: ws.zhat)
         Activation.apply(.topk, ws.zhat, bias: view(.topBDec).base, into: ws.zhat, code: ws.codeHat, k: kz, scratch: &ws.scratch)
         ws.zhatPositive = ws.codeHat.count   // the code holds exactly Ẑ1's positive entries
         gateValues(source, into: ws.gate)
@@ -67,7 +63,7 @@ extension HierarchicalSAE {
         }
         if grads == nil {
             if terms.contains(.topOnly) {
-                parts[.topOnly] = Double(topOnlySparse(ws, weight: w * T(weights[.topOnly])))
+                parts[.topOnly] = Double(topOnlyReconstruction(ws, .sparse(ws.codeHat), weight: w * T(weights[.topOnly]), into: ws.dt))
             }
             _ = l1Top(ws, terms: terms, weights: weights, rowWeight: w, dW: nil, parts: &parts)
             return nil
@@ -91,7 +87,7 @@ extension HierarchicalSAE {
 
         // Top-only reconstruction Y = Ẑ1 W_dec¹ + b_dec − X (in ws.dt, free once T is done).
         if terms.contains(.topOnly) {
-            parts[.topOnly] = Double(topOnlySparse(ws, weight: w * T(weights[.topOnly])))
+            parts[.topOnly] = Double(topOnlyReconstruction(ws, .sparse(ws.codeHat), weight: w * T(weights[.topOnly]), into: ws.dt))
             T.scal(b * d, 2 * w * T(weights[.topOnly]), ws.dt.base)
             if trainsBottom { Kernels.columnSums(ws.dt, into: layout.view(.bottomBDec, in: g).base) }
             let dy = SparseKernels.mixTopOnlyBackward(mix, wDec1, dy: ws.dt, dW: dWDec1)
@@ -118,15 +114,6 @@ extension HierarchicalSAE {
         var dz1 = SparseKernels.rowDotsOfCodes(ws.code1, ws.code2, values: dz2, view(.topWEnc))
         for e in 0..<code.count where mix.bottomEntry[e] >= 0 { dz1[Int(mix.bottomEntry[e])] += dr[e] }
         return dz1
-    }
-
-    /// Y = Ẑ1 W_dec¹ + b_dec − X into ws.dt from Ẑ1's sparse rows; returns weight · Σ‖Y‖².
-    private func topOnlySparse(_ ws: Workspace<T>, weight: T) -> T {
-        let y = ws.dt
-        SparseKernels.product(ws.codeHat, values: ws.codeHat.value, view(.bottomWDec), into: y)
-        Kernels.addRow(y, view(.bottomBDec).base)
-        for i in 0..<y.count { y.base[i] -= ws.x.base[i] }
-        return weight * Kernels.sumOfSquares(y.count, y.base)
     }
 }
 

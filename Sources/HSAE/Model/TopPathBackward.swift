@@ -77,7 +77,7 @@ extension HierarchicalSAE {
 
         // Top-only reconstruction (ws.dt is free once the top path is done).
         if terms.contains(.topOnly) {
-            parts[.topOnly] = Double(topOnlyReconstruction(ws, weight: w * T(weights[.topOnly]), into: ws.dt))
+            parts[.topOnly] = Double(topOnlyReconstruction(ws, .dense(ws.zhat), weight: w * T(weights[.topOnly]), into: ws.dt))
             T.scal(b * d, 2 * w * T(weights[.topOnly]), ws.dt.base)
             if trainsBottom {
                 Kernels.gemm(ws.zhat, .transposed, ws.dt, .none, layout.view(.bottomWDec, in: g), beta: 1)
@@ -138,9 +138,10 @@ extension HierarchicalSAE {
         return nil
     }
 
-    /// Y = Ẑ1 W_dec¹ + b_dec − X into `y` (b × d); returns weight · Σ‖Y‖².
-    func topOnlyReconstruction(_ ws: Workspace<T>, weight: T, into y: View<T>) -> T {
-        Kernels.gemm(ws.zhat, .none, view(.bottomWDec), .none, y)
+    /// Y = Ẑ1 W_dec¹ + b_dec − X into `y` (b × d), Ẑ1 given as `zhat` (the dense Ẑ1 of DESIGN §2, or
+    /// a k-sparse Ẑ1's rows, TopDecodeK.swift); returns weight · Σ‖Y‖².
+    func topOnlyReconstruction(_ ws: Workspace<T>, _ zhat: CodeOperand<T>, weight: T, into y: View<T>) -> T {
+        zhat.product(view(.bottomWDec), into: y)
         Kernels.addRow(y, view(.bottomBDec).base)
         for i in 0..<y.count { y.base[i] -= ws.x.base[i] }
         return weight * Kernels.sumOfSquares(y.count, y.base)
