@@ -76,7 +76,7 @@ extension Trainer {
                                    inputScale: Double(model.inputScale), ranks: comm.size, hsae: HSAEVersion.string,
                                    modelName: model.config.architecture.name)
         try AtomicFile.write(try JSONFormat.encoder(.pretty).encode(resolved), to: RunDirectory(run).config)
-        metrics = try MetricsLog(path: RunDirectory(run).metrics, truncatingAfter: state.globalStep)
+        metrics = try Run(run).openMetrics(truncatingAfter: state.globalStep)
     }
 
     /// The phase's gradient reducer: exact mode on ranks of one node sums through shared memory
