@@ -44,6 +44,27 @@ final class ModelRegistryTests: XCTestCase {
         XCTAssertEqual(config(top: false, matryoshka: true).architecture.paths.map(\.name), ["full", "prefix_4"])
     }
 
+    /// The workspace's buffers: the HSAE's own in the order of HSAEBuffer (its accessors index
+    /// Workspace.extra by raw value), a single layer's the eight it uses, and every view where the
+    /// declaration put it (each buffer right after the one before, in the declared order).
+    func testWorkspaceBuffersAreWhereTheTypeDeclaresThem() {
+        let hsae = config(top: true).architecture
+        let extras = hsae.workspaceBuffers.compactMap { buffer -> String? in
+            if case .extra(let name, _, _) = buffer { return name }
+            return nil
+        }
+        XCTAssertEqual(extras, HSAEBuffer.allCases.map(\.name))
+        XCTAssertEqual(config(top: false).architecture.workspaceBuffers, WorkspaceBuffer.singleLayer)
+        let (b, c) = (4, config(top: true))
+        let ws = Workspace<Float>(config: c, rows: b)
+        XCTAssertEqual(ws.xc.base - ws.x.base, b * c.d)
+        XCTAssertEqual(ws.z1.base - ws.xc.base, b * c.d)
+        XCTAssertEqual(ws.z2.base - ws.z1.base, b * c.m1)
+        XCTAssertEqual(ws.q.base - ws.z2.base, b * c.m2)
+        XCTAssertEqual(ws.p1.base - ws.gate.base, c.m1)
+        XCTAssertEqual(ws.layers.count, 2)
+    }
+
     /// A configuration that names a model type (`ModelConfig.model`, what a fourth type writes) is
     /// none of the first three's, and theirs stay unnamed in files.
     func testANamedConfigurationIsNoneOfTheFirstThree() throws {

@@ -11,7 +11,7 @@ extension HierarchicalSAE {
     /// Layer `index`'s code after `forward`, dense (rows × the layer's latents, row-major): eval,
     /// the browser's scan and explain read every entry of a row.
     public func denseCode(layer index: Int, in ws: Workspace<T>) -> View<T> {
-        precondition(index < config.layers.count, "layer \(index) of a model with \(config.layers.count)")
+        precondition(index < architecture.layers.count, "layer \(index) of a model with \(architecture.layers.count)")
         return ws.layers[index].z
     }
 }

@@ -25,6 +25,8 @@ public struct DataTermRequest<T: BLASScalar> {
 
     /// Whether the bottom layer's gradients are wanted.
     var trainsBottom: Bool { trainable.contains(.bottom) && grads != nil }
+    /// `grads` where the bottom layer trains, else nil: what the bottom layer's terms add into.
+    var bottomGrads: TensorBuffer<T>? { trainsBottom ? grads : nil }
     /// w: each row's weight in the global batch's mean.
     var rowWeight: T { T(microbatch.rowWeight) }
 }
@@ -48,7 +50,7 @@ extension HierarchicalSAE {
         let (w, n, recOn) = (r.rowWeight, ws.b * config.d, r.terms.contains(.reconstruction))
         for i in 0..<n { ws.dxhat.base[i] = ws.xhat.base[i] - ws.x.base[i] }
         parts[.reconstruction] = Double(w * Kernels.sumOfSquares(n, ws.dxhat.base))
-        residualTerms(ws, terms: r.terms, weights: r.weights, mw: r.microbatch, grads: r.trainsBottom ? r.grads : nil, parts: &parts)
+        residualTerms(ws, terms: r.terms, weights: r.weights, mw: r.microbatch, grads: r.bottomGrads, parts: &parts)
         if !recOn { parts[.reconstruction] = 0 }
         ws.reconstructionError = parts[.reconstruction]
         T.scal(n, recOn ? 2 * w : 0, ws.dxhat.base)
@@ -59,7 +61,7 @@ extension HierarchicalSAE {
         var parts = LossParts()
         reconstructionTerm(ws, r, parts: &parts)
         if kernels.usesSparse(ws.code1) {
-            return layerTermsSparse(ws, terms: r.terms, weights: r.weights, rowWeight: r.rowWeight, grads: r.trainsBottom ? r.grads : nil,
+            return layerTermsSparse(ws, terms: r.terms, weights: r.weights, rowWeight: r.rowWeight, grads: r.bottomGrads,
                                     parts: parts)
         }
         // dW_dec¹ += Z1ᵀ dX̂,  db_dec += Σ_rows dX̂,  ∂/∂Z1 = dX̂ W_dec¹ᵀ.
@@ -76,10 +78,10 @@ extension HierarchicalSAE {
     func matryoshkaDataTerms(_ ws: Workspace<T>, _ r: DataTermRequest<T>, groups: [Int]) -> LossParts {
         var parts = LossParts()
         let rec = matryoshkaReconstruction(ws, groups: groups, rowWeight: r.terms.contains(.reconstruction) ? r.rowWeight : 0,
-                                           sparse: kernels.usesSparse(ws.code1), grads: r.trainsBottom ? r.grads : nil, residual: ws.dxhat)
+                                           sparse: kernels.usesSparse(ws.code1), grads: r.bottomGrads, residual: ws.dxhat)
         parts[.reconstruction] = Double(rec.value)
         ws.reconstructionError = Double(rec.full)
-        residualTerms(ws, terms: r.terms, weights: r.weights, mw: r.microbatch, grads: r.trainsBottom ? r.grads : nil, parts: &parts)
+        residualTerms(ws, terms: r.terms, weights: r.weights, mw: r.microbatch, grads: r.bottomGrads, parts: &parts)
         return bottomLayerTerms(ws, r, dzActive: rec.active, parts: parts)
     }
 
@@ -110,7 +112,7 @@ extension HierarchicalSAE {
         let trainsBottom = r.trainsBottom
         // L1 bottom: λ1 w Σ_i z1_i ‖W_dec¹[i]‖ (activations with an adaptive L1 penalty).
         if r.terms.contains(.l1Bottom), config.bottom.activation.traits.penalty == .adaptiveL1 {
-            let l1 = l1Bottom(ws, weights: r.weights, rowWeight: r.rowWeight, grads: trainsBottom ? r.grads : nil)
+            let l1 = l1Bottom(ws, weights: r.weights, rowWeight: r.rowWeight, grads: r.bottomGrads)
             parts[.l1Bottom] = Double(l1.value)
             if trainsBottom {
                 if dzActive != nil {

@@ -20,18 +20,18 @@ enum HSAEBuffer: Int, CaseIterable {
 }
 
 extension Workspace {
-    public var z2: View<T> { layers[1].z }                // b × m2  top pre-activations, then the top code
-    var dz2: View<T> { layers[1].dz }              // b × m2
-    var dp2: View<T> { layers[1].dp }              // b × m2
-    public var code2: SparseCode<T> { layers[1].code }   // z2 as sparse rows
-    public var q: View<T> { extra[HSAEBuffer.q.rawValue] }                    // b × m1  Z2 W_dec² + b_dec²
-    public var zhat: View<T> { extra[HSAEBuffer.zhat.rawValue] }                 // b × m1  ReLU(q): top's reconstruction of the bottom code
-    public var mix: View<T> { extra[HSAEBuffer.mix.rawValue] }                  // b × m1  M = g z1 + (1 − g) ẑ1
-    var r: View<T> { extra[HSAEBuffer.r.rawValue] }                    // b × m1  z1 − ẑ1
-    var t: View<T> { extra[HSAEBuffer.t.rawValue] }                    // b × d   r W_dec¹ (top path)
-    var dt: View<T> { extra[HSAEBuffer.dt.rawValue] }                   // b × d
-    var dm: View<T> { extra[HSAEBuffer.dm.rawValue] }                   // b × m1
-    var dzhat: View<T> { extra[HSAEBuffer.dzhat.rawValue] }                // b × m1
-    var gate: View<T> { extra[HSAEBuffer.gate.rawValue] }                 // 1 × m1  g used in this pass
-    var p1: View<T> { extra[HSAEBuffer.p1.rawValue] }                   // b × m1  P1 kept for a top encoder on pre-activations (TopInput.pre)
+    public var z2: View<T> { layers[1].z }                  // b × m2  top pre-activations, then the top code
+    var dz2: View<T> { layers[1].dz }                       // b × m2
+    var dp2: View<T> { layers[1].dp }                       // b × m2
+    public var code2: SparseCode<T> { layers[1].code }      // z2 as sparse rows
+    public var q: View<T> { extra[HSAEBuffer.q.rawValue] }        // b × m1  Z2 W_dec² + b_dec²
+    public var zhat: View<T> { extra[HSAEBuffer.zhat.rawValue] }  // b × m1  ReLU(q): top's reconstruction of the bottom code
+    public var mix: View<T> { extra[HSAEBuffer.mix.rawValue] }    // b × m1  M = g z1 + (1 − g) ẑ1
+    var r: View<T> { extra[HSAEBuffer.r.rawValue] }               // b × m1  z1 − ẑ1
+    var t: View<T> { extra[HSAEBuffer.t.rawValue] }               // b × d   r W_dec¹ (top path)
+    var dt: View<T> { extra[HSAEBuffer.dt.rawValue] }             // b × d
+    var dm: View<T> { extra[HSAEBuffer.dm.rawValue] }             // b × m1
+    var dzhat: View<T> { extra[HSAEBuffer.dzhat.rawValue] }       // b × m1
+    var gate: View<T> { extra[HSAEBuffer.gate.rawValue] }         // 1 × m1  g used in this pass
+    var p1: View<T> { extra[HSAEBuffer.p1.rawValue] }             // b × m1  P1 kept for a top encoder on pre-activations (TopInput.pre)
 }

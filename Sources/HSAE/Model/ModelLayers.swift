@@ -50,7 +50,7 @@ extension ModelConfig {
 extension HierarchicalSAE {
     /// Layer `index`'s code after `forward` (sparse rows).
     public func code(layer index: Int, in ws: Workspace<T>) -> SparseCode<T> {
-        precondition(index < config.layers.count, "layer \(index) of a model with \(config.layers.count)")
+        precondition(index < architecture.layers.count, "layer \(index) of a model with \(architecture.layers.count)")
         return ws.layers[index].code
     }
 

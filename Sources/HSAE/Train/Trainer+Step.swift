@@ -12,7 +12,7 @@ extension Trainer {
 
     func weights() -> LossWeights {
         var w = config.weights
-        for layer in model.config.layers { w[layer.l1Term] = state.lambdas[layer.index] }
+        for layer in model.architecture.layers { w[layer.l1Term] = state.lambdas[layer.index] }
         return w
     }
 
@@ -69,7 +69,7 @@ extension Trainer {
     /// caller still takes part in the step's collective).
     func computeMicrobatches(_ phase: TrainingPhase, terms: LossTerms,
                              add: (TensorBuffer<Float>, StepStats) -> Int64, onFailure: () -> Void) throws -> Error? {
-        let b = config.microbatch, layers = model.config.layers
+        let b = config.microbatch, layers = model.architecture.layers
         let n = order.microbatchesPerBatch
         let mw = MicrobatchWeights(rowWeight: 1 / Double(config.batch), miWeight: 1 / Double(n))
         let trainRanges = ranges(phase)
@@ -176,7 +176,7 @@ extension Trainer {
 
     /// Fraction of a layer's latents that have not fired within the dead window.
     func deadFraction(layer: Int) -> Double {
-        let range = model.config.layers[layer].latentRange
+        let range = model.architecture.layers[layer].latentRange
         guard !range.isEmpty else { return 0 }
         let window = Int64(max(1, config.deadWindowTokens / config.batch))
         return Double(range.filter { sinceFired[$0] >= window }.count) / Double(range.count)
