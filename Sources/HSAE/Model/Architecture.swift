@@ -149,7 +149,8 @@ public struct StepCount: Sendable {
 public enum ModelRegistry {
     /// Every model type: the one line a new model adds. Their `init?(config:)` accept disjoint
     /// configurations (ModelRegistryTests).
-    public static let all: [any SAEArchitecture.Type] = [FlatArchitecture.self, MatryoshkaArchitecture.self, HierarchicalArchitecture.self]
+    public static let all: [any SAEArchitecture.Type] = [FlatArchitecture.self, MatryoshkaArchitecture.self, HierarchicalArchitecture.self,
+                                                        ForestArchitecture.self]
 
     /// `--model`'s values, as `--help` lists them.
     public static var names: [String] { all.map { $0.name } }

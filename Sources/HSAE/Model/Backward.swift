@@ -140,7 +140,7 @@ extension HierarchicalSAE {
     }
 
     /// Terms on the residual X̂ − X in `ws.dxhat`, held constant (AuxK), before dX̂ is scaled.
-    private func residualTerms(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, mw: MicrobatchWeights,
+    func residualTerms(_ ws: Workspace<T>, terms: LossTerms, weights: LossWeights, mw: MicrobatchWeights,
                                grads g: TensorBuffer<T>?, parts: inout LossParts) {
         for term in terms.members {
             guard case .residual(let math) = term.math else { continue }

@@ -117,7 +117,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             }
         }
         if let groups = matryoshkaGroups {
-            try check(top == nil, "--baseline matryoshka", "Matryoshka groups belong to a single-layer baseline, not to a model with a top layer")
+            try check(top == nil || model != nil, "--baseline matryoshka", "Matryoshka groups belong to a single-layer baseline, not to a model with a top layer")
             try check(!groups.isEmpty && groups.allSatisfy { $0 > 0 } && groups.reduce(0, +) == m1, "--matryoshka-groups",
                       "needs positive group sizes adding up to the layer's \(m1) latents (m1 + m2), got \(groups.map(String.init).joined(separator: ","))")
         }

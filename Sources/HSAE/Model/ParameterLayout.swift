@@ -1,6 +1,8 @@
 /// What a tensor is within its parameter group: the part of the name after the group's (`bottom.W_enc`).
 public enum TensorRole: String, Codable, Sendable, CaseIterable {
     case wEnc = "W_enc", bEnc = "b_enc", wDec = "W_dec", bDec = "b_dec", logits
+    /// A bottom latent's parent unit as a float index, −1 for none (the forest model, ForestArchitecture).
+    case parent
 }
 
 /// A trainable tensor (DESIGN §2): its parameter group (an index into the layout's `groups`) and

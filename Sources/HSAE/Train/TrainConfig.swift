@@ -130,6 +130,8 @@ public struct TrainingPhase: Codable, Equatable, Sendable {
     public var lrFactor: Double
     /// Per layer: whether the λ controller adapts the layer's λ in this phase.
     public var adaptsLambda: [Bool]
+    /// The forest model's phase 2: the trainer fits the forest before its first step (Trainer+Forest.swift).
+    public var fitsForest: Bool? = nil
 
     /// Whether the phase runs layer `index` of the model's layers.
     public func runs(layer index: Int) -> Bool { index < runsLayers }

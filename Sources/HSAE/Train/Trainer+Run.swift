@@ -25,6 +25,7 @@ extension Trainer {
                 adam.reset()
                 continue
             }
+            if phase.fitsForest == true, state.stepInPhase == 0 { try fitForest(phase) }
             let reducer = try makeReducer(phase)
             if config.reduction == .exact {
                 if let e = state.exponents, e.count == reducer.exponents.count { reducer.exponents = e }
