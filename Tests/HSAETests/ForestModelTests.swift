@@ -2,7 +2,8 @@
 import XCTest
 
 /// The forest model (issue 28, work in progress): its phase-2/3 gradient against float64 finite
-/// differences with a hand-set forest, and the top code against a naive loop.
+/// differences with a hand-set forest and directions, the top code against a naive loop, and the
+/// fit's principal direction against a closed form.
 final class ForestModelTests: XCTestCase {
     let (d, m, m2, b) = (5, 9, 3, 6)
 
@@ -16,8 +17,11 @@ final class ForestModelTests: XCTestCase {
         for i in 0..<model.params.count { model.params[i] = 0.6 * rng.nextSigned() }
         let bEnc = model.view(.bottomBEnc)
         for j in 0..<bEnc.count { bEnc[j] = abs(bEnc[j]) * 0.5 }
-        let w = model.view(ForestArchitecture.childWeight)
-        for j in 0..<w.count { w[j] = abs(w[j]) + 0.2 }
+        let u = model.view(ForestArchitecture.directions)
+        for t in 0..<m2 {
+            let norm = (0..<d).reduce(0.0) { $0 + u.row(t)[$1] * u.row(t)[$1] }.squareRoot()
+            for j in 0..<d { u.row(t)[j] /= norm }
+        }
         let parents: [Double] = [0, 0, -1, 1, 2, 1, -1, 2, 0]
         for (i, p) in parents.enumerated() { model.view(ForestArchitecture.parent)[i] = p }
         return model
@@ -58,20 +62,49 @@ final class ForestModelTests: XCTestCase {
         }
     }
 
-    func testTopCodeIsThePooledChildren() {
+    /// a_t = ReLU(⟨x − b_dec − Σ_{parent(i) ≠ t} z_i d_i, u_t⟩) when a child of t fires: the
+    /// explained-away form of the legend, computed densely here.
+    func testTopCodeIsTheExplainedAwayProjection() {
         let model = model()
         let ws = Workspace<Double>(config: model.config, rows: b)
         var rng = SplitMix64(seed: 7)
         for i in 0..<(b * d) { ws.x.base[i] = 1.5 * rng.nextSigned() }
         model.forward(ws, ForwardOptions(layers: 2))
-        let parents = model.forestParents(), w = model.view(ForestArchitecture.childWeight)
+        let parents = model.forestParents(), wDec = model.view(.bottomWDec), u = model.view(ForestArchitecture.directions)
+        let bDec = model.view(.bottomBDec)
+        var entries = 0
         for r in 0..<b {
+            let z = ws.z1.row(r)
             var expect = [Double](repeating: 0, count: m2)
-            for i in 0..<m where parents[i] >= 0 { expect[parents[i]] += w[i] * ws.z1.row(r)[i] }
+            for t in 0..<m2 {
+                guard (0..<m).contains(where: { parents[$0] == t && z[$0] > 0 }) else { continue }
+                var rest = (0..<d).map { ws.x.row(r)[$0] - bDec[$0] }
+                for i in 0..<m where parents[i] != t { for j in 0..<d { rest[j] -= z[i] * wDec.row(i)[j] } }
+                expect[t] = max(0, (0..<d).reduce(0.0) { $0 + rest[$1] * u.row(t)[$1] })
+            }
             let code = ws.layers[1].code
             var got = [Double](repeating: 0, count: m2)
             for q in code.start[r] ..< code.start[r + 1] { got[Int(code.index[q])] = code.value[q] }
+            entries += code.start[r + 1] - code.start[r]
             for t in 0..<m2 { XCTAssertEqual(got[t], expect[t], accuracy: 1e-12, "row \(r) unit \(t)") }
         }
+        XCTAssertGreaterThan(entries, 0)
+    }
+
+    /// Two members with orthogonal rows d_0 = e_0, d_1 = (e_1 + e_2)/√2 and moments C: DᵀCD has
+    /// the eigenvectors of the 2 × 2 C in that basis; the top one, mapped back, is the answer.
+    func testPrincipalDirectionIsTheTopEigenvector() {
+        let s = 1 / 2.0.squareRoot()
+        let rows = [[1.0, 0, 0, 0], [0, s, s, 0]]
+        let (a, c, bb) = (3.0, 1.0, 1.2)              // C = [[a, bb], [bb, c]]
+        let lambda = (a + c) / 2 + (((a - c) / 2) * ((a - c) / 2) + bb * bb).squareRoot()
+        var e = [bb, lambda - a]
+        let n = (e[0] * e[0] + e[1] * e[1]).squareRoot()
+        e = [e[0] / n, e[1] / n]
+        let expect = [e[0], e[1] * s, e[1] * s, 0]
+        let got = Trainer.principalDirection(rows: rows, moments: [a, bb, bb, c])
+        for j in 0..<4 { XCTAssertEqual(got[j], expect[j], accuracy: 1e-9) }
+        // A single member: its own row, signed like it.
+        XCTAssertEqual(Trainer.principalDirection(rows: [[0, -1, 0, 0]], moments: [2]), [0, -1, 0, 0])
     }
 }

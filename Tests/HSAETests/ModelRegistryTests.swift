@@ -16,7 +16,7 @@ final class ModelRegistryTests: XCTestCase {
             XCTAssertEqual(ModelRegistry.all.filter { $0.init(config: c) != nil }.map { $0.name }, [name])
             XCTAssertEqual(c.architecture.name, name)
         }
-        XCTAssertEqual(ModelRegistry.names, ["flat", "matryoshka", "design-v1"])
+        XCTAssertEqual(ModelRegistry.names, ["flat", "matryoshka", "design-v1", "forest"])
         XCTAssertEqual(Set(ModelRegistry.names).count, ModelRegistry.all.count)
         XCTAssertEqual(ModelRegistry.type(named: "matryoshka")?.name, "matryoshka")
         XCTAssertNil(ModelRegistry.type(named: "hsae"))
@@ -73,7 +73,7 @@ final class ModelRegistryTests: XCTestCase {
             c.model = "forest"
             XCTAssertEqual(ModelRegistry.all.filter { $0.init(config: c) != nil }.map { $0.name }, [])
         }
-        XCTAssertEqual(ModelRegistry.unnamed, Set(ModelRegistry.names))
+        XCTAssertEqual(ModelRegistry.unnamed, ["flat", "matryoshka", "design-v1"])
         var options = ModelOptions()
         options.modelType = "flat"  // an unnamed type: the fields say which model it is
         XCTAssertEqual(options.modelConfig(d: 5), ModelOptions().modelConfig(d: 5))

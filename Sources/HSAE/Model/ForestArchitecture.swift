@@ -1,19 +1,25 @@
 /// The forest HSAE (issue 28): a bottom layer that is a Matryoshka dictionary — one BatchTopK
 /// budget over all its latents, nested prefixes that each reconstruct x — and a top layer of
 /// units, each the parent of a set of bottom latents (a forest: a bottom latent has at most one
-/// parent, `forest.parent`). A unit fires with the pooled evidence of its children and owns a
-/// direction in x, so the top layer reconstructs x alone; a gate per input dimension mixes the
-/// two layers' reconstructions (the gated skip connection):
+/// parent, `forest.parent`). A unit fires when one of its children fires; its value reads x along
+/// the unit's direction u_t (`forest.directions`) after the latents *outside* the unit have
+/// explained their part of x away; each unit owns a decoder row in x, so the top layer
+/// reconstructs x alone; a gate per input dimension mixes the two layers' reconstructions (the
+/// gated skip connection):
 ///
-///     Z1 = BatchTopK(Xc W_enc¹ + b_enc¹)                 the bottom code (Matryoshka's)
-///     a_t = Σ_{i: parent(i) = t} w_i Z1_i                  the top code (w = top.W_enc ≥ 0, 1 × m1)
-///     X_bot = Z1 W_dec¹ + b_dec¹      X_top = a V + b_top  (V = top.W_dec, m2 × d; b_top = top.b_dec)
-///     X̂ = g ⊙ X_bot + (1 − g) ⊙ X_top                     (g = σ(gate.logits), 1 × d)
+///     Z1 = BatchTopK(Xc W_enc¹ + b_enc¹)                     the bottom code (Matryoshka's)
+///     X_bot = Z1 W_dec¹ + b_dec¹                             the bottom reconstruction
+///     s_t = ⟨x − X_bot, u_t⟩ + Σ_{i: parent(i) = t} z_i ⟨d_i, u_t⟩
+///         = ⟨x − b_dec¹ − Σ_{i: parent(i) ≠ t} z_i d_i, u_t⟩   (x explained away by the rest)
+///     a_t = ReLU(s_t) if some child of t fires, else 0        the top code
+///     X_top = a V + b_top      (V = top.W_dec, m2 × d; b_top = top.b_dec)
+///     X̂ = g ⊙ X_bot + (1 − g) ⊙ X_top                       (g = σ(gate.logits), 1 × d)
 ///
-/// The parents are not trained by gradient: at the start of phase 2 (bottom frozen) the trainer
-/// counts the bottom code's strong co-firing over the phase's first batches and `ForestRule`
-/// groups the latents (Train/Trainer+Forest.swift); group t becomes unit t. The loss is
-/// Matryoshka's with the top layer as one more prefix (it reconstructs x on its own):
+/// The forest and the directions are not trained by gradient: at the start of phase 2 (bottom
+/// frozen) the trainer counts the bottom code's strong co-firing and `ForestRule` groups the
+/// latents (Train/Trainer+Forest.swift); group t becomes unit t, u_t the principal direction of the
+/// group's part of the reconstruction, and the units left over take the most frequent ungrouped
+/// latents one each. The loss is Matryoshka's with the top layer as one more prefix:
 ///
 ///     phase 1:     L = (w/K) Σ_k ‖X̂_k − X‖²                       (X̂_K = X_bot: the Matryoshka)
 ///     phases 2–3:  L = (w/(K+1)) (Σ_{k<K} ‖X̂_k − X‖² + ‖X̂ − X‖² + ‖X_top − X‖²)
@@ -61,18 +67,18 @@ public struct ForestArchitecture: SAEArchitecture {
                            matryoshkaGroups: options.matryoshkaGroups ?? MatryoshkaGroups.default(total: m, first: m2), model: name)
     }
 
-    static let childWeight = TensorID(group: 1, role: .wEnc)
-    static let unitDirections = TensorID(group: 1, role: .wDec)
+    static let unitDecoder = TensorID(group: 1, role: .wDec)
     static let topBias = TensorID(group: 1, role: .bDec)
     static let gateLogits = TensorID(group: 2, role: .logits)
     static let parent = TensorID(group: 3, role: .parent)
+    static let directions = TensorID(group: 3, role: .directions)
 
     public var groups: [ParameterGroup] {
         [.layer("bottom", inputs: config.d, latents: config.m1, transposedEncoder: true),
-         ParameterGroup(name: "top", tensors: [TensorSpec(.wEnc, rows: 1, cols: config.m1), TensorSpec(.wDec, rows: top.latents, cols: config.d),
-                                               TensorSpec(.bDec, rows: 1, cols: config.d)]),
+         ParameterGroup(name: "top", tensors: [TensorSpec(.wDec, rows: top.latents, cols: config.d), TensorSpec(.bDec, rows: 1, cols: config.d)]),
          ParameterGroup(name: "gate", tensors: [TensorSpec(.logits, rows: 1, cols: config.d)], trainable: config.gate != .fixed),
-         ParameterGroup(name: "forest", tensors: [TensorSpec(.parent, rows: 1, cols: config.m1)], trainable: false)]
+         ParameterGroup(name: "forest", tensors: [TensorSpec(.parent, rows: 1, cols: config.m1),
+                                                  TensorSpec(.directions, rows: top.latents, cols: config.d)], trainable: false)]
     }
 
     public var layers: [ModelLayer] {
@@ -86,8 +92,7 @@ public struct ForestArchitecture: SAEArchitecture {
     /// full: the gated mix; skip_only: the bottom layer alone (g ≡ 1); top_only: X_top (g ≡ 0);
     /// the Matryoshka prefixes (not in report.json).
     public var paths: [ReconstructionPath] {
-        var boundaries: [Int] = [], sum = 0
-        for size in matryoshkaGroups.dropLast() { sum += size; boundaries.append(sum) }
+        let boundaries = MatryoshkaGroups.boundaries(matryoshkaGroups)
         return [ReconstructionPath(name: "full", codes: [0, 1]), ReconstructionPath(name: "skip_only", gate: .constant(1), codes: [0]),
                 ReconstructionPath(name: "top_only", gate: .constant(0), codes: [1])]
             + boundaries.map { ReconstructionPath(name: "prefix_\($0)", gate: .constant(1), prefix: $0, codes: [0], reported: false) }
@@ -110,8 +115,8 @@ public struct ForestArchitecture: SAEArchitecture {
     @_specialize(where T == Float)
     public func initialise<T: BLASScalar>(_ model: HierarchicalSAE<T>, seed: UInt64, mean: [T]) {
         _ = model.initialiseBottom(seed: seed, mean: mean)
-        model.view(Self.childWeight).fill(1)
-        model.view(Self.unitDirections).fill(0)
+        model.view(Self.unitDecoder).fill(0)
+        model.view(Self.directions).fill(0)
         model.view(Self.topBias).base.update(from: model.view(.bottomBDec).base, count: config.d)
         model.view(Self.gateLogits).fill(T(Self.initialGateLogit))
         model.view(Self.parent).fill(-1)
@@ -131,16 +136,8 @@ public struct ForestArchitecture: SAEArchitecture {
         return model.forestDataTerms(ws, request, groups: matryoshkaGroups)
     }
 
-    /// w ≥ 0 (a unit's code is a non-negative pooling of its children's).
-    @_specialize(where T == Float)
-    public func projectEntries<T: BLASScalar>(_ model: HierarchicalSAE<T>, updated: GroupSet, within ranges: [Range<Int>]?) {
-        guard updated.contains(.top) else { return }
-        let entry = model.layout.entry(Self.childWeight)
-        for r in ranges ?? [entry.range] {
-            let lo = max(r.lowerBound, entry.range.lowerBound), hi = min(r.upperBound, entry.range.upperBound)
-            for i in lo ..< max(lo, hi) where model.params[i] < 0 { model.params[i] = 0 }
-        }
-    }
+    /// No entry-wise constraint: the units' values are ReLUs of a read-out, their decoder is free.
+    public func projectEntries<T: BLASScalar>(_ model: HierarchicalSAE<T>, updated: GroupSet, within ranges: [Range<Int>]?) {}
 
     public func stepCounts<T: BLASScalar>(_ ws: Workspace<T>) -> [Double] { [] }
 }
@@ -171,7 +168,7 @@ extension HierarchicalSAE {
         let xBot = ws.extra[0], xTop = ws.extra[1], g = ws.extra[2]
         SparseKernels.decodeByLatent(ws.code1, view(.bottomWDec), bias: view(.bottomBDec).base, into: xBot)
         forestTopCode(ws)
-        SparseKernels.decodeByLatent(ws.layers[1].code, view(ForestArchitecture.unitDirections), bias: view(ForestArchitecture.topBias).base,
+        SparseKernels.decodeByLatent(ws.layers[1].code, view(ForestArchitecture.unitDecoder), bias: view(ForestArchitecture.topBias).base,
                                      into: xTop)
         gateValues(options.gate, into: g)
         for i in 0..<b {
@@ -181,36 +178,55 @@ extension HierarchicalSAE {
         return BatchThresholds(bottom: t1, top: nil)
     }
 
-    /// a_t = Σ_{parent(i) = t} w_i z_i into the top layer's dense rows and its sparse code (units
-    /// with a = 0 are not entries).
+    /// ⟨d_i, u_parent(i)⟩ for every bottom latent with a parent (0 for the others): a member's
+    /// share of its unit's value per unit of its code.
+    func forestMemberLoadings(_ parent: [Int]) -> [T] {
+        let wDec = view(.bottomWDec), u = view(ForestArchitecture.directions), d = config.d
+        return parent.enumerated().map { i, p in p >= 0 ? T.dot(d, wDec.row(i), 1, u.row(p), 1) : 0 }
+    }
+
+    /// The top code (ForestArchitecture's legend) into the top layer's dense rows and its sparse
+    /// code: a unit is an entry when one of its children fires and s_t > 0. Needs X_bot (extra 0).
     func forestTopCode(_ ws: Workspace<T>) {
-        let code1 = ws.code1, a = ws.layers[1].z, code2 = ws.layers[1].code
-        let parent = view(ForestArchitecture.parent), w = view(ForestArchitecture.childWeight)
+        let code1 = ws.code1, a = ws.layers[1].z, code2 = ws.layers[1].code, d = config.d
+        let parent = forestParents(), loading = forestMemberLoadings(parent), u = view(ForestArchitecture.directions)
+        let xBot = ws.extra[0], residualBuffer = TensorBuffer<T>(count: d), residual = residualBuffer.base
         a.fill(0)
         code2.reset(reservingPerRow: 0, rows: ws.b)
-        var touched: [Int] = []
+        var touched: [Int] = [], fires = [Bool](repeating: false, count: config.m2)
         for r in 0..<ws.b {
             let row = a.row(r)
             touched.removeAll(keepingCapacity: true)
             for q in code1.start[r] ..< code1.start[r + 1] {
-                let i = Int(code1.index[q])
-                let p = Int(Double(parent[i]))
+                let i = Int(code1.index[q]), p = parent[i]
                 guard p >= 0 else { continue }
-                if row[p] == 0 { touched.append(p) }
-                row[p] += w[i] * code1.value[q]
+                if !fires[p] { fires[p] = true; touched.append(p) }
+                row[p] += code1.value[q] * loading[i]
             }
-            touched.sort()
-            for p in touched where row[p] > 0 { code2.append(p, row[p]) }
+            if !touched.isEmpty {
+                let (x, xb) = (ws.x.row(r), xBot.row(r))
+                for j in 0..<d { residual[j] = x[j] - xb[j] }
+                touched.sort()
+                for p in touched {
+                    fires[p] = false
+                    let s = row[p] + T.dot(d, residual, 1, u.row(p), 1)
+                    row[p] = max(0, s)
+                    if s > 0 { code2.append(p, s) }
+                }
+            }
             code2.endRow()
         }
+        withExtendedLifetime(residualBuffer) {}
     }
 
     /// Phases 2–3's data terms (both layers ran): the nested loss with the top layer as a prefix,
     /// AuxK on the full residual, and their gradients (ForestArchitecture's legend):
     ///
-    ///     c = 2w/(K+1);  dX̂ = c E_mix;  dX_top = c E_top + (1 − g) ⊙ dX̂;  S_K = g ⊙ dX̂;  S_k = c E_k + S_{k+1}
-    ///     ∂/∂z_i (group j) = S_j · W_dec¹[i] + w_i da_{parent(i)};  dW_dec¹[i] += z_i S_j;  db_dec¹ += Σ_rows S_1
-    ///     da_t = dX_top · V_t;  dV_t += a_t dX_top;  db_top += Σ_rows dX_top;  dw_i += z_i da_{parent(i)}
+    ///     c = 2w/(K+1);  dX̂ = c E_mix;  dX_top = c E_top + (1 − g) ⊙ dX̂
+    ///     da_t = dX_top · V_t (at the top code's entries);  dV_t += a_t dX_top;  db_top += Σ_rows dX_top
+    ///     S_K = g ⊙ dX̂ − Σ_t da_t u_t   (a_t reads x − X_bot);   S_k = c E_k + S_{k+1}
+    ///     ∂/∂z_i (group j) = S_j · W_dec¹[i] + da_{parent(i)} ⟨d_i, u_parent(i)⟩
+    ///     dW_dec¹[i] += z_i S_j + da_{parent(i)} z_i u_parent(i);  db_dec¹ += Σ_rows S_1
     ///     d logits_j = Σ_rows dX̂_j (X_bot − X_top)_j g_j (1 − g_j)
     func forestDataTerms(_ ws: Workspace<T>, _ r: DataTermRequest<T>, groups: [Int]) -> LossParts {
         var parts = LossParts()
@@ -270,8 +286,8 @@ extension HierarchicalSAE {
                 for j in 0..<d { dLogits[j] += dx[j] * (xb[j] - xt[j]) * g[j] * (1 - g[j]) }
             }
         }
-        // The top units: da at the top code's entries, dV, db_top, dw.
-        let v = view(ForestArchitecture.unitDirections)
+        // The top units: da at the top code's entries, dV, db_top.
+        let v = view(ForestArchitecture.unitDecoder)
         var da = [T](repeating: 0, count: code2.count)
         for row in 0..<b {
             for q in code2.start[row] ..< code2.start[row + 1] {
@@ -279,36 +295,28 @@ extension HierarchicalSAE {
             }
         }
         if trainsTop {
-            let dV = layout.view(ForestArchitecture.unitDirections, in: grads)
+            let dV = layout.view(ForestArchitecture.unitDecoder, in: grads)
             for row in 0..<b {
                 for q in code2.start[row] ..< code2.start[row + 1] { T.axpy(d, code2.value[q], eTop.row(row), dV.row(Int(code2.index[q]))) }
             }
             Kernels.columnSums(eTop, into: layout.view(ForestArchitecture.topBias, in: grads).base)
         }
-        // da per (row, unit) for the children's gradients: a dense row of the top layer.
+        // da per (row, unit) for the members' gradients: a dense row of the top layer.
         let daRow = ws.layers[1].dz
         for row in 0..<b {
             let out = daRow.row(row)
             for q in code2.start[row] ..< code2.start[row + 1] { out[Int(code2.index[q])] = da[q] }
         }
-        let parent = view(ForestArchitecture.parent), cw = view(ForestArchitecture.childWeight)
-        if trainsTop {
-            let dw = layout.view(ForestArchitecture.childWeight, in: grads)
-            for row in 0..<b {
-                let out = daRow.row(row)
-                for q in code1.start[row] ..< code1.start[row + 1] {
-                    let i = Int(code1.index[q]), p = Int(Double(parent[i]))
-                    if p >= 0 { dw[i] += code1.value[q] * out[p] }
-                }
-            }
-        }
+        let parent = forestParents(), u = view(ForestArchitecture.directions)
         var dzActive: [T]? = nil
         if trainsBottom {
-            // S_K = g ⊙ dX̂ in slot K−1, then the suffix sums S_k = c E_k + S_{k+1}.
+            let loading = forestMemberLoadings(parent)
+            // S_K = g ⊙ dX̂ − Σ_t da_t u_t in slot K−1, then the suffix sums S_k = c E_k + S_{k+1}.
             let sK = slot(K - 1)
             for row in 0..<b {
                 let (s, dx) = (sK.row(row), ws.dxhat.row(row))
                 for j in 0..<d { s[j] = g[j] * dx[j] }
+                for q in code2.start[row] ..< code2.start[row + 1] { T.axpy(d, -da[q], u.row(Int(code2.index[q])), s) }
             }
             for k in stride(from: K - 2, through: 0, by: -1) {
                 let (s, next) = (slot(k).base, slot(k + 1).base)
@@ -320,10 +328,14 @@ extension HierarchicalSAE {
             for row in 0..<b {
                 let out = daRow.row(row)
                 for q in code1.start[row] ..< code1.start[row + 1] {
-                    let i = Int(code1.index[q]), p = Int(Double(parent[i]))
+                    let i = Int(code1.index[q]), p = parent[i], z = code1.value[q]
                     let sRow = slot(groupOf[i]).row(row)
-                    active[q] = T.dot(d, sRow, 1, wDec.row(i), 1) + (p >= 0 ? cw[i] * out[p] : 0)
-                    T.axpy(d, code1.value[q], sRow, dW.row(i))
+                    active[q] = T.dot(d, sRow, 1, wDec.row(i), 1)
+                    T.axpy(d, z, sRow, dW.row(i))
+                    if p >= 0, out[p] != 0 {
+                        active[q] += out[p] * loading[i]
+                        T.axpy(d, out[p] * z, u.row(p), dW.row(i))
+                    }
                 }
             }
             dzActive = active

@@ -32,7 +32,11 @@ public struct ForestRule: Sendable {
     public var minCount = 5.0
     public init() {}
 
-    public func groups(_ counts: CoFiringCounts) -> [[Int]] {
+    public func groups(_ counts: CoFiringCounts) -> [[Int]] { kindedGroups(counts).map(\.members) }
+
+    /// The forest's groups and the side that grew each: exclusive (siblings that never co-fire) or
+    /// positive (latents that co-fire more than chance).
+    public func kindedGroups(_ counts: CoFiringCounts) -> [(members: [Int], exclusive: Bool)] {
         let m = counts.latents, c = counts.pairs, n = (0..<m).map { c[$0 * m + $0] }
         guard m > 1, counts.rows > 0 else { return [] }
         let e = { (i: Int, j: Int) in n[i] * n[j] / counts.rows }
@@ -62,11 +66,11 @@ public struct ForestRule: Sendable {
         }
         let scored = exclusive.map { (perMember(lEx, $0), $0) } + positive.map { (perMember(lPo, $0), $0) }
         let ordered = scored.enumerated().sorted { $0.element.0 != $1.element.0 ? $0.element.0 > $1.element.0 : $0.offset < $1.offset }
-        var taken = [Bool](repeating: false, count: m), forest: [[Int]] = []
-        for (_, (_, g)) in ordered {
+        var taken = [Bool](repeating: false, count: m), forest: [(members: [Int], exclusive: Bool)] = []
+        for (offset, (_, g)) in ordered {
             let kept = g.filter { !taken[$0] }
             if kept.count >= 2 {
-                forest.append(kept)
+                forest.append((kept, offset < exclusive.count))
                 for i in kept { taken[i] = true }
             }
         }

@@ -120,4 +120,11 @@ public enum MatryoshkaGroups {
         }
         return groups
     }
+
+    /// The prefix ends of `groups` (each group's end but the last's): [128, 256, 256] → [128, 384].
+    public static func boundaries(_ groups: [Int]) -> [Int] {
+        var ends: [Int] = [], sum = 0
+        for size in groups.dropLast() { sum += size; ends.append(sum) }
+        return ends
+    }
 }

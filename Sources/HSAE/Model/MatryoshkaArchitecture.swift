@@ -18,8 +18,7 @@ public struct MatryoshkaArchitecture: SingleLayerArchitecture {
     /// The full reconstruction, then one per group boundary inside the layer (`prefix_<latents>`),
     /// not in report.json.
     public var paths: [ReconstructionPath] {
-        var boundaries: [Int] = [], sum = 0
-        for size in matryoshkaGroups.dropLast() { sum += size; boundaries.append(sum) }
+        let boundaries = MatryoshkaGroups.boundaries(matryoshkaGroups)
         return [ReconstructionPath(name: "full", codes: [0])]
             + boundaries.map { ReconstructionPath(name: "prefix_\($0)", prefix: $0, codes: [0], reported: false) }
     }

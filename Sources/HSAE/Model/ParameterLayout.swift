@@ -3,6 +3,8 @@ public enum TensorRole: String, Codable, Sendable, CaseIterable {
     case wEnc = "W_enc", bEnc = "b_enc", wDec = "W_dec", bDec = "b_dec", logits
     /// A bottom latent's parent unit as a float index, −1 for none (the forest model, ForestArchitecture).
     case parent
+    /// Each forest unit's fixed read-out direction in x, unit-norm rows (the forest model).
+    case directions
 }
 
 /// A trainable tensor (DESIGN §2): its parameter group (an index into the layout's `groups`) and

@@ -6,15 +6,16 @@ extension Trainer {
     /// phase's next batches (inference threshold; each rank its own microbatches) gives each latent's
     /// strong-firing threshold (its 15 % quantile, from a log2 histogram in 1/8 octaves) and then the
     /// strong co-firing counts; both are integer sums, so the allreduce gives every rank count the same
-    /// counts and the same forest. Group t becomes unit t: its children's weights 1, its direction the
-    /// mean of their decoder rows; b_top = b_dec.
+    /// counts and the same forest. Group t becomes unit t; the units left over take the most
+    /// frequent ungrouped latents, one each; a third pass gives each unit's direction u_t (the
+    /// principal direction of its members' part of the reconstruction); V = u, b_top = b_dec.
     func fitForest(_ phase: TrainingPhase) throws {
         let m = model.config.m1, m2 = model.config.m2, d = model.config.d
         guard m <= Self.forestFitLimit else {
             throw HSAEError.badConfig(option: "--m1", message: "the forest fit counts co-firing densely (8·M² bytes); the bottom layer's "
                 + "\(m) latents exceed its limit of \(Self.forestFitLimit) (sparse counts are not built yet)")
         }
-        let batches = max(1, min(phase.steps, Self.forestFitRows / config.batch))
+        let batches = max(1, Self.forestFitRows / config.batch)
         log.info("forest fit: counting strong co-firing of \(m) latents over \(batches * config.batch) rows")
         let bins = Self.forestBins, lo = Self.forestLowestLog2
         func rowsOfPass(_ body: (SparseCode<Float>) -> Void) throws {
@@ -43,7 +44,13 @@ extension Trainer {
             guard total >= 10 else { continue }
             var seen = 0.0
             for (k, count) in h.enumerated() {
-                if seen + count > Self.strongQuantile * total { strong[i] = Float(exp2(lo + Double(k) / 8)); break }
+                if seen + count > Self.strongQuantile * total {
+                    // Log-linear within the bin: its lower edge alone counted up to 9 % weaker firings as strong,
+                    // which changed the forest (A-exclusive seed 0: parent ρ 0.937 against 0.966 at the exact quantile).
+                    let within = (Self.strongQuantile * total - seen) / count
+                    strong[i] = Float(exp2(lo + (Double(k) + within) / 8))
+                    break
+                }
                 seen += count
             }
         }
@@ -57,21 +64,96 @@ extension Trainer {
             }
         }
         try comm.allreduce(&pairs)
-        let groups = ForestRule().groups(CoFiringCounts(latents: m, pairs: pairs, rows: Double(batches * config.batch)))
-        let kept = Array(groups.prefix(m2))
-        let parent = model.view(ForestArchitecture.parent), w = model.view(ForestArchitecture.childWeight)
-        let v = model.view(ForestArchitecture.unitDirections), wDec = model.view(.bottomWDec)
+        let kinded = ForestRule().kindedGroups(CoFiringCounts(latents: m, pairs: pairs, rows: Double(batches * config.batch)))
+        let groups = kinded.map(\.members)
+        // Units: the rule's groups (at most m2), then the most frequent ungrouped latents, one per unit.
+        var units = Array(groups.prefix(m2))
+        let exclusive = kinded.prefix(m2).map(\.exclusive)
+        var grouped = Set(units.joined())
+        let firings = (0..<m).map { i in histogram[(i * bins)..<((i + 1) * bins)].reduce(0, +) }
+        let singles = (0..<m).filter { !grouped.contains($0) && firings[$0] >= Self.minimumFirings }
+            .sorted { firings[$0] != firings[$1] ? firings[$0] > firings[$1] : $0 < $1 }
+        for i in singles.prefix(m2 - units.count) { units.append([i]); grouped.insert(i) }
+        let parent = model.view(ForestArchitecture.parent)
         parent.fill(-1)
-        w.fill(1)
-        v.fill(0)
-        for (t, group) in kept.enumerated() {
-            for i in group {
-                parent[i] = Float(t)
-                Float.axpy(d, 1 / Float(group.count), wDec.row(i), v.row(t))
+        for (t, unit) in units.enumerated() { for i in unit { parent[i] = Float(t) } }
+        // Each unit's direction: the principal direction of its part of the reconstruction,
+        // Σ_rows (Σ_{i∈t} z_i d_i)(…)ᵀ = D_tᵀ C_t D_t with C_t the members' code second moments,
+        // summed in fixed point (integers: the same on any rank count).
+        let parents = model.forestParents()
+        var slot = [Int](repeating: -1, count: m), offset = [Int](repeating: 0, count: units.count + 1)
+        for (t, unit) in units.enumerated() {
+            for (k, i) in unit.enumerated() { slot[i] = k }
+            offset[t + 1] = offset[t] + unit.count * unit.count
+        }
+        var moments = [Double](repeating: 0, count: offset[units.count])
+        var members: [(unit: Int, slot: Int, z: Double)] = []
+        try rowsOfPass { code in
+            for r in 0..<code.rows {
+                members.removeAll(keepingCapacity: true)
+                for e in code.start[r] ..< code.start[r + 1] {
+                    let i = Int(code.index[e])
+                    if parents[i] >= 0 { members.append((parents[i], slot[i], Double(code.value[e]))) }
+                }
+                for a in members {
+                    let n = units[a.unit].count
+                    for b in members where b.unit == a.unit {
+                        moments[offset[a.unit] + a.slot * n + b.slot] += (a.z * b.z * Self.momentScale).rounded()
+                    }
+                }
             }
         }
+        try comm.allreduce(&moments)
+        let u = model.view(ForestArchitecture.directions), v = model.view(ForestArchitecture.unitDecoder), wDec = model.view(.bottomWDec)
+        u.fill(0)
+        v.fill(0)
+        for (t, unit) in units.enumerated() {
+            let n = unit.count
+            // Siblings that never co-fire share no component: their parent's direction is the unit
+            // mean of their rows (as eval defines a direction-less parent's). Latents that co-fire
+            // share one: the principal direction of their part of the reconstruction.
+            let direction = t < exclusive.count && exclusive[t] ? Self.unitMean(unit.map { i in (0..<d).map { Double(wDec.row(i)[$0]) } })
+                : Self.principalDirection(rows: unit.map { i in (0..<d).map { Double(wDec.row(i)[$0]) } },
+                                                    moments: Array(moments[offset[t] ..< offset[t] + n * n]))
+            for j in 0..<d { u.row(t)[j] = Float(direction[j]); v.row(t)[j] = Float(direction[j]) }
+        }
         model.view(ForestArchitecture.topBias).base.update(from: model.view(.bottomBDec).base, count: d)
-        log.info("forest fit: \(groups.count) groups (\(kept.count) kept as units, \(kept.reduce(0) { $0 + $1.count }) children)")
+        log.info("forest fit: \(groups.count) groups (\(min(groups.count, m2)) kept as units, \(grouped.count - (units.count - min(groups.count, m2))) children), "
+            + "\(units.count - min(groups.count, m2)) units of one latent; \(exclusive.filter { $0 }.count) exclusive groups")
+    }
+
+    /// The normalised sum of `rows`.
+    static func unitMean(_ rows: [[Double]]) -> [Double] {
+        var u = [Double](repeating: 0, count: rows[0].count)
+        for row in rows { for j in 0..<u.count { u[j] += row[j] } }
+        let norm = u.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? u.map { $0 / norm } : u
+    }
+
+    /// The top eigenvector of Dᵀ C D (D: the members' decoder rows, n × d; C: their n × n code
+    /// second moments), by power iteration in float64, signed to agree with Σ_i d_i; unit norm.
+    static func principalDirection(rows: [[Double]], moments: [Double]) -> [Double] {
+        let n = rows.count, d = rows[0].count
+        var u = [Double](repeating: 0, count: d)
+        for (i, row) in rows.enumerated() { for j in 0..<d { u[j] += moments[i * n + i] * row[j] } }
+        func normalise(_ v: inout [Double]) {
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm > 0 { for j in 0..<d { v[j] /= norm } }
+        }
+        if u.allSatisfy({ $0 == 0 }) { for row in rows { for j in 0..<d { u[j] += row[j] } } }
+        normalise(&u)
+        for _ in 0..<Self.powerIterations {
+            let p = rows.map { row in zip(row, u).reduce(0) { $0 + $1.0 * $1.1 } }       // D u
+            let q = (0..<n).map { i in (0..<n).reduce(0) { $0 + moments[i * n + $1] * p[$1] } }   // C D u
+            var next = [Double](repeating: 0, count: d)
+            for i in 0..<n { for j in 0..<d { next[j] += q[i] * rows[i][j] } }                // Dᵀ C D u
+            normalise(&next)
+            if next.allSatisfy({ $0 == 0 }) { break }
+            u = next
+        }
+        let sum = (0..<d).reduce(0.0) { acc, j in acc + u[j] * rows.reduce(0) { $0 + $1[j] } }
+        if sum < 0 { for j in 0..<d { u[j] = -u[j] } }
+        return u
     }
 
     static let forestFitLimit = 4096
@@ -80,4 +162,9 @@ extension Trainer {
     static let forestBins = 256
     static let forestLowestLog2 = -16.0
     static let strongQuantile = 0.15
+    /// A latent takes a unit of its own only when it fired at least this often in the counted rows.
+    static let minimumFirings = 10.0
+    /// Code products are summed as integers of 2⁻¹⁶ (exact in a Double below 2⁵³).
+    static let momentScale = 65536.0
+    static let powerIterations = 100
 }
