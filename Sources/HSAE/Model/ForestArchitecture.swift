@@ -29,7 +29,7 @@
 /// K Matryoshka groups.
 public struct ForestArchitecture: SAEArchitecture {
     public static let name = "forest"
-    public static let summary = "the forest HSAE (issue 28): a Matryoshka bottom layer, top units over a learned parent forest"
+    public static let summary = "the forest HSAE, experimental (issue 28): a Matryoshka bottom layer; top units over a label-free parent forest, each reading x explained away by the rest of the code (no export yet)"
     public let config: ModelConfig
     public let top: LayerSpec
     public let matryoshkaGroups: [Int]
