@@ -33,7 +33,7 @@ final class ModelOptionTests: XCTestCase {
     }
 
     func testUnknownAndContradictoryModelsAreRefused() {
-        XCTAssertTrue(refusal(["--model", "forest"]).contains("--model must be one of flat, matryoshka, design-v1, got 'forest'"))
+        XCTAssertTrue(refusal(["--model", "nope"]).contains("--model must be one of flat, matryoshka, design-v1, forest, got 'nope'"))
         XCTAssertTrue(refusal(["--baseline", "--model", "design-v1"]).contains("--baseline trains a single-layer model, not --model design-v1"))
         XCTAssertTrue(refusal(["--model", "flat", "--matryoshka-groups", "8,8"]).contains("--matryoshka-groups needs --baseline matryoshka"))
     }
