@@ -107,4 +107,37 @@ final class ForestModelTests: XCTestCase {
         // A single member: its own row, signed like it.
         XCTAssertEqual(Trainer.principalDirection(rows: [[0, -1, 0, 0]], moments: [2]), [0, -1, 0, 0])
     }
+    /// The energy share of the principal direction is λ₁ / trace(DᵀCD): with orthonormal rows, λ₁ / (a + c).
+    func testEnergyShareIsTheTopEigenvaluesShare() {
+        let s = 1 / 2.0.squareRoot()
+        let rows = [[1.0, 0, 0, 0], [0, s, s, 0]]
+        let (a, c, bb) = (3.0, 1.0, 1.2)
+        let lambda = (a + c) / 2 + (((a - c) / 2) * ((a - c) / 2) + bb * bb).squareRoot()
+        let principal = Trainer.principalDirection(rows: rows, moments: [a, bb, bb, c])
+        XCTAssertEqual(Trainer.energyShare(principal, rows: rows, moments: [a, bb, bb, c]), lambda / (a + c), accuracy: 1e-9)
+        // The unit mean (1, s, s, 0)/‖·‖ by hand: Du = (1, 1)/√2, uᵀDᵀCDu = (a + 2bb + c)/2.
+        XCTAssertEqual(Trainer.energyShare(Trainer.unitMean(rows), rows: rows, moments: [a, bb, bb, c]), (a + 2 * bb + c) / 2 / (a + c), accuracy: 1e-12)
+    }
+
+    /// Eval's learned edges and the browser's claimed children: each unit's children (forest.parent)
+    /// with their loadings ⟨d_i, u_t⟩, against a naive loop.
+    func testAssignedChildrenAreTheForestWithItsLoadings() {
+        let source = model()
+        let model = HierarchicalSAE<Float>(config: source.config)
+        for i in 0..<model.params.count { model.params[i] = Float(source.params[i]) }
+        let assigned = model.config.architecture.assignedChildren(model, edge: 0)!
+        let parents = [0, 0, -1, 1, 2, 1, -1, 2, 0]
+        XCTAssertEqual(assigned.map { $0.map(\.latent) }, (0..<m2).map { t in parents.indices.filter { parents[$0] == t } })
+        let wDec = model.view(.bottomWDec), u = model.view(ForestArchitecture.directions)
+        for (t, children) in assigned.enumerated() {
+            for child in children {
+                let naive = (0..<d).reduce(0.0) { $0 + Double(wDec.row(child.latent)[$1]) * Double(u.row(t)[$1]) }
+                XCTAssertEqual(child.value, naive, accuracy: 1e-5)
+            }
+        }
+        // The design-v1 HSAE reads its edge's weights instead.
+        XCTAssertNil(HierarchicalSAE<Float>(config: ModelConfig(d: d, bottom: LayerSpec(latents: m, activation: .topk, target: .l0(2)),
+                                                                 top: LayerSpec(latents: m2, activation: .topk, target: .l0(1))))
+                        .config.architecture.assignedChildren(model, edge: 0))
+    }
 }

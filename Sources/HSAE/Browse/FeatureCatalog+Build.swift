@@ -8,7 +8,7 @@ extension FeatureCatalog {
         let modelEdges = architecture.edges
         // Per edge: each parent latent's children (ranked) and each child latent's parents (unranked).
         var childrenOf: [[[Link]]] = [], parentsOf: [[[Link]]] = []
-        for edge in modelEdges {
+        for (k, edge) in modelEdges.enumerated() {
             let (mp, mc) = (scan.latents[edge.parent], scan.latents[edge.child])
             var children: [[Link]] = [], parents = [[Link]](repeating: [], count: mc)
             if let weights = edge.weights {
@@ -23,6 +23,12 @@ extension FeatureCatalog {
                             parents[i].append(Link(latent: j, weight: Double(w), count: 0))
                         }
                     }
+                    children.append(Self.ranked(links))
+                }
+            } else if let assigned = architecture.assignedChildren(model, edge: k) {
+                for j in 0..<mp {
+                    let links = (j < assigned.count ? assigned[j] : []).map { Link(latent: $0.latent, weight: $0.value, count: 0) }
+                    for link in links { parents[link.latent].append(Link(latent: j, weight: link.weight, count: 0)) }
                     children.append(Self.ranked(links))
                 }
             } else {

@@ -16,6 +16,8 @@ public struct HierarchyAgreement: Equatable, Sendable {
 
     /// The parent layers' name in the sentence ("top").
     public var parentLayer = ""
+    /// What the children are in the sentence: the edge's decoder weights' (the HSAE) or the forest's.
+    public var childrenName = "decoder children"
 
     public var fraction: Double { children > 0 ? Double(agreeing) / Double(children) : 0 }
 
@@ -38,6 +40,7 @@ public struct HierarchyAgreement: Equatable, Sendable {
     public init(_ catalog: FeatureCatalog, truth: GroundTruth) {
         let rows = catalog.edges.indices.flatMap { Self.perParent(catalog, edge: $0, truth: truth) }.compactMap { $0 }
         parentLayer = Set(catalog.edges.map(\.parent)).sorted().map { catalog.layers[$0].name }.joined(separator: "/")
+        if catalog.edges.contains(where: { $0.weightsName == nil }) { childrenName = "assigned children" }
         parentsFound = rows.count
         distinctParents = Set(rows.map(\.parent)).count
         trueParents = truth.layout.roots
@@ -47,6 +50,6 @@ public struct HierarchyAgreement: Equatable, Sendable {
 
     public var sentence: String {
         "\(parentsFound) \(parentLayer) latents match a true parent at ρ ≥ \(Self.minRho) (\(distinctParents) of \(trueParents) true parents); "
-            + "\(agreeing) of \(children) of their decoder children (\(HTMLText.percent(fraction))) match a true child of that parent"
+            + "\(agreeing) of \(children) of their \(childrenName) (\(HTMLText.percent(fraction))) match a true child of that parent"
     }
 }

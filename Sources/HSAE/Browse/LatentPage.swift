@@ -81,7 +81,8 @@ struct LatentPage {
         for r in l.asParent {
             let edge = catalog.edges[r.edge]
             let (parent, child) = (catalog.layers[edge.parent], catalog.layers[edge.child])
-            b += "<h2>Children: \(child.name) latents the decoder row weights most</h2>"
+            b += edge.weightsName == nil ? "<h2>Children: the \(child.name) latents assigned to it (weight: the share of each one's code it reads)</h2>"
+                : "<h2>Children: \(child.name) latents the decoder row weights most</h2>"
             if let truth, let m = l.truthMatch.first, m.feature < truth.layout.roots {
                 let agreeing = r.claimed.filter { c in
                     catalog.latent(edge.child, c.latent).truthMatch.first.map { truth.layout.parentOf($0.feature) == m.feature } ?? false
@@ -89,7 +90,10 @@ struct LatentPage {
                 b += "<p>Best true match: \(HTMLText.escape(truthName(m.feature))) (ρ \(HTMLText.fixed(m.rho))). "
                     + "<b>\(agreeing) of \(r.claimed.count)</b> children below are best matched to a true child of it.</p>"
             }
-            if r.claimed.isEmpty { b += "<p class=\"muted\">no decoder weight above \(FeatureCatalog.childThreshold) × the row's peak</p>" }
+            if r.claimed.isEmpty {
+                b += edge.weightsName == nil ? "<p class=\"muted\">no child assigned</p>"
+                    : "<p class=\"muted\">no decoder weight above \(FeatureCatalog.childThreshold) × the row's peak</p>"
+            }
             for c in r.claimed {
                 let latent = catalog.latent(edge.child, c.latent)
                 let peak = latent.examples.first?.value ?? 0

@@ -50,6 +50,7 @@ struct ModelGeometry {
     let architecture: any SAEArchitecture
     let decoders: [Matrix<Double>]        // per layer: W_dec, m_l × its inputs (the HSAE: D¹ m1×d, W² m2×m1)
     let edgeWeights: [Matrix<Double>?]    // per edge: m_parent × m_child (the HSAE: top.W_dec = W²)
+    let assignedChildren: [[[LatentValue]]?]  // per edge without weights: each parent latent's children (the forest's)
     let gate: [Double]?                   // per child latent: g of the full path (nil: no gate)
     let centre: [Double]                  // d: where x̂ is centred (bottom.b_dec)
 
@@ -65,6 +66,7 @@ struct ModelGeometry {
         self.architecture = architecture
         decoders = architecture.layers.map { matrix($0.decoder) }
         edgeWeights = architecture.edges.map { $0.weights.map(matrix) }
+        assignedChildren = architecture.edges.indices.map { architecture.assignedChildren(model, edge: $0) }
         centre = model.view(architecture.centre).array.map(Double.init)
         gate = architecture.edges.isEmpty ? nil : model.fullPathGate()
     }

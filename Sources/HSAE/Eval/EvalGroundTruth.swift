@@ -37,10 +37,15 @@ struct GroundTruthSetup {
         let parents = Set(architecture.edges.map(\.parent))
         var learned: [LatentEdge] = []
         for (k, edge) in architecture.edges.enumerated() {
-            guard let w = geometry.edgeWeights[k] else { continue }
-            learned += DictionaryGeometry.predictedEdges(edgeWeights: w).map {
-                LatentEdge(parent: offsets[edge.parent] + $0.parent, child: offsets[edge.child] + $0.child)
+            let local: [LatentEdge]
+            if let w = geometry.edgeWeights[k] {
+                local = DictionaryGeometry.predictedEdges(edgeWeights: w)
+            } else if let assigned = geometry.assignedChildren[k] {
+                local = assigned.enumerated().flatMap { j, children in children.map { LatentEdge(parent: j, child: $0.latent) } }
+            } else {
+                continue
             }
+            learned += local.map { LatentEdge(parent: offsets[edge.parent] + $0.parent, child: offsets[edge.child] + $0.child) }
         }
         model = GroundTruthScoring.Dictionary(
             directions: .concatenatingRows(geometry.inputDirections),

@@ -27,6 +27,11 @@ public protocol SAEArchitecture: Sendable {
     var layers: [ModelLayer] { get }
     /// Parent → child relations between layers (eval's hierarchy section, the browser's tree).
     var edges: [LayerEdge] { get }
+    /// For edge `k` without a weight matrix: each parent latent's children and the weight each
+    /// enters it with (the forest: a unit's children, weighted by ⟨d_i, u_t⟩). Eval scores these as
+    /// the learned edges and the browser lists them as claimed. nil (the default): the edge's
+    /// `weights` claim the children.
+    func assignedChildren(_ model: HierarchicalSAE<Float>, edge k: Int) -> [[LatentValue]]?
     /// Named reconstructions of x, in report order. The first is "full".
     var paths: [ReconstructionPath] { get }
     /// Counts a step sums besides the layers' (the HSAE: Ẑ1's positive entries → density_zhat).
@@ -70,6 +75,8 @@ extension SAEArchitecture {
     public static func modelConfig(_ options: ModelOptions, d: Int) -> ModelConfig? { nil }
 
     public var workspaceBuffers: [WorkspaceBuffer] { WorkspaceBuffer.singleLayer }
+
+    public func assignedChildren(_ model: HierarchicalSAE<Float>, edge k: Int) -> [[LatentValue]]? { nil }
 
     public func renormaliseRows<T: BLASScalar>(_ model: HierarchicalSAE<T>) { model.renormaliseBottomDecoder() }
 

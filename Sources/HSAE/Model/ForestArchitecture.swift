@@ -86,8 +86,15 @@ public struct ForestArchitecture: SAEArchitecture {
                                      progressLabel: "top ")]
     }
 
-    /// The forest's edges: unit t → its children (no weight matrix; `forestChildren`).
+    /// The forest's edges: unit t → its children (no weight matrix; `assignedChildren`).
     public var edges: [LayerEdge] { [LayerEdge(parent: 1, child: 0, weights: nil)] }
+
+    /// Unit t's children (forest.parent), each with its loading ⟨d_i, u_t⟩: how much of z_i the
+    /// unit's value reads.
+    public func assignedChildren(_ model: HierarchicalSAE<Float>, edge k: Int) -> [[LatentValue]]? {
+        let parent = model.forestParents(), loading = model.forestMemberLoadings(parent)
+        return model.forestChildren().map { $0.map { LatentValue(latent: $0, value: Double(loading[$0])) } }
+    }
 
     /// full: the gated mix; skip_only: the bottom layer alone (g ≡ 1); top_only: X_top (g ≡ 0);
     /// the Matryoshka prefixes (not in report.json).

@@ -111,15 +111,34 @@ extension Trainer {
             let n = unit.count
             // Siblings that never co-fire share no component: their parent's direction is the unit
             // mean of their rows (as eval defines a direction-less parent's). Latents that co-fire
-            // share one: the principal direction of their part of the reconstruction.
-            let direction = t < exclusive.count && exclusive[t] ? Self.unitMean(unit.map { i in (0..<d).map { Double(wDec.row(i)[$0]) } })
-                : Self.principalDirection(rows: unit.map { i in (0..<d).map { Double(wDec.row(i)[$0]) } },
-                                                    moments: Array(moments[offset[t] ..< offset[t] + n * n]))
+            // may share one (in A, a parent's latent and its children's): the principal direction of
+            // their part of the reconstruction, when it carries enough of that part's energy.
+            let rows = unit.map { i in (0..<d).map { Double(wDec.row(i)[$0]) } }
+            let c = Array(moments[offset[t] ..< offset[t] + n * n])
+            var direction = Self.unitMean(rows)
+            if !(t < exclusive.count && exclusive[t]) {
+                let principal = Self.principalDirection(rows: rows, moments: c)
+                if Self.energyShare(principal, rows: rows, moments: c) >= Self.sharedComponentShare { direction = principal }
+            }
             for j in 0..<d { u.row(t)[j] = Float(direction[j]); v.row(t)[j] = Float(direction[j]) }
         }
         model.view(ForestArchitecture.topBias).base.update(from: model.view(.bottomBDec).base, count: d)
         log.info("forest fit: \(groups.count) groups (\(min(groups.count, m2)) kept as units, \(grouped.count - (units.count - min(groups.count, m2))) children), "
             + "\(units.count - min(groups.count, m2)) units of one latent; \(exclusive.filter { $0 }.count) exclusive groups")
+    }
+
+    /// uᵀ Dᵀ C D u / trace(Dᵀ C D): the share of the group's reconstruction energy along u.
+    static func energyShare(_ u: [Double], rows: [[Double]], moments: [Double]) -> Double {
+        let n = rows.count
+        let p = rows.map { row in zip(row, u).reduce(0) { $0 + $1.0 * $1.1 } }
+        var along = 0.0, trace = 0.0
+        for i in 0..<n {
+            for j in 0..<n {
+                along += p[i] * moments[i * n + j] * p[j]
+                trace += moments[i * n + j] * zip(rows[i], rows[j]).reduce(0) { $0 + $1.0 * $1.1 }
+            }
+        }
+        return trace > 0 ? along / trace : 0
     }
 
     /// The normalised sum of `rows`.
@@ -167,4 +186,8 @@ extension Trainer {
     /// Code products are summed as integers of 2⁻¹⁶ (exact in a Double below 2⁵³).
     static let momentScale = 65536.0
     static let powerIterations = 100
+    /// A co-firing group's direction is its principal one when that carries at least this share of
+    /// the group's reconstruction energy, else the unit mean (tight cells, 3 seeds: 0.5 keeps A's
+    /// figures; 0.7 lifts B-exclusive by 0.012 and costs A-exclusive 0.010; docs/RESULTS.md).
+    static let sharedComponentShare = 0.5
 }
