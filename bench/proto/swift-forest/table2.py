@@ -1,4 +1,5 @@
 import json, glob, statistics as st, sys, re
+RUNS = __import__("os").environ.get("RUNS", "runs2")
 def rep(p):
     r = json.load(open(p)); pd = r['ground_truth']['parent_detection']
     m = lambda k: sum(x[k] for x in pd) / len(pd)
@@ -10,7 +11,7 @@ print("|---|---|---|---|---|---|---|")
 for g in regimes:
   for D in ["A-exclusive", "A-independent", "B-exclusive", "B-independent"]:
     T, B, K, FV, MV, U = [], [], [], [], [], []
-    for s in sorted(glob.glob(f"/tmp/f28/runs2/{D}/{g}/s*")):
+    for s in sorted(glob.glob(f"/tmp/f28/{RUNS}/{D}/{g}/s*")):
         try: t, b, fv = rep(f"{s}/vs-mat/report.json"); _, k, fk = rep(f"{s}/vs-topk/report.json")
         except Exception: continue
         T.append(t); B.append(b); K.append(k); FV.append(fv['full']); MV.append(fv['baseline'] if b >= k else fk['baseline'])
